@@ -1,0 +1,77 @@
+"""Reading watch files into :class:`~runload.run.Run` objects.
+
+The flow is ``load_bytes`` (decompress with limits) → ``sniff_format`` (decide from the bytes, not the
+extension) → one reader per format, chosen from an explicit dict.  Each reader takes the raw bytes and
+returns every running session in the file as a :class:`Run`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from ..errors import NotARunError, RunloadWarning, UnsupportedFormatError
+from ..run import Run
+from .archive import load_bytes
+from .fit import FIT_DECODERS, read_fit_bytes
+from .gpx import read_gpx_bytes
+from .sniff import sniff_format
+from .tcx import read_tcx_bytes
+
+__all__ = ["read_run", "read_runs", "READERS", "FIT_DECODERS"]
+
+READERS = {
+    "fit": read_fit_bytes,
+    "gpx": read_gpx_bytes,
+    "tcx": read_tcx_bytes,
+}
+
+
+def read_runs(path: str | Path, *, decoder: str = "fitdecode", include_non_running: bool = False) -> list[Run]:
+    """Read every running session in a FIT, GPX or TCX file (plain or ``.gz``).
+
+    Parameters
+    ----------
+    path : path-like
+        The file.  Its format is sniffed from the bytes; the extension is only a hint.
+    decoder : {"fitdecode", "fitparse"}
+        FIT decoder.  ``fitdecode`` is the default; ``fitparse`` is the owner's reference decoder.
+    include_non_running : bool
+        Return sessions of other sports too (``inspect`` uses it to describe any file).
+
+    Returns
+    -------
+    list of Run
+        One per running session, in file order.
+
+    Raises
+    ------
+    UnsupportedFormatError, CorruptFileError, NotARunError, EmptyRunError
+    """
+    path = Path(path)
+    data, compression = load_bytes(path)
+    fmt = sniff_format(data, path)
+    try:
+        reader = READERS[fmt]
+    except KeyError:
+        raise UnsupportedFormatError(path, f"format {fmt!r} is not one of {', '.join(READERS)}") from None
+    runs = reader(data, source=str(path), decoder=decoder, include_non_running=include_non_running)
+    for run in runs:
+        run.meta.compression = compression
+    return runs
+
+
+def read_run(path: str | Path, *, decoder: str = "fitdecode") -> Run:
+    """Read the first running session of a file.
+
+    A file with several running sessions (multisport, chained FIT) gives the first one and a
+    :class:`~runload.errors.RunloadWarning` saying how many there are; use :func:`read_runs` for all.
+    """
+    runs = read_runs(path, decoder=decoder)
+    if not runs:  # readers raise NotARunError themselves; this guards a reader bug
+        raise NotARunError(path, None)
+    if len(runs) > 1:
+        msg = f"{path}: {len(runs)} running sessions in the file; using the first (read_runs gives all)"
+        warnings.warn(msg, RunloadWarning, stacklevel=2)
+        runs[0].meta.warnings.append(msg)
+    return runs[0]

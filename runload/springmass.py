@@ -1,0 +1,213 @@
+"""The spring–mass (sine-wave) model of running of Morin et al. 2005, forward and inverse.
+
+Pure functions on scalars, arrays or Series (science.md §1.5).  Forces are in body weights, so mass
+cancels; :func:`stiffness_morin2005` converts to SI units when a mass is given.
+
+References
+----------
+.. [1] Morin JB, Dalleau G, Kyröläinen H, Jeannin T, Belli A. A simple method for measuring stiffness
+   during running. J Appl Biomech 2005;21:167–180. doi:10.1123/jab.21.2.167
+.. [2] Farley CT, González O. Leg stiffness and stride frequency in human running. J Biomech
+   1996;29:181–186. doi:10.1016/0021-9290(95)00029-1
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "G",
+    "LEG_LENGTH_RATIO",
+    "KHAT_REF_DEFAULT",
+    "CADENCE_EXPONENT_FARLEY1996",
+    "leg_length_winter",
+    "peak_force_morin2005",
+    "leg_stiffness_morin2005",
+    "stiffness_morin2005",
+    "cadence_pref_population",
+    "target_stiffness_farley1996",
+    "contact_time_morin2005",
+]
+
+G = 9.81  # [m/s²]
+LEG_LENGTH_RATIO = 0.53  # L0 = 0.53 · H, Winter's ratio; Morin 2005 [1] mean error 1.94 %
+KHAT_REF_DEFAULT = 13.0  # dimensionless leg stiffness, Morin 2005 treadmill group (science.md §1.5.4)
+CADENCE_EXPONENT_FARLEY1996 = 1.39  # ln(16.3/7.0)/ln(1.36/0.74), Farley & González 1996 [2]
+
+_SOLVER_ITERATIONS = 60  # bisection halvings: interval < 1 µs (science.md §1.5.3)
+_TC_MIN_S = 0.03
+
+
+def _wrap(result: np.ndarray, like):
+    """Return ``result`` in the type of ``like`` (Series keeps its index, scalars stay scalars)."""
+    if isinstance(like, pd.Series):
+        return pd.Series(result, index=like.index)
+    if np.ndim(like) == 0:
+        return float(result)
+    return result
+
+
+def leg_length_winter(height_m):
+    """Leg length L0 = 0.53 · H [m] from body height H [m] (Winter's ratio, as used in [1]_)."""
+    return LEG_LENGTH_RATIO * np.asarray(height_m, dtype=float)
+
+
+def peak_force_morin2005(step_time_s, contact_time_s):
+    """Peak vertical force of the sine-wave model, F̂max = (π/2)·T_step/tc [body weights].
+
+    Parameters
+    ----------
+    step_time_s : array-like  [s]   T_step = 60 / cadence_spm
+    contact_time_s : array-like  [s]
+
+    Examples
+    --------
+    >>> round(peak_force_morin2005(0.353, 0.250), 3)
+    2.218
+    """
+    t = np.asarray(step_time_s, dtype=float)
+    tc = np.asarray(contact_time_s, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((tc > 0) & (t >= tc), 0.5 * np.pi * t / tc, np.nan)
+    return _wrap(out, contact_time_s)
+
+
+def _khat(tc, t, v, l0):
+    """Dimensionless leg stiffness k̂ = F̂·L0/ΔL for arrays (no type wrapping)."""
+    f = 0.5 * np.pi * t / tc
+    dyc = G * tc**2 * (f / np.pi**2 - 0.125)
+    half = v * tc / 2.0
+    with np.errstate(invalid="ignore"):
+        dl = l0 - np.sqrt(l0**2 - half**2) + dyc
+    return f * l0 / dl
+
+
+def leg_stiffness_morin2005(speed_mps, contact_time_s, step_time_s, leg_length_m):
+    """Dimensionless leg stiffness k̂ = k_leg·L0/(m·g) of the sine-wave model [-].
+
+    Notes
+    -----
+    F̂ = (π/2)·T/tc; Δyc = g·tc²·(F̂/π² − 1/8); ΔL = L0 − √(L0² − (v·tc/2)²) + Δyc; k̂ = F̂·L0/ΔL.
+    NaN where v·tc/2 ≥ L0 (the leg cannot sweep that far) or tc ≥ T_step (no flight).
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    tc = np.asarray(contact_time_s, dtype=float)
+    t = np.asarray(step_time_s, dtype=float)
+    l0 = np.asarray(leg_length_m, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = _khat(tc, t, v, l0)
+        k = np.where((tc > 0) & (tc <= t) & (v * tc / 2 < l0), k, np.nan)
+    return _wrap(k, contact_time_s)
+
+
+def stiffness_morin2005(speed_mps, contact_time_s, flight_time_s, leg_length_m, body_mass_kg=None):
+    """All spring–mass outputs of Morin 2005 [1]_ for given timing (science.md §1.5.2, §1.6).
+
+    Parameters
+    ----------
+    speed_mps : array-like  [m/s]
+    contact_time_s, flight_time_s : array-like  [s]
+    leg_length_m : float  [m]
+    body_mass_kg : float, optional  [kg]  needed only for forces in N and stiffness in N/m
+
+    Returns
+    -------
+    dict of arrays
+        ``peak_force_bw`` [BW], ``com_drop_m`` Δyc [m], ``leg_compression_m`` ΔL [m], ``khat_leg`` [-],
+        ``khat_vert`` [-] (k_vert·L0/(m·g)); with a mass also ``peak_force_n`` [N], ``k_vert_n_per_m``
+        and ``k_leg_n_per_m`` [N/m].
+
+    Notes
+    -----
+    Valid for level, steady running; not valid on inclines (Meyer et al. 2023).
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    tc = np.asarray(contact_time_s, dtype=float)
+    tf = np.asarray(flight_time_s, dtype=float)
+    l0 = float(leg_length_m)
+    t = tc + tf
+    f = 0.5 * np.pi * t / tc
+    dyc = G * tc**2 * (f / np.pi**2 - 0.125)
+    with np.errstate(invalid="ignore"):
+        dl = l0 - np.sqrt(l0**2 - (v * tc / 2.0) ** 2) + dyc
+    out = {
+        "peak_force_bw": f,
+        "com_drop_m": dyc,
+        "leg_compression_m": dl,
+        "khat_leg": f * l0 / dl,
+        "khat_vert": f * l0 / dyc,
+    }
+    if body_mass_kg is not None:
+        w = float(body_mass_kg) * G
+        out["peak_force_n"] = f * w
+        out["k_vert_n_per_m"] = f * w / dyc
+        out["k_leg_n_per_m"] = f * w / dl
+    return out
+
+
+def cadence_pref_population(speed_mps):
+    """Population preferred cadence 165 + 7·(v − 3) spm, clamped to 150–200 [steps/min].
+
+    science.md §1.5.3 / §3.2 [D]: anchored on de Ruiter/van Oeveren 2019 (165 ± 8 spm at 3.04 m/s).
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    return _wrap(np.clip(165.0 + 7.0 * (v - 3.0), 150.0, 200.0), speed_mps)
+
+
+def target_stiffness_farley1996(cadence_spm, cadence_pref_spm, khat_ref=KHAT_REF_DEFAULT,
+                                exponent=CADENCE_EXPONENT_FARLEY1996):
+    """Cadence-dependent leg stiffness k̂ = k̂_ref · (c / c_pref)^1.39 [-] (Farley & González 1996 [2]_)."""
+    c = np.asarray(cadence_spm, dtype=float)
+    cp = np.asarray(cadence_pref_spm, dtype=float)
+    return _wrap(khat_ref * (c / cp) ** exponent, cadence_spm)
+
+
+def contact_time_morin2005(speed_mps, cadence_spm, leg_length_m, khat_target):
+    """Contact time tc [s] that makes the sine-wave leg stiffness equal ``khat_target`` (inverse model).
+
+    Parameters
+    ----------
+    speed_mps : array-like  [m/s]
+    cadence_spm : array-like  [steps/min]
+    leg_length_m : float or array-like  [m]
+    khat_target : float or array-like  [-]  e.g. :func:`target_stiffness_farley1996`
+
+    Returns
+    -------
+    tc : same type as ``speed_mps``  [s]
+        NaN where there is no root (flight time would have to be negative: walking or grounded running),
+        and where an input is missing or not positive.
+
+    Notes
+    -----
+    k̂_leg(tc) falls monotonically on (0.03 s, min(0.9999·T, 0.999·2·L0/v)); 60 vectorised bisection
+    steps bound the error below 1 µs (science.md §1.5.3).  No per-sample Python loop.
+
+    Examples
+    --------
+    >>> round(contact_time_morin2005(3.0, 165.0, 0.53 * 1.75, 13.0), 3)  # science.md §1.5.5
+    0.265
+    """
+    v, c, l0, k = np.broadcast_arrays(
+        np.asarray(speed_mps, dtype=float),
+        np.asarray(cadence_spm, dtype=float),
+        np.asarray(leg_length_m, dtype=float),
+        np.asarray(khat_target, dtype=float),
+    )
+    ok = (v > 0) & (c > 0) & (l0 > 0) & (k > 0) & np.isfinite(v + c + l0 + k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(ok, 60.0 / c, np.nan)
+        hi = np.minimum(0.9999 * t, 0.999 * 2.0 * l0 / v)
+        lo = np.full_like(hi, _TC_MIN_S)
+        ok &= hi > lo
+        # A root exists when k̂ at the upper bound is at or below the target (k̂ falls with tc).
+        ok &= _khat(hi, t, v, l0) <= k
+        ok &= _khat(lo, t, v, l0) >= k
+        for _ in range(_SOLVER_ITERATIONS):
+            mid = 0.5 * (lo + hi)
+            above = _khat(mid, t, v, l0) > k
+            lo = np.where(above, mid, lo)
+            hi = np.where(above, hi, mid)
+    tc = np.where(ok, 0.5 * (lo + hi), np.nan)
+    return _wrap(tc, speed_mps)
