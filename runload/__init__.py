@@ -1,0 +1,58 @@
+"""runload: what a run did to the body, from the files running watches export.
+
+Public API (imported lazily, so ``import runload`` stays fast and plotly loads only for reports)::
+
+    run = runload.read_run("morning.fit")
+    analysis = runload.analyze_run(run, profile=runload.AthleteProfile(height_m=1.80))
+    runload.write_report(analysis, "morning.html")
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "read_run": "runload.io",
+    "read_runs": "runload.io",
+    "Run": "runload.run",
+    "RunMeta": "runload.run",
+    "WatchTotals": "runload.run",
+    "summarize_run": "runload.summary",
+    "AthleteProfile": "runload.profile",
+    "load_profile": "runload.profile",
+    "save_profile": "runload.profile",
+    "Analysis": "runload.analysis",
+    "analyze_run": "runload.pipeline",
+    "calibrate_profile": "runload.calibrate",
+    "write_report": "runload.report",
+    "simulate_run": "runload.simulate",
+    "write_sample_runs": "runload.simulate",
+    "RunloadError": "runload.errors",
+    "UnsupportedFormatError": "runload.errors",
+    "CorruptFileError": "runload.errors",
+    "NotARunError": "runload.errors",
+    "EmptyRunError": "runload.errors",
+    "ArchiveError": "runload.errors",
+    "MissingColumnError": "runload.errors",
+    "InvalidMethodError": "runload.errors",
+    "RunloadWarning": "runload.errors",
+    "TruncatedFileWarning": "runload.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'runload' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

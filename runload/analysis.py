@@ -1,0 +1,115 @@
+"""The result of analysing one run: the contract between the science modules and the reports.
+
+Every stage fills its part; :mod:`runload.report` only draws what is here and never computes science.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .profile import AthleteProfile
+from .run import Run
+
+__all__ = ["Hint", "Analysis", "MUSCLE_GROUPS", "LEG_GROUPS", "UPPER_BODY_GROUPS", "HINTS_FOOTER"]
+
+LEG_GROUPS = ("glutes", "quadriceps", "hamstrings", "hip_flexors", "calves", "foot_ankle")
+UPPER_BODY_GROUPS = ("core", "shoulders", "back")
+MUSCLE_GROUPS = LEG_GROUPS + UPPER_BODY_GROUPS
+
+# science.md §3.1 rule 5: the standing footer of every list of hints.
+HINTS_FOOTER = (
+    "runload estimates training load from your watch data using models from laboratory research. "
+    "It is not medical advice and cannot detect or diagnose injuries. If you have pain that persists "
+    "for more than a few days, gets worse, or changes how you run, stop and consult a qualified health "
+    "professional."
+)
+
+
+@dataclass
+class Hint:
+    """One run hint (science.md §3).
+
+    Attributes
+    ----------
+    id : str  rule id, e.g. ``"H5"`` or ``"Q1"`` for data-quality hints
+    title : str  short heading
+    severity : str  tier, e.g. ``"info"``, ``"small"``, ``"moderate"``, ``"large"``, ``"tier 1"``
+    evidence : str  grade ``"A"``–``"D"``
+    evidence_label : str  ``"strong"``, ``"moderate"``, ``"limited"`` or ``"model-based"``
+    groups : list[str]  muscle groups involved (keys of :data:`MUSCLE_GROUPS`)
+    values : dict  the numbers that triggered it, with units in the keys
+    message : str  the hint text, following the wording rules of science.md §3.1
+    tips : list[str]  the guide's strengthening tips for those groups
+    """
+
+    id: str
+    title: str
+    severity: str
+    evidence: str
+    evidence_label: str
+    groups: list[str]
+    values: dict
+    message: str
+    tips: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Analysis:
+    """Everything runload computed for one run.
+
+    Attributes
+    ----------
+    run : Run
+        The run as read (raw canonical samples and meta).
+    profile : AthleteProfile
+        The athlete profile the numbers were computed with.
+    samples : pandas.DataFrame
+        Same index as ``run.samples``.  Cleaned columns (``speed_mps``, ``distance_m``, ``cadence_spm``,
+        ``altitude_m``, ``grade_pct`` — NaN where unknown —, ``dt_s`` sample weight [s], ``state`` ∈
+        {running, walking, standing, paused}, ``accelerating``) and gait columns (``step_time_ms``,
+        ``stride_time_ms``, ``contact_time_ms``, ``flight_time_ms``, ``swing_time_ms``, ``duty_factor``,
+        ``absorption_time_ms``, ``midstance_time_ms``, ``propulsion_time_ms``, ``early_swing_time_ms``,
+        ``late_swing_time_ms``, ``contact_time_source`` ∈ {device, model, walking, none}, and on level
+        steady running ``peak_force_bw``, ``khat_leg``, ``k_vert_kn_per_m``, ``k_leg_kn_per_m``).
+    segments : pandas.DataFrame
+        One row per lap, split and detected segment: ``kind`` (lap, split, steady, work, recovery, climb,
+        descent), ``label``, ``start``, ``end`` (UTC), ``duration_s``, ``distance_m``, ``pace_s_per_km``,
+        ``gap_s_per_km`` (grade-adjusted, Minetti 2002), ``grade_pct``, ``cadence_spm``,
+        ``heart_rate_bpm``, ``contact_time_ms``, ``flight_time_ms``, ``duty_factor``,
+        ``contact_time_source``.
+    summary : dict
+        Run-level figures with units in the keys (``distance_m``, ``elapsed_s``, ``moving_s``,
+        ``timer_s``, ``pace_s_per_km``, ``gap_s_per_km``, ``avg_cadence_spm``, ``avg_heart_rate_bpm``,
+        ``ascent_m``, ``descent_m``, ``contact_time_ms``, ``flight_time_ms``, ``duty_factor``,
+        ``contact_time_source``, ``device_contact_share`` …).
+    load : pandas.DataFrame or None
+        Index ``group`` (the nine :data:`MUSCLE_GROUPS`), columns ``rel_load`` (100 = one hour of the
+        runner's easy running), ``intensity_per_km`` (100 = easy running per km), ``phase_absorption``,
+        ``phase_midstance``, ``phase_propulsion``, ``phase_early_swing``, ``phase_late_swing`` (shares
+        summing to 1), ``driver_speed``, ``driver_cadence``, ``driver_uphill``, ``driver_downhill``,
+        ``driver_volume`` (factors, 1 = as in easy running), ``top_driver``, ``approximate`` (True for
+        the upper body).
+    load_samples : pandas.DataFrame or None
+        Same index as ``samples``; ``load_<group>_au`` per sample.
+    hints : list[Hint]
+    footer : str
+        The standing footer that accompanies every list of hints.
+    model_versions : dict
+        Versions of the models used (``{"gait": "...", "load": "load_v1"}``).
+    """
+
+    run: Run
+    profile: AthleteProfile
+    samples: pd.DataFrame
+    segments: pd.DataFrame
+    summary: dict
+    load: pd.DataFrame | None = None
+    load_samples: pd.DataFrame | None = None
+    hints: list[Hint] = field(default_factory=list)
+    footer: str = HINTS_FOOTER
+    model_versions: dict = field(default_factory=dict)

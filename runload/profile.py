@@ -1,0 +1,124 @@
+"""The athlete profile: the few facts about the runner that the models need.
+
+Defaults are population values from science.md and are documented per field; a profile can be saved to
+and read from TOML (``runload calibrate`` writes one with a fitted stiffness).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import tomli_w
+
+from .errors import RunloadError
+from .springmass import CADENCE_EXPONENT_FARLEY1996, KHAT_REF_DEFAULT, LEG_LENGTH_RATIO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["AthleteProfile", "Calibration", "load_profile", "save_profile"]
+
+
+@dataclass
+class Calibration:
+    """How a personal stiffness was fitted (science.md §1.5.4).
+
+    Attributes
+    ----------
+    khat_ref : float  [-]  fitted reference leg stiffness
+    cadence_exponent : float  [-]  fitted (or default 1.39) cadence exponent
+    residual_sd_ms : float  [ms]  SD of model − device contact time over the fitting seconds
+    mae_ms : float  [ms]
+    n_seconds : int  seconds used
+    runs : list[str]  source files the fit came from
+    fitted_at : str  ISO date of the fit
+    device : str | None  device family the device contact time came from
+    """
+
+    khat_ref: float
+    cadence_exponent: float
+    residual_sd_ms: float
+    mae_ms: float
+    n_seconds: int
+    runs: list[str] = field(default_factory=list)
+    fitted_at: str = ""
+    device: str | None = None
+
+
+@dataclass
+class AthleteProfile:
+    """Facts about the runner.
+
+    Attributes
+    ----------
+    height_m : float  [m]  default 1.75 (science.md §1.5.4 [D])
+    mass_kg : float  [kg]  default 70; used only to show forces in N and stiffness in N/m
+    khat_ref : float  [-]  reference dimensionless leg stiffness, default 13 (Morin 2005 treadmill group)
+    cadence_exponent : float  [-]  default 1.39 (Farley & González 1996)
+    easy_speed_mps : float  [m/s]  v_ref of the load model: the runner's median easy level speed,
+        default 3.0 (science.md §2.3)
+    cadence_model : tuple[float, float, float, float] | None
+        Personal preferred cadence c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ [spm] (science.md §3.2);
+        ``None`` uses the population 165 + 7·(v − 3).
+    hr_max_bpm : float | None  [1/min]
+    calibration : Calibration | None
+    """
+
+    height_m: float = 1.75
+    mass_kg: float = 70.0
+    khat_ref: float = KHAT_REF_DEFAULT
+    cadence_exponent: float = CADENCE_EXPONENT_FARLEY1996
+    easy_speed_mps: float = 3.0
+    cadence_model: tuple[float, float, float, float] | None = None
+    hr_max_bpm: float | None = None
+    calibration: Calibration | None = None
+
+    def __post_init__(self):
+        if not 1.0 <= self.height_m <= 2.5:
+            raise RunloadError(None, f"height {self.height_m} m is outside 1.0–2.5 m")
+        if not 25 <= self.mass_kg <= 250:
+            raise RunloadError(None, f"mass {self.mass_kg} kg is outside 25–250 kg")
+
+    @property
+    def leg_length_m(self) -> float:
+        """L0 = 0.53 · height [m] (Winter's ratio, Morin 2005)."""
+        return LEG_LENGTH_RATIO * self.height_m
+
+    @property
+    def is_default(self) -> bool:
+        return self == AthleteProfile()
+
+
+def save_profile(profile: AthleteProfile, path: str | Path) -> None:
+    """Write ``profile`` as TOML (``None`` values are left out)."""
+    data = {k: v for k, v in asdict(profile).items() if v is not None}
+    if "calibration" in data:
+        data["calibration"] = {k: v for k, v in data["calibration"].items() if v is not None}
+    if "cadence_model" in data:
+        data["cadence_model"] = list(data["cadence_model"])
+    Path(path).write_text(tomli_w.dumps(data))
+
+
+def load_profile(path: str | Path) -> AthleteProfile:
+    """Read a profile written by :func:`save_profile` (or by hand)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise RunloadError(path, f"cannot read profile: {e}") from e
+    known = {f.name for f in fields(AthleteProfile)}
+    unknown = set(data) - known
+    if unknown:
+        raise RunloadError(path, f"unknown profile keys: {', '.join(sorted(unknown))}")
+    if "calibration" in data:
+        data["calibration"] = Calibration(**data["calibration"])
+    if "cadence_model" in data:
+        data["cadence_model"] = tuple(float(x) for x in data["cadence_model"])
+    try:
+        return AthleteProfile(**data)
+    except TypeError as e:
+        raise RunloadError(path, f"bad profile: {e}") from e
