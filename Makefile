@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/runload inspect sample_runs/*.fit sample_runs/*.gpx sample_runs/*.tcx
+	$(BIN)/runload inspect sample_runs/
+	$(BIN)/runload report sample_runs/*.fit sample_runs/*.gz -o demo-output --plotlyjs plotly.min.js
+	@echo
+	@echo "Reports written: open demo-output/index.html in a browser."
 
 test: $(STAMP)
 	$(BIN)/ruff check runload tests benchmarks

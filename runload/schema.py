@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .errors import MissingColumnError
@@ -79,7 +78,7 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
             raise ValueError(f"unknown column {name!r}")
         want = COLUMNS[name].dtype
         got = frame[name].dtype
-        if want == "float64" and not np.issubdtype(got, np.floating):
+        if want == "float64" and not pd.api.types.is_float_dtype(got):
             raise ValueError(f"column {name!r} must be float, is {got}")
         if want in ("int64", "bool") and str(got) != want:
             raise ValueError(f"column {name!r} must be {want}, is {got}")

@@ -1,8 +1,8 @@
 """Reading watch files into :class:`~runload.run.Run` objects.
 
 The flow is ``load_bytes`` (decompress with limits) → ``sniff_format`` (decide from the bytes, not the
-extension) → one reader per format, chosen from an explicit dict.  Each reader takes the raw bytes and
-returns every running session in the file as a :class:`Run`.
+extension) → one reader per format, chosen from the explicit dict in :mod:`runload.io.dispatch`.
+Folders and zip exports are found by :func:`~runload.io.archive.discover`.
 """
 
 from __future__ import annotations
@@ -10,21 +10,14 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from ..errors import NotARunError, RunloadWarning, UnsupportedFormatError
+from ..errors import NotARunError, RunloadWarning
 from ..run import Run
-from .archive import load_bytes
-from .fit import FIT_DECODERS, read_fit_bytes
-from .gpx import read_gpx_bytes
-from .sniff import sniff_format
-from .tcx import read_tcx_bytes
+from .archive import Source, discover, load_bytes
+from .dispatch import READERS, read_bytes_runs, read_source_runs
+from .fit import FIT_DECODERS
 
-__all__ = ["read_run", "read_runs", "READERS", "FIT_DECODERS"]
-
-READERS = {
-    "fit": read_fit_bytes,
-    "gpx": read_gpx_bytes,
-    "tcx": read_tcx_bytes,
-}
+__all__ = ["read_run", "read_runs", "read_source_runs", "read_bytes_runs", "discover", "Source", "READERS",
+           "FIT_DECODERS"]
 
 
 def read_runs(path: str | Path, *, decoder: str = "fitdecode", include_non_running: bool = False) -> list[Run]:
@@ -46,19 +39,11 @@ def read_runs(path: str | Path, *, decoder: str = "fitdecode", include_non_runni
 
     Raises
     ------
-    UnsupportedFormatError, CorruptFileError, NotARunError, EmptyRunError
+    UnsupportedFormatError, CorruptFileError, NotARunError, EmptyRunError, ArchiveError
     """
-    path = Path(path)
-    data, compression = load_bytes(path)
-    fmt = sniff_format(data, path)
-    try:
-        reader = READERS[fmt]
-    except KeyError:
-        raise UnsupportedFormatError(path, f"format {fmt!r} is not one of {', '.join(READERS)}") from None
-    runs = reader(data, source=str(path), decoder=decoder, include_non_running=include_non_running)
-    for run in runs:
-        run.meta.compression = compression
-    return runs
+    data, compression = load_bytes(Path(path))
+    return read_bytes_runs(data, source_name=str(path), compression=compression, decoder=decoder,
+                           include_non_running=include_non_running)
 
 
 def read_run(path: str | Path, *, decoder: str = "fitdecode") -> Run:

@@ -1,0 +1,375 @@
+"""Personal calibration: the runner's leg stiffness k̂_ref and preferred-cadence model (science.md §1.5.4, §3.2).
+
+:func:`calibrate_profile` fits the reference dimensionless leg stiffness k̂_ref of the inverse Morin
+model [1]_ (and optionally the Farley & González cadence exponent [2]_, within 0.8–2.0) so that the
+model's contact time matches the device's on level, steady running seconds at 2.2–6 m/s.  Runs without a
+chest strap or pod then get "device-equivalent" estimates.  When there is enough running (≥ 3 runs and
+≥ 60 min of steady running at 2.2–6 m/s) it also fits the personal cadence model
+c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ with a Huber loss [3]_; the stiffness is then fitted with that
+c_pref, since the gait model uses it.
+
+Device contact time is a device-specific quantity (science.md §4.4), so calibrate per device family;
+:func:`device_family` names it from the product (``fenix3``, ``fenix5``, ``fr965`` …).
+
+References
+----------
+.. [1] Morin JB, Dalleau G, Kyröläinen H, Jeannin T, Belli A. A simple method for measuring stiffness
+   during running. J Appl Biomech 2005;21:167–180. doi:10.1123/jab.21.2.167
+.. [2] Farley CT, González O. Leg stiffness and stride frequency in human running. J Biomech
+   1996;29:181–186. doi:10.1016/0021-9290(95)00029-1
+.. [3] Huber PJ. Robust estimation of a location parameter. Ann Math Stat 1964;35:73–101.
+   doi:10.1214/aoms/1177703732
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares, minimize_scalar
+
+from .clean import clean_samples
+from .errors import RunloadError, RunloadWarning
+from .gait import cadence_pref, device_contact_time
+from .profile import AthleteProfile, Calibration
+from .run import Device, Run
+from .springmass import contact_time_morin2005, target_stiffness_farley1996
+
+__all__ = [
+    "CalibrationFit",
+    "calibrate_profile",
+    "fit_calibration",
+    "calibration_seconds",
+    "fit_cadence_model",
+    "device_family",
+    "model_contact_time_ms",
+]
+
+# science.md §1.5.4: level (|i| < 2 %), steady (|dv/dt| < 0.1 m/s²) seconds at 2.2–6 m/s.
+CAL_MAX_GRADE_PCT = 2.0
+CAL_MAX_ACCEL_MPS2 = 0.1
+CAL_SPEED_RANGE_MPS = (2.2, 6.0)
+CAL_MIN_SECONDS = 60.0
+KHAT_BOUNDS = (4.0, 40.0)  # wider than the 8–25 of §1.5.4 so that a device's bias can show [D]
+EXPONENT_BOUNDS = (0.8, 2.0)  # science.md §1.5.4
+# science.md §3.2: at least 3 runs and 60 min of steady running for a personal cadence model.
+CADENCE_MIN_RUNS = 3
+CADENCE_MIN_SECONDS = 3600.0
+CADENCE_HUBER_SCALE_SPM = 4.0  # residuals beyond ±4 spm count linearly [D]
+CADENCE_GRADE_MIN_SECONDS = 300.0  # a grade term is fitted only with ≥ 5 min on that side of ±2 % [D]
+CADENCE_SLOPE_RANGE = (0.0, 25.0)  # spm per m/s; §3.2 expects 5–12
+CADENCE_AT_3MPS_RANGE = (140.0, 210.0)
+
+
+def device_family(device: Device | None) -> str | None:
+    """Device family from the product name: ``fenix5x`` → ``fenix5``, ``fr965`` → ``fr965``.
+
+    Families group watches whose running-dynamics algorithm is likely the same; ``None`` when the
+    file names no product.
+    """
+    if device is None or not device.product:
+        return None
+    name = str(device.product).lower().replace(" ", "").replace("_", "")
+    name = name.replace("forerunner", "fr")
+    m = re.match(r"^(fenix|fr|epix|vivoactive|venu|instinct|enduro|marq)(\d+)", name)
+    return m.group(1) + m.group(2) if m else name
+
+
+def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthleteProfile,
+                          khat_ref: float | None = None, exponent: float | None = None,
+                          fill_no_root: bool = False) -> np.ndarray:
+    """Model contact time [ms] for arrays, with ``profile``'s c_pref and optional k̂_ref / exponent.
+
+    With ``fill_no_root`` a sample without a root gets the upper end of the search interval
+    (min(T_step, 2·L0/v)), the limit the model tends to, so a least-squares fit sees a finite residual.
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    c = np.asarray(cadence_spm, dtype=float)
+    cp = cadence_pref(v, grade_pct, profile.cadence_model)
+    k = target_stiffness_farley1996(c, cp, profile.khat_ref if khat_ref is None else khat_ref,
+                                    profile.cadence_exponent if exponent is None else exponent)
+    tc = 1000.0 * np.asarray(contact_time_morin2005(v, c, profile.leg_length_m, k), dtype=float)
+    if fill_no_root:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limit = 1000.0 * np.minimum(60.0 / c, 2.0 * profile.leg_length_m / v)
+        tc = np.where(np.isfinite(tc), tc, limit)
+    return tc
+
+
+def calibration_seconds(run: Run) -> pd.DataFrame:
+    """The samples of a run usable for calibration (science.md §1.5.4).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``speed_mps``, ``cadence_spm``, ``grade_pct``, ``dt_s``, ``contact_time_device_ms``
+        (7 s median of the valid device values; NaN where the device value is not valid) and ``level``
+        (bool: |i| < 2 % with a known grade, |dv/dt| < 0.1 m/s², 2.2–6 m/s, running).  Steady running
+        rows at 2.2–6 m/s only (``level`` False rows are kept for the cadence model).
+    """
+    cleaned = clean_samples(run)
+    tc_dev, dev_ok = device_contact_time(cleaned)
+    v = cleaned["speed_mps"].to_numpy(dtype=float)
+    acc = cleaned["acceleration_mps2"].to_numpy(dtype=float)
+    grade = cleaned["grade_pct"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        steady = (
+            (cleaned["state"].to_numpy(dtype=object) == "running")
+            & (np.abs(acc) < CAL_MAX_ACCEL_MPS2)
+            & (v >= CAL_SPEED_RANGE_MPS[0]) & (v <= CAL_SPEED_RANGE_MPS[1])
+            & (cleaned["dt_s"].to_numpy(dtype=float) > 0)
+            & np.isfinite(cleaned["cadence_spm"].to_numpy(dtype=float))
+        )
+        level = steady & (np.abs(grade) < CAL_MAX_GRADE_PCT)
+    out = pd.DataFrame({
+        "speed_mps": v,
+        "cadence_spm": cleaned["cadence_spm"].to_numpy(dtype=float),
+        "grade_pct": grade,
+        "dt_s": cleaned["dt_s"].to_numpy(dtype=float),
+        "contact_time_device_ms": np.where(dev_ok, tc_dev, np.nan),
+        "level": level,
+    }, index=cleaned.index)
+    return out[steady]
+
+
+def fit_cadence_model(speed_mps, grade_pct, cadence_spm, weights_s) -> tuple[float, float, float, float] | None:
+    """Robust (Huber) fit of c = b0 + b1·v + b2·i⁺ + b3·i⁻ [steps/min] (science.md §3.2).
+
+    Parameters
+    ----------
+    speed_mps, grade_pct, cadence_spm : array-like  [m/s], [%], [steps/min]
+    weights_s : array-like  [s]  time weight of each sample
+
+    Returns
+    -------
+    (b0, b1, b2, b3) or None
+        i is the grade as a fraction.  A grade term is fitted only when there are ≥ 5 min on that side of
+        ±2 %; otherwise it is 0 (the population model has no grade term).  ``None`` when the fit is not
+        plausible (slope outside 0–25 spm per m/s, or c_pref(3 m/s) outside 140–210 spm).
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    i = np.nan_to_num(np.asarray(grade_pct, dtype=float)) / 100.0
+    c = np.asarray(cadence_spm, dtype=float)
+    w = np.asarray(weights_s, dtype=float)
+    ok = np.isfinite(v) & np.isfinite(c) & (w > 0)
+    v, i, c, w = v[ok], i[ok], c[ok], w[ok]
+    if w.sum() <= 0 or np.ptp(v) <= 0:
+        return None
+    up, down = np.maximum(i, 0.0), np.maximum(-i, 0.0)
+    use_up = w[i >= 0.02].sum() >= CADENCE_GRADE_MIN_SECONDS
+    use_down = w[i <= -0.02].sum() >= CADENCE_GRADE_MIN_SECONDS
+    columns = [np.ones_like(v), v] + ([up] if use_up else []) + ([down] if use_down else [])
+    x = np.column_stack(columns)
+    sw = np.sqrt(w)
+    x0 = np.linalg.lstsq(x * sw[:, None], c * sw, rcond=None)[0]
+    fit = least_squares(lambda b: sw * (x @ b - c), x0, loss="huber", f_scale=CADENCE_HUBER_SCALE_SPM)
+    b = list(fit.x)
+    b0, b1 = b[0], b[1]
+    b2 = b[2] if use_up else 0.0
+    b3 = b[2 + int(use_up)] if use_down else 0.0
+    if not (CADENCE_SLOPE_RANGE[0] <= b1 <= CADENCE_SLOPE_RANGE[1]):
+        return None
+    if not (CADENCE_AT_3MPS_RANGE[0] <= b0 + 3.0 * b1 <= CADENCE_AT_3MPS_RANGE[1]):
+        return None
+    return (float(b0), float(b1), float(b2), float(b3))
+
+
+@dataclass
+class CalibrationFit:
+    """The result of :func:`fit_calibration`.
+
+    Attributes
+    ----------
+    profile : AthleteProfile  the calibrated profile (with ``calibration`` filled)
+    khat_ref, cadence_exponent : float  [-]
+    mae_before_ms, mae_after_ms : float  [ms]  time-weighted MAE of model vs device, before (the input
+        profile) and after the fit
+    bias_before_ms, bias_after_ms : float  [ms]  mean of model − device
+    residual_sd_ms : float  [ms]  SD of model − device after the fit
+    n_seconds : float  [s]  seconds used
+    runs_used : list[str]  sources that contributed seconds
+    skipped : dict[str, str]  source → why it gave no seconds
+    device : str | None  device family (``a+b`` when mixed)
+    cadence_model : tuple | None  fitted personal cadence model (None when not enough data)
+    cadence_seconds : float  [s]  steady running seconds available for the cadence model
+    """
+
+    profile: AthleteProfile
+    khat_ref: float
+    cadence_exponent: float
+    mae_before_ms: float
+    mae_after_ms: float
+    bias_before_ms: float
+    bias_after_ms: float
+    residual_sd_ms: float
+    n_seconds: float
+    runs_used: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    device: str | None = None
+    cadence_model: tuple[float, float, float, float] | None = None
+    cadence_seconds: float = 0.0
+
+
+def _as_runs(runs) -> list[Run]:
+    from .io import read_run  # noqa: PLC0415 - io pulls the decoders; only needed for paths
+
+    if isinstance(runs, (Run, str, Path)):
+        runs = [runs]
+    return [r if isinstance(r, Run) else read_run(r) for r in runs]
+
+
+def _stats(model_ms: np.ndarray, device_ms: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """(MAE, bias, SD) of model − device, time-weighted [ms]."""
+    err = model_ms - device_ms
+    ok = np.isfinite(err)
+    if not ok.any():
+        return float("nan"), float("nan"), float("nan")
+    e, ww = err[ok], w[ok]
+    bias = float(np.average(e, weights=ww))
+    return float(np.average(np.abs(e), weights=ww)), bias, float(np.sqrt(np.average((e - bias) ** 2, weights=ww)))
+
+
+def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False,
+                    fit_cadence: bool = True) -> CalibrationFit:
+    """Fit k̂_ref (and optionally the cadence exponent) and the personal cadence model.
+
+    Parameters
+    ----------
+    runs : Run, path, or a sequence of them
+        Runs of one runner, ideally with one device family.  Paths are read with :func:`runload.read_run`.
+    profile : AthleteProfile, optional
+        Starting profile (height matters: leg length 0.53·H); population defaults when omitted.
+    fit_exponent : bool
+        Also fit the cadence exponent within 0.8–2.0 (science.md §1.5.4).
+    fit_cadence : bool
+        Fit the personal cadence model when there is enough data (≥ 3 runs, ≥ 60 min).  Turn off when
+        the runs are not all from the same runner: another runner's cadence model is worse than the
+        population one.
+
+    Returns
+    -------
+    CalibrationFit
+
+    Raises
+    ------
+    RunloadError
+        When no run has at least 60 s of usable device contact time; the message gives each run's reason.
+
+    Warns
+    -----
+    RunloadWarning
+        With fewer than 2 runs contributing (science.md §1.5.4 asks for at least 2), or mixed device
+        families.
+    """
+    profile = profile or AthleteProfile()
+    runs = _as_runs(runs)
+    if not runs:
+        raise RunloadError(None, "calibration needs at least one run")
+    parts, skipped, families, cad_parts = [], {}, set(), []
+    for run in runs:
+        source = run.meta.source
+        secs = calibration_seconds(run)
+        cad_parts.append(secs)
+        if "stance_time_ms" not in run.samples.columns or run.samples["stance_time_ms"].isna().all():
+            skipped[source] = "no device contact time (stance_time) in the file"
+            continue
+        use = secs[secs["level"] & secs["contact_time_device_ms"].notna()]
+        if use["dt_s"].sum() < CAL_MIN_SECONDS:
+            skipped[source] = (f"only {use['dt_s'].sum():.0f} s of level, steady running at 2.2–6 m/s with a "
+                               f"valid device contact time (needs {CAL_MIN_SECONDS:.0f} s)")
+            continue
+        parts.append(use.assign(source=source))
+        families.add(device_family(run.meta.device) or "unknown")
+    if not parts:
+        reasons = "; ".join(f"{Path(k).name}: {v}" for k, v in skipped.items())
+        raise RunloadError(None, f"no run has usable device contact time for calibration ({reasons})")
+    data = pd.concat(parts)
+    used = list(dict.fromkeys(data["source"]))
+    if len(used) < 2:
+        warnings.warn(f"calibrating on a single run ({Path(used[0]).name}); science.md §1.5.4 asks for at "
+                      "least 2 runs with device contact time", RunloadWarning, stacklevel=2)
+    if len(families) > 1:
+        warnings.warn(f"calibrating across device families {sorted(families)}: device contact time is "
+                      "device-specific; calibrate per device", RunloadWarning, stacklevel=2)
+
+    # Personal cadence model first (the stiffness fit must use the c_pref the gait model will use).
+    cad = pd.concat(cad_parts)
+    cad_seconds = float(cad["dt_s"].sum())
+    n_cad_runs = sum(1 for p in cad_parts if p["dt_s"].sum() > 0)
+    cadence_model = profile.cadence_model
+    fitted_cadence = None
+    if fit_cadence and n_cad_runs >= CADENCE_MIN_RUNS and cad_seconds >= CADENCE_MIN_SECONDS:
+        fitted_cadence = fit_cadence_model(cad["speed_mps"], cad["grade_pct"], cad["cadence_spm"], cad["dt_s"])
+        if fitted_cadence is not None:
+            cadence_model = fitted_cadence
+
+    v, c, g = (data[k].to_numpy(dtype=float) for k in ("speed_mps", "cadence_spm", "grade_pct"))
+    dev, w = data["contact_time_device_ms"].to_numpy(dtype=float), data["dt_s"].to_numpy(dtype=float)
+    before = model_contact_time_ms(v, c, g, profile)
+    mae_before, bias_before, _ = _stats(before, dev, w)
+
+    work = dataclasses.replace(profile, cadence_model=cadence_model, calibration=None)
+    sw = np.sqrt(w)
+
+    def residuals(params):
+        k = params[0]
+        e = params[1] if len(params) > 1 else work.cadence_exponent
+        return sw * (model_contact_time_ms(v, c, g, work, k, e, fill_no_root=True) - dev)
+
+    res = minimize_scalar(lambda lk: float(np.sum(residuals([np.exp(lk)]) ** 2)),
+                          bounds=tuple(np.log(KHAT_BOUNDS)), method="bounded", options={"xatol": 1e-4})
+    khat, exponent = float(np.exp(res.x)), work.cadence_exponent
+    if fit_exponent:
+        fit = least_squares(residuals, [khat, exponent],
+                            bounds=([KHAT_BOUNDS[0], EXPONENT_BOUNDS[0]], [KHAT_BOUNDS[1], EXPONENT_BOUNDS[1]]))
+        khat, exponent = float(fit.x[0]), float(fit.x[1])
+    after = model_contact_time_ms(v, c, g, work, khat, exponent)
+    mae_after, bias_after, sd_after = _stats(after, dev, w)
+    family = "+".join(sorted(families))
+    calibration = Calibration(
+        khat_ref=khat, cadence_exponent=exponent, residual_sd_ms=sd_after, mae_ms=mae_after,
+        n_seconds=int(round(w.sum())), runs=used, fitted_at=date.today().isoformat(), device=family,
+    )
+    new_profile = dataclasses.replace(work, khat_ref=khat, cadence_exponent=exponent, calibration=calibration)
+    return CalibrationFit(
+        profile=new_profile, khat_ref=khat, cadence_exponent=exponent,
+        mae_before_ms=mae_before, mae_after_ms=mae_after, bias_before_ms=bias_before, bias_after_ms=bias_after,
+        residual_sd_ms=sd_after, n_seconds=float(w.sum()), runs_used=used, skipped=skipped, device=family,
+        cadence_model=fitted_cadence, cadence_seconds=cad_seconds,
+    )
+
+
+def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False) -> AthleteProfile:
+    """Personal calibration of the gait model (science.md §1.5.4): a profile with a fitted k̂_ref.
+
+    Parameters
+    ----------
+    runs : Run, path, or a sequence of them
+        One runner's runs with device contact time (chest strap, pod or watch running dynamics).
+    profile : AthleteProfile, optional
+        Height and mass to keep; population defaults when omitted.
+    fit_exponent : bool
+        Also fit the cadence exponent (0.8–2.0).
+
+    Returns
+    -------
+    AthleteProfile
+        ``khat_ref``, ``cadence_exponent``, ``cadence_model`` (when there was enough data) and
+        ``calibration`` (k̂, exponent, residual SD, MAE, seconds, runs, date, device family).
+
+    Raises
+    ------
+    RunloadError
+        No run has usable device contact time.
+
+    Examples
+    --------
+    >>> profile = calibrate_profile(["monday.fit", "thursday.fit"], AthleteProfile(height_m=1.80))  # doctest: +SKIP
+    """
+    return fit_calibration(runs, profile, fit_exponent).profile

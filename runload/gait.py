@@ -1,0 +1,372 @@
+"""Gait timing per sample: contact, flight and swing time, duty factor and sub-phases (science.md §1).
+
+:func:`compute_gait` works on the frame from :func:`runload.clean.clean_samples` and returns the gait
+columns of :class:`runload.analysis.Analysis` (same index).  Where the file has a plausible device
+contact time (``stance_time_ms``, §1.4) it is used; otherwise contact time comes from the inverse
+spring–mass model of Morin et al. 2005 [1]_ with the cadence-dependent stiffness of Farley & González
+1996 [2]_ (§1.5.3, implemented in :mod:`runload.springmass`).  Walking, and running samples for which
+the model has no root (flight time would be negative), use the walking branch of §1.5.7.
+
+Sources (``contact_time_source``):
+
+``device``   the watch's stance time, 7 s rolling median, within the §1.4 plausibility rules
+``model``    inverse Morin model; without cadence the power law tc = 0.53·v^−0.62 s (§1.5.5)
+``walking``  tc = 0.62·T_stride, flight 0 (Novacheck 1998, §1.5.7)
+``none``     no estimate (standing, paused, or inputs missing)
+
+References
+----------
+.. [1] Morin JB, Dalleau G, Kyröläinen H, Jeannin T, Belli A. A simple method for measuring stiffness
+   during running. J Appl Biomech 2005;21:167–180. doi:10.1123/jab.21.2.167
+.. [2] Farley CT, González O. Leg stiffness and stride frequency in human running. J Biomech
+   1996;29:181–186. doi:10.1016/0021-9290(95)00029-1
+.. [3] Novacheck TF. The biomechanics of running. Gait Posture 1998;7:77–95.
+   doi:10.1016/S0966-6362(97)00038-6
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidMethodError, MissingColumnError
+from .profile import AthleteProfile
+from .springmass import (
+    cadence_pref_population,
+    contact_time_morin2005,
+    stiffness_morin2005,
+    target_stiffness_farley1996,
+)
+
+__all__ = [
+    "GAIT_MODEL_ID",
+    "GAIT_SOURCES",
+    "CONTACT_TIME_SOURCES",
+    "GAIT_COLUMNS",
+    "PHASE_FRACTIONS",
+    "compute_gait",
+    "cadence_pref",
+    "contact_time_powerlaw",
+    "device_contact_time",
+    "summarize_gait",
+    "weighted_mean",
+]
+
+GAIT_MODEL_ID = "morin2005_farley1996_v1"
+GAIT_SOURCES = ("auto", "device", "model")
+CONTACT_TIME_SOURCES = ("device", "model", "walking", "none")
+
+# science.md §1.4: plausibility of a device contact time.
+DEVICE_TC_RANGE_MS = (120.0, 450.0)
+DEVICE_MIN_FLIGHT_MS = 10.0
+DEVICE_SMOOTH_WINDOW_S = 7.0  # 5–10 s rolling median
+DEVICE_RUNNING_CADENCE_SPM = 140.0
+DEVICE_RUNNING_SPEED_MPS = 1.8
+# science.md §1.5.7: walking stance ≈ 62 % of the gait cycle (Novacheck 1998 [3]).
+WALKING_STANCE_FRACTION = 0.62
+# science.md §1.5.5 fallback: tc ≈ 0.53·v^−0.62 s, a fit to the default model.  It stays within 2 % of
+# the default model from 1.8 to 7 m/s (checked in tests), so that is its validity range here [D].
+POWERLAW_COEFFICIENT_S = 0.53
+POWERLAW_EXPONENT = -0.62
+POWERLAW_SPEED_RANGE_MPS = (1.8, 7.0)
+# science.md §1.5.7 / §1.6: spring–mass outputs only on level (|i| ≤ 3 %) steady running.
+SPRINGMASS_MAX_GRADE_PCT = 3.0
+LOW_CONFIDENCE_GRADE_PCT = 8.0
+# A personal cadence model is clamped to a plausible running range [D].
+CADENCE_PREF_RANGE_SPM = (130.0, 230.0)
+
+# science.md §1.8: sub-phase windows as fractions of contact time and of swing time.
+PHASE_FRACTIONS = {
+    "absorption_time_ms": ("contact", 0.40),
+    "midstance_time_ms": ("contact", 0.15),
+    "propulsion_time_ms": ("contact", 0.45),
+    "early_swing_time_ms": ("swing", 0.50),
+    "late_swing_time_ms": ("swing", 0.50),
+}
+
+GAIT_COLUMNS = (
+    "step_time_ms",
+    "stride_time_ms",
+    "contact_time_ms",
+    "flight_time_ms",
+    "swing_time_ms",
+    "duty_factor",
+    *PHASE_FRACTIONS,
+    "contact_time_source",
+    "contact_time_low_confidence",
+    "peak_force_bw",
+    "khat_leg",
+    "k_vert_kn_per_m",
+    "k_leg_kn_per_m",
+)
+
+
+def contact_time_powerlaw(speed_mps):
+    """Contact time from speed alone, tc = 0.53·v^−0.62 [s] (science.md §1.5.5 fallback [D]).
+
+    Parameters
+    ----------
+    speed_mps : array-like  [m/s]
+
+    Returns
+    -------
+    contact_time_s : same type as ``speed_mps``  [s]
+        NaN outside 1.8–7 m/s (the range where it follows the default Morin model within 2 %).
+
+    Examples
+    --------
+    >>> round(contact_time_powerlaw(3.0), 3)
+    0.268
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    lo, hi = POWERLAW_SPEED_RANGE_MPS
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where((v >= lo) & (v <= hi), POWERLAW_COEFFICIENT_S * v**POWERLAW_EXPONENT, np.nan)
+    if isinstance(speed_mps, pd.Series):
+        return pd.Series(out, index=speed_mps.index)
+    return float(out) if np.ndim(speed_mps) == 0 else out
+
+
+def cadence_pref(speed_mps, grade_pct=None, cadence_model=None):
+    """The runner's preferred cadence at a speed and grade, c_pref(v, i) [steps/min] (science.md §3.2).
+
+    Parameters
+    ----------
+    speed_mps : array-like  [m/s]
+    grade_pct : array-like, optional  [%]  NaN or missing counts as level
+    cadence_model : (b0, b1, b2, b3), optional
+        Personal model c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ with i the grade as a fraction, i⁺ = max(i, 0)
+        and i⁻ = max(−i, 0); result clamped to 130–230 spm.  ``None`` gives the population default
+        165 + 7·(v − 3) clamped to 150–200 spm (:func:`runload.springmass.cadence_pref_population`).
+
+    Returns
+    -------
+    ndarray  [steps/min]
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    if cadence_model is None:
+        return np.asarray(cadence_pref_population(v), dtype=float)
+    b0, b1, b2, b3 = (float(b) for b in cadence_model)
+    i = np.zeros_like(v) if grade_pct is None else np.nan_to_num(np.asarray(grade_pct, dtype=float)) / 100.0
+    c = b0 + b1 * v + b2 * np.maximum(i, 0.0) + b3 * np.maximum(-i, 0.0)
+    return np.clip(c, *CADENCE_PREF_RANGE_SPM)
+
+
+def device_contact_time(samples: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Device contact time smoothed and checked against science.md §1.4.
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        Cleaned frame with ``stance_time_ms``, ``cadence_spm`` and ``speed_mps``.
+
+    Returns
+    -------
+    contact_time_ms : ndarray  [ms]  7 s rolling median of the plausible raw values
+    valid : ndarray of bool
+        120 ms ≤ tc ≤ 450 ms, cadence ≥ 140 spm, speed ≥ 1.8 m/s and tc < T_step − 10 ms.
+    """
+    n = len(samples)
+    if "stance_time_ms" not in samples.columns:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    raw = pd.to_numeric(samples["stance_time_ms"], errors="coerce").to_numpy(dtype=float, copy=True)
+    lo, hi = DEVICE_TC_RANGE_MS
+    with np.errstate(invalid="ignore"):
+        raw[(raw < lo) | (raw > hi)] = np.nan
+    smooth = (
+        pd.Series(raw, index=samples.index)
+        .rolling(pd.Timedelta(seconds=DEVICE_SMOOTH_WINDOW_S), center=True, min_periods=1)
+        .median()
+        .to_numpy(dtype=float)
+    )
+    c = samples["cadence_spm"].to_numpy(dtype=float)
+    v = samples["speed_mps"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step_ms = 60000.0 / c
+        valid = (
+            np.isfinite(raw)
+            & (smooth >= lo) & (smooth <= hi)
+            & (c >= DEVICE_RUNNING_CADENCE_SPM)
+            & (v >= DEVICE_RUNNING_SPEED_MPS)
+            & (smooth < step_ms - DEVICE_MIN_FLIGHT_MS)
+        )
+    return smooth, valid
+
+
+def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
+                 gait_source: str = "auto") -> pd.DataFrame:
+    """Per-sample gait timing (science.md §1.3–§1.8).
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        Cleaned frame (:func:`runload.clean.clean_samples`): ``speed_mps``, ``cadence_spm``,
+        ``grade_pct``, ``state``, ``accelerating``; ``stance_time_ms`` when the device measured it.
+    profile : AthleteProfile, optional
+        Height (leg length 0.53·H), ``khat_ref``, ``cadence_exponent``, ``cadence_model``, mass.
+    gait_source : {"auto", "device", "model"}
+        ``auto``: device contact time where plausible, the model elsewhere.  ``device``: device values
+        only (running samples without one get source ``none``).  ``model``: ignore the device.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; the columns of :data:`GAIT_COLUMNS` [ms, BW, -, kN/m as named] and ``state``
+        (running samples for which the model has no root become ``walking``, §1.5.3).
+
+    Raises
+    ------
+    InvalidMethodError
+        ``gait_source`` is not one of ``auto``, ``device``, ``model``.
+    MissingColumnError
+        ``samples`` has not been cleaned.
+
+    Notes
+    -----
+    Identities (§1.3): T_step = 60/c, T_stride = 120/c, tf = T_step − tc, T_swing = T_stride − tc,
+    DF = tc/T_stride.  Flight time is never negative: a sample where it would be takes the walking
+    branch.  Sub-phases follow §1.8: absorption 0–40 %, midstance 40–55 %, propulsion 55–100 % of tc;
+    early and late swing each half of T_swing.  Spring–mass outputs (F̂max, k̂_leg, k_vert, k_leg) are
+    given only on level (|i| ≤ 3 %, grade known), steady, running samples (Meyer et al. 2023: not valid
+    on inclines).  ``contact_time_low_confidence`` marks samples with a contact time on |i| > 8 %.
+    """
+    if gait_source not in GAIT_SOURCES:
+        raise InvalidMethodError("gait_source", gait_source, GAIT_SOURCES)
+    missing = [c for c in ("speed_mps", "cadence_spm", "grade_pct", "state", "accelerating")
+               if c not in samples.columns]
+    if missing:
+        raise MissingColumnError(None, f"gait needs the cleaned column(s) {', '.join(missing)}; "
+                                       "run clean_samples first")
+    profile = profile or AthleteProfile()
+    n = len(samples)
+    v = samples["speed_mps"].to_numpy(dtype=float)
+    c = samples["cadence_spm"].to_numpy(dtype=float)
+    grade = samples["grade_pct"].to_numpy(dtype=float)
+    state = samples["state"].to_numpy(dtype=object).copy()
+    running = state == "running"
+    walking = state == "walking"
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step_ms = np.where(c > 0, 60000.0 / c, np.nan)
+    stride_ms = 2.0 * step_ms
+    tc = np.full(n, np.nan)
+    source = np.full(n, "none", dtype=object)
+
+    # Device (§1.4).
+    if gait_source in ("auto", "device"):
+        dev, dev_ok = device_contact_time(samples)
+        use = running & dev_ok
+        tc[use] = dev[use]
+        source[use] = "device"
+
+    # Model (§1.5.3) for running samples still without a value.
+    if gait_source in ("auto", "model"):
+        todo = running & (source == "none")
+        with_c = todo & np.isfinite(c) & (c > 0) & np.isfinite(v)
+        if with_c.any():
+            cp = cadence_pref(v[with_c], grade[with_c], profile.cadence_model)
+            k = target_stiffness_farley1996(c[with_c], cp, profile.khat_ref, profile.cadence_exponent)
+            est = 1000.0 * np.asarray(contact_time_morin2005(v[with_c], c[with_c], profile.leg_length_m, k))
+            idx = np.flatnonzero(with_c)
+            root = np.isfinite(est)
+            tc[idx[root]] = est[root]
+            source[idx[root]] = "model"
+            # No root: flight time would have to be negative → walking or grounded running (§1.5.7).
+            state[idx[~root]] = "walking"
+            walking[idx[~root]] = True
+        no_c = todo & ~np.isfinite(c) & np.isfinite(v)
+        if no_c.any():
+            est = 1000.0 * np.asarray(contact_time_powerlaw(v[no_c]))
+            idx = np.flatnonzero(no_c)
+            ok = np.isfinite(est)
+            tc[idx[ok]] = est[ok]
+            source[idx[ok]] = "model"
+
+    # Walking branch (§1.5.7).
+    walk = walking & np.isfinite(stride_ms)
+    tc[walk] = WALKING_STANCE_FRACTION * stride_ms[walk]
+    source[walk] = "walking"
+
+    flight = np.where(source == "walking", 0.0, step_ms - tc)
+    flight = np.where(np.isfinite(flight), np.maximum(flight, 0.0), np.nan)
+    swing = stride_ms - tc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        duty = tc / stride_ms
+
+    out = pd.DataFrame(index=samples.index)
+    out["step_time_ms"] = step_ms
+    out["stride_time_ms"] = stride_ms
+    out["contact_time_ms"] = tc
+    out["flight_time_ms"] = np.where(np.isfinite(tc), flight, np.nan)
+    out["swing_time_ms"] = swing
+    out["duty_factor"] = duty
+    for name, (part, fraction) in PHASE_FRACTIONS.items():
+        out[name] = fraction * (tc if part == "contact" else swing)
+    out["contact_time_source"] = source
+    with np.errstate(invalid="ignore"):
+        out["contact_time_low_confidence"] = np.isfinite(tc) & (np.abs(grade) > LOW_CONFIDENCE_GRADE_PCT)
+
+    # Spring–mass outputs on level, steady running (§1.6).
+    with np.errstate(invalid="ignore"):
+        level = (
+            np.isin(source, ("device", "model")) & (state == "running")
+            & (np.abs(grade) <= SPRINGMASS_MAX_GRADE_PCT)
+            & ~samples["accelerating"].to_numpy(dtype=bool)
+            & np.isfinite(step_ms) & np.isfinite(v) & (flight > 0)
+        )
+    for name in ("peak_force_bw", "khat_leg", "k_vert_kn_per_m", "k_leg_kn_per_m"):
+        out[name] = np.nan
+    if level.any():
+        sm = stiffness_morin2005(v[level], tc[level] / 1000.0, flight[level] / 1000.0,
+                                 profile.leg_length_m, profile.mass_kg)
+        out.loc[level, "peak_force_bw"] = sm["peak_force_bw"]
+        out.loc[level, "khat_leg"] = sm["khat_leg"]
+        out.loc[level, "k_vert_kn_per_m"] = sm["k_vert_n_per_m"] / 1000.0
+        out.loc[level, "k_leg_kn_per_m"] = sm["k_leg_n_per_m"] / 1000.0
+    out["state"] = state
+    return out
+
+
+def weighted_mean(values, weights) -> float:
+    """Σ w·x / Σ w over the finite values with positive weight; NaN when there are none."""
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return float("nan")
+    return float(np.sum(x[ok] * w[ok]) / np.sum(w[ok]))
+
+
+def summarize_gait(frame: pd.DataFrame) -> dict:
+    """Time-weighted gait summary of the running samples (weights ``dt_s``).
+
+    Returns
+    -------
+    dict
+        ``contact_time_ms``, ``flight_time_ms``, ``swing_time_ms``, ``step_time_ms``, ``duty_factor``
+        (means over running samples with a device or model contact time), ``contact_time_source``
+        (the source with the most running time, ``none`` without any), ``device_contact_share``,
+        ``model_contact_share``, ``walking_share``, ``none_share`` (shares of moving time, running plus
+        walking, by source), ``low_confidence_share`` and ``running_s`` [s].
+    """
+    w = frame["dt_s"].to_numpy(dtype=float)
+    src = frame["contact_time_source"].to_numpy(dtype=object)
+    state = frame["state"].to_numpy(dtype=object)
+    run_est = (state == "running") & np.isin(src, ("device", "model"))
+    wr = np.where(run_est, w, 0.0)
+    out = {
+        name: weighted_mean(frame[name], wr)
+        for name in ("contact_time_ms", "flight_time_ms", "swing_time_ms", "step_time_ms", "duty_factor")
+    }
+    moving = np.isin(state, ("running", "walking"))
+    total = float(np.sum(w[moving]))
+    for s in CONTACT_TIME_SOURCES:
+        share = float(np.sum(w[moving & (src == s)]) / total) if total > 0 else float("nan")
+        out[f"{s}_contact_share" if s in ("device", "model") else f"{s}_share"] = share
+    running_by_source = {s: float(np.sum(w[(state == "running") & (src == s)])) for s in ("device", "model")}
+    best = max(running_by_source, key=running_by_source.get)
+    out["contact_time_source"] = best if running_by_source[best] > 0 else "none"
+    low = frame["contact_time_low_confidence"].to_numpy(dtype=bool)
+    out["low_confidence_share"] = float(np.sum(wr[low]) / np.sum(wr)) if np.sum(wr) > 0 else float("nan")
+    out["running_s"] = float(np.sum(w[state == "running"]))
+    return out

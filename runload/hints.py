@@ -1,0 +1,504 @@
+"""Run hints: rules, wording, evidence grades and rate limits (science.md §3).
+
+Rules live in a registry.  Each :class:`Rule` declares the inputs it needs — ``"samples"`` (the analysed
+run), ``"load"`` (per-group load) or ``"history"`` (a training log, :class:`HintHistory`) — and
+:func:`run_hints` evaluates only the rules whose inputs are present, so the history rules of §3.3 (H2, H3,
+H10 …) slot in by registering a function.  H1 (single-session distance spike) is implemented as the first
+history rule.
+
+Output of :func:`run_hints`: at most :data:`MAX_HINTS_PER_RUN` training hints (highest severity, then
+strongest evidence), followed by the data-quality hints (ids ``Q…``), which are listed separately and do
+not count against the limit.  With a history, hints shown in the last 7 days cap the week at
+:data:`MAX_HINTS_PER_WEEK` and a hint is not repeated within 7 days unless its tier rises (§3.1 rule 6).
+
+Every message passes :func:`check_wording` (§3.1): it must contain an "estimated" qualifier, an anchor
+("compared with your own recent running" or "compared with typical runners") and an evidence label, and
+must not contain a forbidden phrase (diagnosis, prediction, risk figures, weakness claims, alarm words).
+Upper-body groups never drive hints (§2.9).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .analysis import LEG_GROUPS, Analysis, Hint
+from .errors import InvalidMethodError
+from .load import preferred_cadence_spm
+from .muscles import tips_for
+from .profile import AthleteProfile
+
+__all__ = [
+    "EVIDENCE_LABELS", "SEVERITY_RANK", "MAX_HINTS_PER_RUN", "MAX_HINTS_PER_WEEK", "REPEAT_DAYS",
+    "ANCHOR_PERSONAL", "ANCHOR_POPULATION", "FORBIDDEN_PATTERNS", "WordingError", "check_wording",
+    "find_forbidden", "HintHistory", "RunContext", "Rule", "RULES", "register_rule", "run_hints",
+    "select_hints",
+]
+
+EVIDENCE_LABELS = {"A": "strong", "B": "moderate", "C": "limited", "D": "model-based"}  # §3.1 rule 3
+SEVERITY_RANK = {"info": 0, "small": 1, "tier 1": 1, "moderate": 2, "tier 2": 2, "large": 3}
+MAX_HINTS_PER_RUN = 2  # §3.1 rule 6
+MAX_HINTS_PER_WEEK = 3
+REPEAT_DAYS = 7
+MIN_HISTORY_DAYS = 28  # load-change hints need ≥ 4 weeks and ≥ 8 runs of history (§3.1 rule 6)
+MIN_HISTORY_RUNS = 8
+
+ANCHOR_PERSONAL = "compared with your own recent running"
+ANCHOR_POPULATION = "compared with typical runners"
+
+# Thresholds of the single-run forms of §3.3 (the history forms need a training log).
+LEVEL_GRADE_RATIO = 0.02  # H5: level means |i| < 2 %
+CADENCE_LOW_RATIO = 0.95  # H5: seconds with c < 0.95·c_pref …
+CADENCE_LOW_SHARE = 0.5  # … on > 50 % of level steady running …
+CADENCE_DEFICIT_TIER1 = 0.05  # … with a mean deficit ≥ 5 % (tier 1) …
+CADENCE_DEFICIT_TIER2 = 0.10  # … or ≥ 10 % (tier 2)
+CADENCE_SPEED_RANGE_MPS = (2.2, 6.0)  # the cadence norm is fitted on 2.2–6 m/s (§3.2)
+MIN_LEVEL_RUNNING_S = 300.0  # [D] at least 5 min of level steady running to judge cadence
+FAST_SPEED_RATIO = 1.15  # H6: v_fast = 1.15 · v_easy (§3.2; the 90-day P90 needs a history)
+FAST_MIN_DISTANCE_M = 1000.0  # H6: ≥ 1 km …
+FAST_MIN_TIME_S = 240.0  # … or ≥ 4 min of fast running …
+FAST_MIN_SHARE = 0.2  # … [D] making up ≥ 20 % of the running time
+SPRINT_SPEED_MPS = 6.0  # H6: "sprints/strides" wording
+STEEP_GRADE_RATIO = 0.05  # H7/H8: descent on grade ≤ −5 %, ascent on grade ≥ +5 %
+HILL_MIN_M = 300.0  # H7/H8: ≥ 300 m of steep descent or ascent
+CLIMB_GRADE_RATIO = 0.08  # H8: ≥ 10 min at i ≥ 0.08
+CLIMB_MIN_TIME_S = 600.0
+LONG_RUN_S = 75 * 60.0  # H9: ≥ 75 min
+BALANCE_SHIFT_PCT = 1.0  # H4: a shift of ≥ 1.0 percentage point (never the absolute band alone)
+SPIKE_TIERS = ((2.00, "large"), (1.30, "moderate"), (1.10, "small"))  # H1 (Frandsen/Nielsen 2025)
+QUALITY_MIN_SHARE = 0.10  # Q1–Q3: a data gap on ≥ 10 % (cadence) or > 50 % (grade, contact time)
+
+FORBIDDEN_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"\byou will (get|develop|suffer|injure|have|tear|strain)\b",
+    r"\byou('| a)re (at|in) (risk|danger)\b",
+    r"\brisk\b",
+    r"\byou have (a |an )?(runner'?s knee|tendin|injur|strain|tear|patellofemoral|plantar|shin|weak|"
+    r"stress fracture|achilles)",
+    r"\bdiagnos",
+    r"\b(will|going to) (cause|lead to|result in) (an |a )?(injur|strain|tendin|pain)",
+    r"\bdanger(ous)?\b",
+    r"\bweak (hamstrings|glutes|quads|quadriceps|muscles|calves|core)\b",
+    r"\bquad[- ]dominan",
+    r"\b(guarantee[sd]?|definitely|certainly|inevitabl[ey])\b",
+    r"\bprevents? (injur|runner)",
+    r"\b(increase|raise|change|lift) (your )?(cadence|step rate) by (about )?(1[1-9]|[2-9]\d|\d{3,})\s?%",
+))
+
+
+class WordingError(ValueError):
+    """A hint message breaks the wording rules of science.md §3.1 (a bug in a rule, not a user error)."""
+
+
+def find_forbidden(message: str) -> list[str]:
+    """The forbidden phrases of §3.1 found in ``message`` (empty list when clean)."""
+    return [m.group(0) for p in FORBIDDEN_PATTERNS for m in [p.search(message)] if m]
+
+
+def check_wording(message: str, require_anchor: bool = True) -> str:
+    """Return ``message`` if it follows §3.1, else raise :class:`WordingError` naming the problem."""
+    bad = find_forbidden(message)
+    if bad:
+        raise WordingError(f"forbidden phrase {bad[0]!r} in hint: {message}")
+    if "estimated" not in message.lower():
+        raise WordingError(f"no 'estimated' qualifier in hint: {message}")
+    if require_anchor and ANCHOR_PERSONAL not in message and ANCHOR_POPULATION not in message:
+        raise WordingError(f"no personal or population anchor in hint: {message}")
+    if not re.search(r"Evidence: (strong|moderate|limited|model-based)\.$", message):
+        raise WordingError(f"no closing evidence label in hint: {message}")
+    return message
+
+
+@dataclass
+class HintHistory:
+    """What the history rules and rate limits know about earlier runs (from the training-log store).
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per earlier run: ``start`` (UTC), ``distance_m`` [m], ``duration_s`` [s].
+    shown : pandas.DataFrame
+        Hints already shown: ``time`` (UTC), ``id``, ``severity``.
+    """
+
+    runs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["start", "distance_m", "duration_s"]))
+    shown: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["time", "id", "severity"]))
+
+
+def _is_personal(profile: AthleteProfile) -> bool:
+    """True when the profile carries the runner's own norms (not the population defaults)."""
+    default = AthleteProfile()
+    return (profile.cadence_model is not None or profile.calibration is not None
+            or profile.easy_speed_mps != default.easy_speed_mps)
+
+
+class RunContext:
+    """Per-sample arrays the rules share, computed once from an :class:`Analysis`."""
+
+    def __init__(self, analysis: Analysis, history: HintHistory | None = None):
+        self.analysis, self.history = analysis, history
+        s = analysis.samples
+        n = len(s)
+
+        def col(name):
+            return pd.to_numeric(s[name], errors="coerce").to_numpy(float) if name in s else np.full(n, np.nan)
+
+        self.speed, self.cadence, self.dt = col("speed_mps"), col("cadence_spm"), np.nan_to_num(col("dt_s"))
+        self.grade = col("grade_pct") / 100.0
+        state = s["state"].astype(str).to_numpy() if "state" in s else np.full(n, "running")
+        self.running = state == "running"
+        self.moving = self.running | (state == "walking")
+        accel = s["accelerating"].astype("boolean").fillna(False).to_numpy(bool) if "accelerating" in s else np.zeros(n, bool)
+        self.steady = self.running & ~accel
+        self.source = s["contact_time_source"].astype(str).to_numpy() if "contact_time_source" in s else None
+        self.profile = analysis.profile
+        self.personal = _is_personal(analysis.profile)
+        self.anchor = ANCHOR_PERSONAL if self.personal else ANCHOR_POPULATION
+        self.running_s = float(self.dt[self.running].sum())
+        self.moving_s = float(self.dt[self.moving].sum())
+        self.horizontal_m = np.where(self.moving, np.nan_to_num(self.speed) * self.dt, 0.0)
+        self.start = analysis.run.meta.start or (s.index.min() if n else None)
+
+    def load_value(self, group: str, column: str) -> float:
+        load = self.analysis.load
+        if load is None or group not in load.index:
+            return float("nan")
+        return float(load.loc[group, column])
+
+    def balance(self) -> np.ndarray | None:
+        for frame in (self.analysis.samples, self.analysis.run.samples):
+            if "stance_time_balance_pct" in frame:
+                values = pd.to_numeric(frame["stance_time_balance_pct"], errors="coerce")
+                return values.reindex(self.analysis.samples.index).to_numpy(float)
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered hint rule.
+
+    Attributes
+    ----------
+    id : str  ``"H5"``, ``"Q1"`` …
+    needs : frozenset[str]  inputs it needs: ``"samples"``, ``"load"``, ``"history"``
+    kind : str  ``"training"`` (rate limited) or ``"quality"`` (listed separately)
+    evaluate : callable  RunContext → Hint or None
+    """
+
+    id: str
+    needs: frozenset
+    kind: str
+    evaluate: Callable
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register_rule(id: str, needs=("samples",), kind: str = "training"):
+    """Decorator adding a rule to :data:`RULES` (later registrations replace a rule of the same id)."""
+    if kind not in ("training", "quality"):
+        raise InvalidMethodError("kind", kind, ("training", "quality"))
+    unknown = set(needs) - {"samples", "load", "history"}
+    if unknown:
+        raise InvalidMethodError("needs", sorted(unknown), ("samples", "load", "history"))
+
+    def wrap(func):
+        RULES[id] = Rule(id, frozenset(needs), kind, func)
+        return func
+    return wrap
+
+
+def _hint(id, title, severity, evidence, groups, values, message, kind="training") -> Hint:
+    groups = list(groups)
+    if kind == "training" and not set(groups) <= set(LEG_GROUPS):
+        raise WordingError(f"{id}: upper-body groups never drive hints ({groups})")
+    message = check_wording(message, require_anchor=kind == "training")
+    return Hint(id=id, title=title, severity=severity, evidence=evidence, evidence_label=EVIDENCE_LABELS[evidence],
+                groups=groups, values=values, message=message, tips=tips_for(groups) if kind == "training" else [])
+
+
+def _pct(x: float) -> str:
+    return f"{abs(x) * 100:.0f} %"
+
+
+# --- training rules ------------------------------------------------------------------------------------------
+
+@register_rule("H5")
+def cadence_for_speed(ctx: RunContext) -> Hint | None:
+    """H5: cadence below the speed-matched norm on level, steady running (over-striding proxy)."""
+    lo, hi = CADENCE_SPEED_RANGE_MPS
+    ok = (ctx.steady & (np.abs(ctx.grade) < LEVEL_GRADE_RATIO) & np.isfinite(ctx.cadence) & (ctx.cadence > 0)
+          & (ctx.speed >= lo) & (ctx.speed <= hi))
+    seconds = ctx.dt[ok].sum()
+    if seconds < MIN_LEVEL_RUNNING_S:
+        return None
+    c, w = ctx.cadence[ok], ctx.dt[ok]
+    c_pref = preferred_cadence_spm(ctx.speed[ok], ctx.grade[ok], ctx.profile)
+    share = float(w[c < CADENCE_LOW_RATIO * c_pref].sum() / seconds)
+    deficit = float(1.0 - (w * c).sum() / (w * c_pref).sum())
+    if share <= CADENCE_LOW_SHARE or deficit < CADENCE_DEFICIT_TIER1:
+        return None
+    severity = "tier 2" if deficit >= CADENCE_DEFICIT_TIER2 else "tier 1"
+    norm = "your own usual cadence at this pace" if ctx.personal else "the usual cadence at this pace"
+    quads = ctx.load_value("quadriceps", "driver_cadence")
+    extra = (f" The estimated quadriceps load per stride was about {_pct(quads - 1)} higher than with your "
+             "usual step length." if np.isfinite(quads) and quads > 1 else "")
+    step = "your step length" if extra else "your estimated step length"  # one "estimated" qualifier
+    message = (f"On level running your cadence was about {_pct(deficit)} below {norm}, {ctx.anchor}, so {step} "
+               f"was longer than usual for this pace.{extra} Longer steps for a given pace are associated with "
+               "more load on the front of the thigh and the knee. If you want to try a change, a small step-rate "
+               "increase of about 5 % is the gentlest change studied; build it in gradually. Evidence: moderate.")
+    values = {"cadence_spm": float((w * c).sum() / seconds), "cadence_norm_spm": float((w * c_pref).sum() / seconds),
+              "cadence_deficit_pct": deficit * 100, "low_cadence_share_pct": share * 100,
+              "level_running_min": seconds / 60.0, "cadence_norm": "personal" if ctx.personal else "population"}
+    return _hint("H5", "Longer steps than usual at this pace", severity, "B", ["quadriceps", "glutes"], values,
+                 message)
+
+
+@register_rule("H6")
+def fast_running(ctx: RunContext) -> Hint | None:
+    """H6 (single-run form): a substantial amount of running well above the easy pace.
+
+    v_fast = 1.15 · v_easy (§3.2).  Without a personal easy speed the run's own median running speed is
+    a floor for v_easy, so a runner whose usual pace is quicker than the 3 m/s default is not flagged on
+    every steady run; intervals and strides still stand out.
+    """
+    v_easy = ctx.profile.easy_speed_mps
+    if not ctx.personal and ctx.running.any():
+        v_easy = max(v_easy, float(np.nanmedian(ctx.speed[ctx.running])))
+    v_fast = FAST_SPEED_RATIO * v_easy
+    fast = ctx.running & (ctx.speed >= v_fast)
+    time_s, dist_m = float(ctx.dt[fast].sum()), float(ctx.horizontal_m[fast].sum())
+    if not (dist_m >= FAST_MIN_DISTANCE_M or time_s >= FAST_MIN_TIME_S):
+        return None
+    if ctx.running_s <= 0 or time_s / ctx.running_s < FAST_MIN_SHARE:
+        return None
+    sprint = bool(np.any(ctx.steady & (ctx.speed >= SPRINT_SPEED_MPS)))
+    easy = "your easy pace" if ctx.personal else "an easy pace for this run"
+    what = "fast running, including sprints or strides," if sprint else "fast running"
+    ham = ctx.load_value("hamstrings", "driver_speed")
+    est = (f"the estimated hamstring load per stride was about {_pct(ham - 1)} above easy running"
+           if np.isfinite(ham) and ham > 1 else "the estimated hamstring and hip-flexor load per stride rises")
+    message = (f"This run included about {time_s / 60:.0f} min ({dist_m / 1000:.1f} km) of {what} well above "
+               f"{easy}, {ctx.anchor}. Fast running loads the hamstrings and hip flexors more: {est}. Sudden "
+               "jumps in fast running have been associated with hamstring strains in team-sport studies. Easing "
+               "into speed work and keeping fast volume steady from week to week can help. Evidence: limited.")
+    values = {"fast_time_min": time_s / 60, "fast_distance_m": dist_m, "fast_speed_threshold_mps": v_fast,
+              "fast_share_pct": 100 * time_s / ctx.running_s, "sprints": sprint}
+    return _hint("H6", "A lot of fast running", "info", "C", ["hamstrings", "hip_flexors"], values, message)
+
+
+def _hill(ctx: RunContext, sign: int) -> tuple[float, float]:
+    """(vertical metres, horizontal metres) on grades steeper than ±5 % in direction ``sign``."""
+    steep = ctx.moving & np.isfinite(ctx.grade) & (sign * ctx.grade >= STEEP_GRADE_RATIO)
+    return float((sign * ctx.grade[steep] * ctx.horizontal_m[steep]).sum()), float(ctx.horizontal_m[steep].sum())
+
+
+@register_rule("H7")
+def downhill(ctx: RunContext) -> Hint | None:
+    """H7 (single-run form): a lot of steep descent (quadriceps, knee, foot)."""
+    descent, horizontal = _hill(ctx, -1)
+    if descent < HILL_MIN_M:
+        return None
+    quads = ctx.load_value("quadriceps", "driver_downhill")
+    est = (f"; the estimated quadriceps load was about {_pct(quads - 1)} higher than on the flat"
+           if np.isfinite(quads) and quads > 1 else ", and your estimated quadriceps load rises with it")
+    message = (f"This run had about {descent:.0f} m of steep descent (grades of 5 % or more), a lot of downhill "
+               f"{ctx.anchor}. Downhill running loads the front of "
+               f"the thigh, the knee and the feet more than flat running{est}. Muscle soreness for a day or two "
+               "after a big descent is common and usually settles; building descents gradually can help your "
+               "legs adapt. Evidence: limited.")
+    values = {"steep_descent_m": descent, "steep_descent_distance_m": horizontal}
+    return _hint("H7", "A lot of downhill running", "info", "C", ["quadriceps", "foot_ankle"], values, message)
+
+
+@register_rule("H8")
+def uphill(ctx: RunContext) -> Hint | None:
+    """H8 (single-run form): a lot of steep ascent (glutes, hamstrings, calves)."""
+    ascent, horizontal = _hill(ctx, +1)
+    climb = ctx.moving & np.isfinite(ctx.grade) & (ctx.grade >= CLIMB_GRADE_RATIO)
+    climb_s = float(ctx.dt[climb].sum())
+    if ascent < HILL_MIN_M and climb_s < CLIMB_MIN_TIME_S:
+        return None
+    glutes = ctx.load_value("glutes", "driver_uphill")
+    est = (f" (estimated glute load about {_pct(glutes - 1)} above the flat)"
+           if np.isfinite(glutes) and glutes > 1 else " (an estimated rise in glute and hamstring load)")
+    message = (f"This run had about {ascent:.0f} m of steep climbing and {climb_s / 60:.0f} min on grades of 8 % "
+               f"or more, a lot of uphill {ctx.anchor}. Uphill running shifts work to the hips{est} and may "
+               "increase load on the calves and Achilles tendon. Tendons adapt more slowly than fitness, so "
+               "building hill volume gradually can help. Evidence: model-based.")
+    values = {"steep_ascent_m": ascent, "steep_ascent_distance_m": horizontal, "climb_time_min": climb_s / 60}
+    return _hint("H8", "A lot of uphill running", "info", "D", ["glutes", "hamstrings", "calves"], values, message)
+
+
+@register_rule("H9")
+def long_run(ctx: RunContext) -> Hint | None:
+    """H9 (single-run form): a long run and the calves/Achilles.  With a history it piggybacks on H1."""
+    if ctx.history is not None or ctx.moving_s < LONG_RUN_S:
+        return None
+    calves = ctx.load_value("calves", "rel_load")
+    est = (f"Your estimated calf load was {calves:.0f} (100 = one hour of easy running)"
+           if np.isfinite(calves) else "Long runs add estimated calf and Achilles load")
+    message = (f"This run lasted about {ctx.moving_s / 60:.0f} min, a long run {ctx.anchor}. {est}. The calf "
+               "muscles and Achilles tendon carry the highest forces in running and tendons adapt more slowly "
+               "than fitness; keeping your next long run at or below this one may help. Evidence: model-based.")
+    values = {"moving_time_min": ctx.moving_s / 60, "calves_rel_load": calves}
+    return _hint("H9", "Long run: calves and Achilles", "info", "D", ["calves"], values, message)
+
+
+@register_rule("H4")
+def gct_balance(ctx: RunContext) -> Hint | None:
+    """H4 (single-run form): contact-time balance shifted within the run; informational only."""
+    b = ctx.balance()
+    if b is None:
+        return None
+    ok = ctx.steady & np.isfinite(b) & np.isfinite(ctx.grade) & (np.abs(ctx.grade) < LEVEL_GRADE_RATIO)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 60:
+        return None
+    thirds = np.array_split(idx, 3)
+    first, last = float(np.median(b[thirds[0]])), float(np.median(b[thirds[-1]]))
+    shift = abs(last - 50.0) - abs(first - 50.0)
+    if shift < BALANCE_SHIFT_PCT:
+        return None
+    message = (f"Your ground contact time balance moved from {first:.1f} % to {last:.1f} % left between the "
+               "first and last third of this run. Being a little off 50 % is normal: "
+               f"{ANCHOR_POPULATION}, most runners sit outside the 49.3–50.7 % band. A shift within a run can "
+               "reflect fatigue, terrain, sensor placement or a niggle, and the estimated shift depends on how "
+               "the sensor sits. If it stays shifted over several runs and you notice discomfort, an easy day is "
+               "a safe option. Evidence: model-based.")
+    values = {"balance_first_third_pct": first, "balance_last_third_pct": last, "balance_shift_pct_points": shift,
+              "balance_median_pct": float(np.median(b[idx]))}
+    return _hint("H4", "Contact-time balance shifted during the run", "info", "D", [], values, message)
+
+
+@register_rule("H1", needs=("samples", "history"))
+def session_spike(ctx: RunContext) -> Hint | None:
+    """H1: this run > 110 % of the longest run of the previous 30 days (Frandsen/Nielsen 2025, grade B)."""
+    runs = ctx.history.runs
+    if ctx.start is None or runs.empty:
+        return None
+    start = pd.Timestamp(ctx.start)
+    before = runs[pd.to_datetime(runs["start"], utc=True) < start]
+    first = pd.to_datetime(before["start"], utc=True).min() if len(before) else None
+    if len(before) < MIN_HISTORY_RUNS or first is None or (start - first).days < MIN_HISTORY_DAYS:
+        return None
+    recent = before[pd.to_datetime(before["start"], utc=True) >= start - pd.Timedelta(days=30)]
+    longest = float(recent["distance_m"].max()) if len(recent) else float("nan")
+    distance = float(ctx.analysis.summary.get("distance_m", ctx.horizontal_m.sum()))
+    if not (np.isfinite(longest) and longest > 0):
+        return None
+    ratio = distance / longest
+    severity = next((tier for limit, tier in SPIKE_TIERS if ratio > limit), None)
+    if severity is None:
+        return None
+    groups, calves_note = [], ""
+    if ctx.moving_s >= LONG_RUN_S:  # H9 piggybacks on H1 (one message)
+        groups, calves_note = ["calves"], " Long runs add most to the calves and Achilles tendon."
+    message = (f"This run was about {_pct(ratio - 1)} longer than your longest run in the last 30 days, "
+               f"{ANCHOR_PERSONAL}, with a correspondingly higher estimated load.{calves_note} In a large study "
+               "of runners, single runs well beyond the recent longest were associated with more overuse "
+               "injuries. If you're building distance, you might keep the next long run near today's. "
+               "Evidence: moderate.")
+    values = {"distance_m": distance, "longest_30d_m": longest, "distance_ratio": ratio}
+    return _hint("H1", "Longer than your recent longest run", severity, "B", groups, values, message)
+
+
+# --- data-quality rules ------------------------------------------------------------------------------------
+
+def _share(ctx: RunContext, mask: np.ndarray) -> float:
+    return float(ctx.dt[mask & ctx.moving].sum() / ctx.moving_s) if ctx.moving_s > 0 else 0.0
+
+
+@register_rule("Q1", kind="quality")
+def no_cadence(ctx: RunContext) -> Hint | None:
+    share = _share(ctx, ~(np.isfinite(ctx.cadence) & (ctx.cadence > 0)))
+    if share < QUALITY_MIN_SHARE:
+        return None
+    message = (f"The file has no cadence for {_pct(share)} of the run, so the estimated loads there assume your "
+               "usual cadence at each speed and cannot show longer or shorter steps. A watch or foot pod that "
+               "records cadence makes the analysis more precise. Evidence: model-based.")
+    return _hint("Q1", "No cadence", "info", "D", list(LEG_GROUPS), {"no_cadence_share_pct": share * 100},
+                 message, kind="quality")
+
+
+@register_rule("Q2", kind="quality")
+def grade_unknown(ctx: RunContext) -> Hint | None:
+    share = _share(ctx, ~np.isfinite(ctx.grade))
+    if share <= 0.5:
+        return None
+    gps = str(ctx.analysis.summary.get("altitude_source", "")).lower() == "gps"
+    why = "GPS altitude alone is too noisy for slopes, so " if gps else "the file has no usable altitude, so "
+    message = (f"Slope is unknown for {_pct(share)} of the run: {why}the estimated loads treat those parts as "
+               "flat and cannot show uphill or downhill work. Evidence: model-based.")
+    return _hint("Q2", "Slope unknown", "info", "D", list(LEG_GROUPS),
+                 {"grade_unknown_share_pct": share * 100, "gps_altitude_only": gps}, message, kind="quality")
+
+
+@register_rule("Q3", kind="quality")
+def estimated_contact_time(ctx: RunContext) -> Hint | None:
+    if ctx.source is None:
+        return None
+    share = float(ctx.dt[ctx.running & (ctx.source == "model")].sum() / ctx.running_s) if ctx.running_s else 0.0
+    if share <= 0.5:
+        return None
+    message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
+               "(typically within about ±10 %), not measured by a sensor. A chest strap or pod with running "
+               "dynamics, or a personal calibration, narrows this. Evidence: model-based.")
+    return _hint("Q3", "Contact time estimated", "info", "D", list(LEG_GROUPS),
+                 {"estimated_contact_share_pct": share * 100}, message, kind="quality")
+
+
+# --- engine --------------------------------------------------------------------------------------------------
+
+def select_hints(candidates: list[Hint], now=None, shown: pd.DataFrame | None = None) -> list[Hint]:
+    """Apply the rate limits of §3.1 rule 6 to training-hint candidates.
+
+    Ranked by severity tier, then evidence grade (A first), then registry order.  With ``shown`` (earlier
+    hints: ``time``, ``id``, ``severity``) and ``now``: a hint shown in the last 7 days is dropped unless
+    its tier rose, and the week holds at most :data:`MAX_HINTS_PER_WEEK`.
+    """
+    order = list(RULES)
+    ranked = sorted(candidates, key=lambda h: (-SEVERITY_RANK.get(h.severity, 0), h.evidence,
+                                               order.index(h.id) if h.id in order else len(order)))
+    budget = MAX_HINTS_PER_RUN
+    if shown is not None and len(shown) and now is not None:
+        now = pd.Timestamp(now)
+        recent = shown[pd.to_datetime(shown["time"], utc=True) > now - pd.Timedelta(days=REPEAT_DAYS)]
+        budget = min(budget, max(0, MAX_HINTS_PER_WEEK - len(recent)))
+        best = recent.groupby("id")["severity"].agg(lambda s: max(SEVERITY_RANK.get(x, 0) for x in s))
+        ranked = [h for h in ranked if h.id not in best.index or SEVERITY_RANK.get(h.severity, 0) > best[h.id]]
+    return ranked[:budget]
+
+
+def run_hints(analysis: Analysis, history: HintHistory | None = None) -> list[Hint]:
+    """The hints for one analysed run: ≤ 2 training hints, then the data-quality hints.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        With ``samples`` (and ``load`` for the load-based wording; rules needing ``load`` are skipped
+        without it).
+    history : HintHistory, optional
+        Enables history rules (H1) and the weekly/repeat rate limits.
+
+    Returns
+    -------
+    list[Hint]
+        Every message has passed :func:`check_wording`.  Never diagnostic; see ``analysis.footer``.
+    """
+    ctx = RunContext(analysis, history)
+    available = {"samples"} | ({"load"} if analysis.load is not None else set()) | (
+        {"history"} if history is not None else set())
+    training, quality = [], []
+    for rule in RULES.values():
+        if not rule.needs <= available:
+            continue
+        hint = rule.evaluate(ctx)
+        if hint is not None:
+            (training if rule.kind == "training" else quality).append(hint)
+    shown = history.shown if history is not None else None
+    return select_hints(training, now=ctx.start, shown=shown) + quality

@@ -1,0 +1,260 @@
+"""Helpers the GPX and TCX readers share: sport words, cadence units, distance from positions, and the
+assembly of a canonical sample frame from parsed track points.
+
+Unlike FIT, GPX and TCX carry no timer events.  What they do carry is the recording split: a GPX track
+is made of ``<trkseg>`` segments and a TCX lap of ``<Track>`` elements, and a watch starts a new one
+when the timer is stopped and restarted.  So every sample is recorded with the timer on
+(``timer_on`` is True throughout), the periods between segments are timer-off, each segment is one
+entry of ``RunMeta.timer_intervals``, and distance computed from positions does not grow across a
+segment gap (the watch does not count distance while paused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "STRIDES_MEDIAN_LIMIT_SPM",
+    "sport_kind",
+    "cadence_unit",
+    "haversine_m",
+    "path_distance_m",
+    "TrackPoints",
+    "build_samples",
+]
+
+#: Mean Earth radius R1 = (2a + b)/3 of the WGS84 ellipsoid [m] (IUGG; Moritz 2000,
+#: "Geodetic Reference System 1980", J. Geodesy 74:128, doi:10.1007/s001900050278).
+EARTH_RADIUS_M = 6_371_008.8
+
+#: A median non-zero cadence below this value [1/min] is strides/min (one foot counted) and is doubled.
+#: Running step rates are about 150–200 steps/min, i.e. 75–100 strides/min, so 120 separates the two
+#: conventions with a wide margin on both sides (science.md §1.2, "Pitfalls").
+STRIDES_MEDIAN_LIMIT_SPM = 120.0
+
+_RUNNING_WORDS = {
+    "running", "run", "trail_running", "trail running", "trail run", "treadmill_running", "treadmill",
+    "street_running", "track_running", "indoor_running", "virtual_run", "virtualrun", "jogging",
+    "ultra_run", "road_running",
+    "9",  # Strava GPX exports write the activity type as a number; 9 is Run
+}
+# Substrings that name a sport explicitly other than running.
+_OTHER_WORDS = (
+    "bik", "cycl", "ride", "swim", "ski", "walk", "hik", "row", "paddl", "kayak", "canoe", "skat",
+    "golf", "climb", "yoga", "strength", "fitness_equipment", "elliptical", "stair", "surf", "sail",
+    "tennis", "soccer", "football", "basketball", "motor", "driv", "snowboard", "snowshoe", "wheelchair",
+    "transition",
+)
+
+
+def sport_kind(sport: str | None) -> str:
+    """Classify a sport word from a file.
+
+    Returns
+    -------
+    str
+        ``"running"`` for a running sport, ``"other"`` when the file names another sport explicitly
+        (cycling, walking, swimming, …), ``"unknown"`` when it names none or something generic
+        (TCX ``Sport="Other"``, an unknown code).
+    """
+    if sport is None:
+        return "unknown"
+    word = sport.strip().lower().replace("-", "_")
+    if word in _RUNNING_WORDS or word.replace("_", " ") in _RUNNING_WORDS:
+        return "running"
+    if word in ("1",):  # Strava GPX code 1 is Ride
+        return "other"
+    if any(w in word for w in _OTHER_WORDS):
+        return "other"
+    if "run" in word:  # "Running (treadmill)", "trail run", "Laufen/running"
+        return "running"
+    return "unknown"
+
+
+def cadence_unit(values: np.ndarray) -> tuple[str | None, float, float]:
+    """Decide whether cadence values are strides/min or steps/min.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Cadence as stored in the file [1/min]; NaN where missing.
+
+    Returns
+    -------
+    unit : str or None
+        ``"strides/min"`` (one foot counted: multiply by 2), ``"steps/min"`` or ``None`` when there is
+        no non-zero value to judge by.
+    factor : float
+        2.0 or 1.0: multiply the stored values by it to get steps/min.
+    median : float
+        Median of the non-zero values [1/min] (NaN when none).
+
+    Notes
+    -----
+    Garmin and Strava write strides/min into GPX ``cad`` and TCX ``RunCadence``; treadmill and some
+    third-party exports already hold steps/min.  A median non-zero cadence below
+    :data:`STRIDES_MEDIAN_LIMIT_SPM` means strides/min.
+    """
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v) & (v > 0)]
+    if v.size == 0:
+        return None, 1.0, float("nan")
+    median = float(np.median(v))
+    if median < STRIDES_MEDIAN_LIMIT_SPM:
+        return "strides/min", 2.0, median
+    return "steps/min", 1.0, median
+
+
+def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
+    """Great-circle distance on a sphere of radius :data:`EARTH_RADIUS_M`.
+
+    Parameters
+    ----------
+    lat1_deg, lon1_deg, lat2_deg, lon2_deg : array-like
+        WGS84 coordinates [deg].
+
+    Returns
+    -------
+    numpy.ndarray
+        Distance [m]; NaN where any coordinate is NaN or a latitude lies outside ±90°.
+
+    Notes
+    -----
+    d = 2 R asin(sqrt(sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2))).  The spherical model is within about
+    0.5 % of the ellipsoidal distance, well inside GPS noise for consecutive track points.
+
+    References
+    ----------
+    .. [1] Sinnott, R. W. (1984). Virtues of the haversine. Sky and Telescope 68(2), 159.
+    """
+    lat1, lon1, lat2, lon2 = (np.asarray(x, dtype="float64") for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg))
+    bad = (np.abs(lat1) > 90) | (np.abs(lat2) > 90)
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2 - lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return np.where(bad, np.nan, d)
+
+
+def path_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Cumulative 2-D distance along the points, not growing across segment gaps.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : numpy.ndarray
+        Positions [deg]; NaN where a point has none.
+    segment : numpy.ndarray of int
+        Segment number of each point; the step into a new segment adds nothing (timer off).
+
+    Returns
+    -------
+    numpy.ndarray
+        Cumulative distance [m] from the first positioned point (0 there); NaN on points without a
+        position.
+    """
+    lat = np.asarray(lat_deg, dtype="float64")
+    lon = np.asarray(lon_deg, dtype="float64")
+    out = np.full(lat.shape, np.nan)
+    has = ~np.isnan(lat) & ~np.isnan(lon) & (np.abs(lat) <= 90)
+    idx = np.flatnonzero(has)
+    if idx.size == 0:
+        return out
+    step = np.zeros(idx.size)
+    step[1:] = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
+    seg = np.asarray(segment)[idx]
+    step[1:][seg[1:] != seg[:-1]] = 0.0
+    out[idx] = np.cumsum(step)
+    return out
+
+
+@dataclass
+class TrackPoints:
+    """Parsed points of one run before they become a canonical frame.
+
+    ``columns`` maps canonical column names to float arrays (NaN = missing) aligned with ``times``;
+    ``segment`` and ``lap`` are integer arrays of the same length.
+    """
+
+    times: pd.DatetimeIndex
+    columns: dict[str, np.ndarray]
+    segment: np.ndarray
+    lap: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_samples(points: TrackPoints) -> tuple[pd.DataFrame | None, list[tuple[datetime, datetime]]]:
+    """Assemble the canonical frame (see :mod:`runload.schema`) from parsed points.
+
+    Points without a timestamp are dropped, out-of-order points are sorted, repeated timestamps keep
+    their first point (each repair appends a message to ``points.warnings``).  ``distance_m`` is kept as
+    recorded when the file has it, else computed from positions (:func:`path_distance_m`).  Columns
+    that are NaN throughout are left out.
+
+    Returns
+    -------
+    frame : pandas.DataFrame or None
+        ``None`` when no point has a timestamp.
+    timer_intervals : list of (datetime, datetime)
+        First and last time of each segment (UTC).
+    """
+    times = points.times
+    cols = dict(points.columns)
+    segment = np.asarray(points.segment, dtype="int64")
+    lap = np.asarray(points.lap, dtype="int64")
+    keep = ~np.asarray(times.isna())
+    n_no_time = int((~keep).sum())
+    if n_no_time:
+        points.warnings.append(f"dropped {n_no_time} of {len(times)} points without a valid timestamp")
+    if not keep.any():
+        return None, []
+    if n_no_time:
+        times, segment, lap = times[keep], segment[keep], lap[keep]
+        cols = {k: v[keep] for k, v in cols.items()}
+    ns = times.asi8
+    if np.any(np.diff(ns) < 0):
+        order = np.argsort(ns, kind="stable")
+        n_back = int((np.diff(ns) < 0).sum())
+        points.warnings.append(f"time went backwards at {n_back} points; sorted the points by time")
+        times, segment, lap = times[order], segment[order], lap[order]
+        cols = {k: v[order] for k, v in cols.items()}
+    dup = np.asarray(times.duplicated(keep="first"))
+    if dup.any():
+        points.warnings.append(f"dropped {int(dup.sum())} points repeating the timestamp of the point before")
+        times, segment, lap = times[~dup], segment[~dup], lap[~dup]
+        cols = {k: v[~dup] for k, v in cols.items()}
+
+    if "latitude_deg" in cols and "longitude_deg" in cols:
+        lat, lon = cols["latitude_deg"].copy(), cols["longitude_deg"].copy()
+        bad = (np.abs(lat) > 90) | (np.abs(lon) > 180) | (np.isnan(lat) != np.isnan(lon))
+        if bad.any():
+            points.warnings.append(f"{int(bad.sum())} positions outside the valid range (|lat| ≤ 90°, "
+                                   "|lon| ≤ 180°) or incomplete; dropped")
+            lat[bad], lon[bad] = np.nan, np.nan
+            cols["latitude_deg"], cols["longitude_deg"] = lat, lon
+
+    has_distance = "distance_m" in cols and not np.isnan(cols["distance_m"]).all()
+    if not has_distance and "latitude_deg" in cols and "longitude_deg" in cols:
+        cols["distance_m"] = path_distance_m(cols["latitude_deg"], cols["longitude_deg"], segment)
+
+    index = pd.DatetimeIndex(times, name="time")
+    elapsed = (index - index[0]).total_seconds().to_numpy(dtype="float64")
+    data: dict[str, np.ndarray] = {"elapsed_s": elapsed}
+    for name, values in cols.items():
+        values = np.asarray(values, dtype="float64")
+        if not np.isnan(values).all():
+            data[name] = values
+    data["lap"] = lap
+    data["timer_on"] = np.ones(len(index), dtype=bool)
+    frame = pd.DataFrame(data, index=index)
+
+    seg_change = np.flatnonzero(np.diff(segment) != 0) + 1
+    starts = np.concatenate([[0], seg_change])
+    ends = np.concatenate([seg_change - 1, [len(index) - 1]])
+    intervals = [(index[s].to_pydatetime(), index[e].to_pydatetime()) for s, e in zip(starts, ends, strict=True)]
+    return frame, intervals

@@ -1,0 +1,128 @@
+"""``analyze_run``: clean → gait → segments → summary (→ load → hints), one pure function per run.
+
+The same run, profile and ``gait_source`` always give the same :class:`~runload.analysis.Analysis`;
+``model_versions`` records which models produced it, so results can be recomputed when a model changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .analysis import Analysis
+from .clean import altitude_source, clean_samples
+from .errors import InvalidMethodError
+from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
+from .hints import run_hints
+from .load import compute_load, segment_load
+from .profile import AthleteProfile
+from .run import Run
+from .segments import MIN_PACE_DISTANCE_M, UNITS, detect_segments, summarize_spans
+from .summary import summarize_run
+
+__all__ = ["analyze_run"]
+
+# Totals taken from runload.summary.summarize_run: computed the way the watch computes them and checked
+# against the watch's own session totals in that module's tests.
+WATCH_COMPARABLE = ("elapsed_s", "timer_s", "distance_m", "avg_speed_mps", "avg_cadence_spm",
+                    "avg_heart_rate_bpm", "max_heart_rate_bpm", "ascent_m", "descent_m")
+
+
+def _finite(x) -> float:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+    return x if np.isfinite(x) else float("nan")
+
+
+def _summary(run: Run, samples: pd.DataFrame, units: str) -> dict:
+    """Run-level figures with units in the keys (see :class:`~runload.analysis.Analysis`).
+
+    The watch-comparable totals (:data:`WATCH_COMPARABLE`) come from :func:`runload.summary.summarize_run`;
+    pace and grade-adjusted pace (sample weights / cleaned distance, as in the segments table), moving time
+    and the gait figures from the cleaned samples.  The watch's own
+    totals, where the file has them, are under ``"watch"``.
+    """
+    n = len(samples)
+    whole = summarize_spans(samples, [0], [n - 1], ["run"], ["Run"]).iloc[0]
+    w = samples["dt_s"].to_numpy(dtype=float)
+    state = samples["state"].to_numpy(dtype=object)
+    moving_s = float(w[np.isin(state, ("running", "walking"))].sum())
+    totals = summarize_run(run)
+    summary = {k: _finite(totals.get(k)) for k in WATCH_COMPARABLE}
+    if np.isnan(summary["distance_m"]):
+        summary["distance_m"] = _finite(whole["distance_m"])
+    if np.isnan(summary["timer_s"]):
+        summary["timer_s"] = _finite(whole["duration_s"])
+    # Pace and grade-adjusted pace from the cleaned samples, like every segment row (a whole-run lap then
+    # shows the same pace as the summary); the watch-comparable distance and timer time stay above.
+    distance = _finite(whole["distance_m"])
+    gait = summarize_gait(samples)
+    summary.update({
+        "moving_s": moving_s,
+        "running_s": gait.pop("running_s"),
+        "walking_s": float(w[state == "walking"].sum()),
+        "standing_s": float(w[state == "standing"].sum()),
+        "pace_s_per_km": _finite(whole["pace_s_per_km"]),
+        "moving_pace_s_per_km": 1000.0 * moving_s / distance if distance >= MIN_PACE_DISTANCE_M else float("nan"),
+        "gap_s_per_km": _finite(whole["gap_s_per_km"]),
+        "altitude_source": altitude_source(run),
+        "grade_known_share": float(w[samples["grade_pct"].notna().to_numpy()].sum() / w.sum())
+        if w.sum() > 0 else float("nan"),
+        **gait,
+        "units": units,
+        "watch": run.meta.watch.as_dict() if run.meta.watch is not None else None,
+    })
+    return summary
+
+
+def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
+                units: str = "metric") -> Analysis:
+    """Analyse one run: cleaned samples, gait timing, segments and a summary.
+
+    Parameters
+    ----------
+    run : Run
+        As returned by :func:`runload.read_run`.
+    profile : AthleteProfile, optional
+        Height, mass and the (calibrated) stiffness; the population defaults when omitted.
+    gait_source : {"auto", "device", "model"}
+        Where contact time comes from (:func:`runload.gait.compute_gait`).
+    units : {"metric", "imperial"}
+        Splits per km or per mile (values stay in SI units).
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    InvalidMethodError
+        ``gait_source`` or ``units`` is not one of the documented choices.
+    EmptyRunError
+        The run has no samples.
+    """
+    if gait_source not in GAIT_SOURCES:
+        raise InvalidMethodError("gait_source", gait_source, GAIT_SOURCES)
+    if units not in UNITS:
+        raise InvalidMethodError("units", units, tuple(UNITS))
+    profile = profile or AthleteProfile()
+    cleaned = clean_samples(run)
+    gait = compute_gait(cleaned, profile, gait_source)
+    samples = cleaned.drop(columns=["state"]).join(gait)
+    segments = detect_segments(samples, run.meta.laps, units)
+    summary = _summary(run, samples, units)
+    summary["gait_source"] = gait_source
+    model_versions = {"gait": GAIT_MODEL_ID}
+
+    analysis = Analysis(run=run, profile=profile, samples=samples, segments=segments, summary=summary,
+                        model_versions=model_versions)
+
+    # Muscle-group load (science.md §2) and the run hints (§3) read the analysed samples.
+    load = compute_load(samples, profile)
+    analysis.load, analysis.load_samples = load.per_group, load.samples
+    analysis.segments = segment_load(load.samples, segments)
+    analysis.model_versions["load"] = load.model_version
+    analysis.hints = run_hints(analysis)
+    return analysis

@@ -1,0 +1,61 @@
+"""HTML reports of analysed runs.
+
+``write_report(analysis, "run.html")`` writes one self-contained page: summary with the watch's own
+totals, hints with their evidence and the standing footer, a body map and load per muscle group, pace /
+heart rate / cadence / elevation / gait timing over distance or time, the route, laps and segments, and
+a methods-and-limits section.  plotly is imported only when a report is written, so ``import runload``
+stays fast.
+
+Modules: :mod:`.figures` (pure figure builders), :mod:`.bodymap` (the body map), :mod:`.html` (page
+assembly with autoescaped Jinja2 templates), :mod:`.units` (metric/imperial display).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["write_report"]
+
+
+def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inline") -> Path:
+    """Write the HTML report of one analysed run.
+
+    Parameters
+    ----------
+    analysis : runload.Analysis
+        The result of :func:`runload.analyze_run`.  Partial analyses are fine: no load, no hints, no
+        positions, heart rate, altitude or device running dynamics just leave those parts out.
+    path : path-like
+        The HTML file to write (its folder is created).
+    units : {"metric", "imperial"}
+        Display units (km, m, min/km or mi, ft, min/mi).  Internally everything stays SI.
+    plotlyjs : str
+        ``"inline"`` (default; works offline, adds ~4.8 MB), ``"cdn"`` (smaller, needs the network to
+        view) or a path relative to the report's folder of a shared ``plotly.min.js`` (written there when
+        missing; handy for many reports in one folder).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InvalidMethodError
+        Unknown ``units``.
+    RunloadError
+        The file (or the shared plotly.js) cannot be written.
+    """
+    from ..errors import RunloadError
+    from .html import render_report
+    from .units import get_units
+
+    units = get_units(units)
+    path = Path(path)
+    page = render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise RunloadError(path, f"cannot write the report: {e.strerror or e}") from e
+    return path

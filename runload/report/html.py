@@ -1,0 +1,317 @@
+"""Page assembly: an :class:`~runload.analysis.Analysis` and its figures → one HTML page.
+
+The page is rendered from Jinja2 templates with autoescaping, so every string that came from a file
+(names, devices, lap labels, developer field names, notes) is escaped in the HTML.  Figures travel as
+JSON in a ``<script type="application/json">`` block (never executed) whose text is made safe with
+:func:`safe_json`: ``<``, ``>``, ``&``, U+2028 and U+2029 become ``\\uXXXX`` escapes, so no file string
+can close the block or open a tag.  Inside the figures, file strings are HTML-escaped too, because plotly
+renders a subset of HTML in hover text.
+
+plotly.js is included once per page: ``plotlyjs="inline"`` embeds it (offline, ~4.8 MB), ``"cdn"`` links
+the CDN copy matching the installed plotly, anything else is a path (relative to the report's folder)
+of a shared ``plotly.min.js``, written there if it does not exist yet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from datetime import datetime
+from pathlib import Path
+
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from ..analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS, Analysis
+from ..errors import RunloadError
+from ..muscles import display_name
+from ..references import methods_items
+from .bodymap import bodymap_figure
+from .figures import DRIVER_WORDS, PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
+from .units import MISSING, Units, format_duration, get_units, is_missing
+
+__all__ = ["safe_json", "figure_json", "render_report", "render_index", "plotlyjs_tag", "PLOTLYJS_MODES"]
+
+PLOTLYJS_MODES = ("inline", "cdn")
+SOURCE_WORDS = {
+    "device": "measured by device",
+    "model": "estimated (±~10 %)",
+    "walking": "estimated (walking)",
+    "none": "not available",
+}
+# How far a runload figure may differ from the watch's own before the header shows the watch's value.
+WATCH_TOLERANCE = {
+    "distance_m": (0.01, 10.0),  # 1 % or 10 m, whichever is larger
+    "timer_s": (0.0, 5.0),
+    "elapsed_s": (0.0, 5.0),
+    "avg_cadence_spm": (0.0, 1.0),
+    "avg_heart_rate_bpm": (0.0, 1.0),
+    "ascent_m": (0.05, 5.0),
+    "descent_m": (0.05, 5.0),
+}
+
+_ENV = Environment(
+    loader=PackageLoader("runload.report", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html", "j2", "html.j2"), default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def safe_json(obj_or_text) -> str:
+    """JSON text that is safe inside ``<script>`` and HTML: ``< > &`` and U+2028/9 are ``\\u`` escapes."""
+    text = obj_or_text if isinstance(obj_or_text, str) else json.dumps(obj_or_text, allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def figure_json(fig) -> str:
+    """A plotly figure as safe JSON text (see :func:`safe_json`)."""
+    return safe_json(pio.to_json(fig, validate=False, engine="json"))
+
+
+def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
+    """The one ``<script>`` that loads plotly.js for a page.
+
+    Parameters
+    ----------
+    mode : str
+        ``"inline"`` (embed), ``"cdn"`` (link cdn.plot.ly) or a path of a shared ``plotly.min.js``
+        relative to ``out_dir`` (or absolute); that file is written when missing.
+    out_dir : Path
+        Folder of the report (needed for a path).
+    """
+    if mode == "inline":
+        from plotly.offline import get_plotlyjs
+
+        return Markup("<script>") + Markup(get_plotlyjs()) + Markup("</script>")
+    if mode == "cdn":
+        from plotly.io._utils import plotly_cdn_url
+
+        return Markup('<script src="{}" charset="utf-8"></script>').format(plotly_cdn_url())
+    if not isinstance(mode, str) or not mode.strip():
+        raise RunloadError(None, f"--plotlyjs must be 'inline', 'cdn' or a path, not {mode!r}")
+    out_dir = Path(out_dir or ".")
+    target = Path(mode) if Path(mode).is_absolute() else out_dir / mode
+    if not target.is_file():
+        from plotly.offline import get_plotlyjs
+
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(get_plotlyjs(), encoding="utf-8")
+        except OSError as e:
+            raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
+    src = os.path.relpath(target.resolve(), out_dir.resolve()).replace(os.sep, "/")
+    return Markup('<script src="{}" charset="utf-8"></script>').format(src)
+
+
+def _num(value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def _fmt(value, fmt: str = "{:.0f}", unit: str = "") -> str:
+    v = _num(value)
+    if not math.isfinite(v):
+        return MISSING
+    return fmt.format(v) + (f" {unit}" if unit else "")
+
+
+def _summary_items(analysis: Analysis, units: Units) -> list[dict]:
+    """Headline figures: label, value, and a note (e.g. "estimated")."""
+    s = analysis.summary or {}
+    source = s.get("contact_time_source")
+    gait_note = SOURCE_WORDS.get(source, "estimated") if isinstance(source, str) else "estimated"
+    items = [
+        ("Distance", units.format_distance(s.get("distance_m")), ""),
+        ("Moving time", format_duration(s.get("moving_s")), ""),
+        ("Elapsed time", format_duration(s.get("elapsed_s")), ""),
+        ("Pace", units.format_pace(s.get("pace_s_per_km")), "moving"),
+        ("Grade-adjusted pace", units.format_pace(s.get("gap_s_per_km")), "estimated (Minetti 2002)"),
+        ("Heart rate", _fmt(s.get("avg_heart_rate_bpm"), unit="bpm"), "average"),
+        ("Cadence", _fmt(s.get("avg_cadence_spm"), unit="spm"), "average, steps per minute"),
+        ("Ascent / descent",
+         f"{units.format_elevation(s.get('ascent_m'))} / {units.format_elevation(s.get('descent_m'))}", ""),
+        ("Contact time", _fmt(s.get("contact_time_ms"), unit="ms"), gait_note),
+        ("Flight time", _fmt(s.get("flight_time_ms"), unit="ms"), gait_note),
+    ]
+    return [dict(label=label, value=value, note=note) for label, value, note in items if value != MISSING]
+
+
+def _watch_differences(analysis: Analysis, units: Units) -> list[dict]:
+    """The watch's own totals that differ from runload's figures beyond :data:`WATCH_TOLERANCE`."""
+    watch = analysis.run.meta.watch
+    if watch is None:
+        return []
+    s = analysis.summary or {}
+    ours = {
+        "distance_m": s.get("distance_m"), "timer_s": s.get("timer_s", s.get("moving_s")),
+        "elapsed_s": s.get("elapsed_s"), "avg_cadence_spm": s.get("avg_cadence_spm"),
+        "avg_heart_rate_bpm": s.get("avg_heart_rate_bpm"), "ascent_m": s.get("ascent_m"),
+        "descent_m": s.get("descent_m"),
+    }
+    labels = {
+        "distance_m": ("Distance", units.format_distance),
+        "timer_s": ("Timer time", format_duration),
+        "elapsed_s": ("Elapsed time", format_duration),
+        "avg_cadence_spm": ("Cadence", lambda v: _fmt(v, unit="steps/min")),
+        "avg_heart_rate_bpm": ("Heart rate", lambda v: _fmt(v, unit="bpm")),
+        "ascent_m": ("Ascent", units.format_elevation),
+        "descent_m": ("Descent", units.format_elevation),
+    }
+    out = []
+    for key, (rel_tol, abs_tol) in WATCH_TOLERANCE.items():
+        w, o = _num(getattr(watch, key, None)), _num(ours.get(key))
+        if not math.isfinite(w):
+            continue
+        label, fmt = labels[key]
+        if not math.isfinite(o) or abs(w - o) > max(rel_tol * abs(w), abs_tol):
+            out.append(dict(label=label, watch=fmt(w), ours=fmt(o) if math.isfinite(o) else MISSING))
+    return out
+
+
+def _load_rows(analysis: Analysis) -> list[dict]:
+    load = analysis.load
+    if load is None:
+        return []
+    rows = []
+    for group in load.index:
+        r = load.loc[group]
+        approximate = bool(r.get("approximate", group in UPPER_BODY_GROUPS))
+        phases = [dict(name=name, share=_fmt(_num(r.get(col)) * 100, unit="%"))
+                  for col, (name, _color) in PHASE_COLORS.items() if col in load.columns]
+        drivers = [dict(name=d, factor=_fmt(r.get(f"driver_{d}"), "{:.2f}"))
+                   for d in ("speed", "cadence", "uphill", "downhill", "volume") if f"driver_{d}" in load.columns]
+        top = r.get("top_driver")
+        rows.append(dict(
+            group=group, name=display_name(group) if group in MUSCLE_GROUPS else str(group),
+            rel_load=_fmt(r.get("rel_load")), intensity=_fmt(r.get("intensity_per_km")),
+            approximate=approximate, phases=phases, drivers=drivers,
+            top_driver=DRIVER_WORDS.get(top, str(top)) if isinstance(top, str) and top else MISSING,
+        ))
+    return rows
+
+
+def _hint_rows(analysis: Analysis) -> list[dict]:
+    rows = []
+    for h in analysis.hints or []:
+        rows.append(dict(
+            id=h.id, title=h.title, severity=h.severity, message=h.message,
+            css="data" if str(h.id).startswith("Q") else ("info" if h.severity == "info" else "attention"),
+            evidence_label=h.evidence_label, evidence=h.evidence,
+            groups=[display_name(g) if g in MUSCLE_GROUPS else str(g) for g in (h.groups or [])],
+            tips=list(h.tips or []),
+        ))
+    return rows
+
+
+def _segment_rows(analysis: Analysis, units: Units) -> list[dict]:
+    seg = analysis.segments
+    if seg is None or len(seg) == 0:
+        return []
+    order = {"lap": 0, "split": 1}
+    seg = seg.assign(_order=seg["kind"].map(order).fillna(2) if "kind" in seg else 2)
+    seg = seg.sort_values(["_order"], kind="stable")
+    rows = []
+    for _, r in seg.iterrows():  # a table of a few dozen rows, not a hot path
+        source = r.get("contact_time_source")
+        rows.append(dict(
+            kind=str(r.get("kind", "")), label="" if is_missing(r.get("label")) else str(r.get("label")),
+            distance=units.format_distance(r.get("distance_m")), duration=format_duration(r.get("duration_s")),
+            pace=units.format_pace(r.get("pace_s_per_km")), gap=units.format_pace(r.get("gap_s_per_km")),
+            grade=_fmt(r.get("grade_pct"), "{:.1f}", "%"), cadence=_fmt(r.get("cadence_spm")),
+            hr=_fmt(r.get("heart_rate_bpm")), contact=_fmt(r.get("contact_time_ms")),
+            flight=_fmt(r.get("flight_time_ms")),
+            source=SOURCE_WORDS.get(source, "") if isinstance(source, str) else "",
+        ))
+    return rows
+
+
+def _methods() -> list[dict]:
+    """Methods and their citations, generated from :mod:`runload.references` (no strings duplicated here)."""
+    out = []
+    for item in methods_items():
+        refs = item.get("references") or []
+        out.append(dict(title=str(item.get("title") or ""), text=str(item.get("text") or ""),
+                        evidence=str(item.get("evidence") or ""), citations=[str(c) for c in refs]))
+    return out
+
+
+def _header(analysis: Analysis) -> dict:
+    meta = analysis.run.meta
+    start = meta.start
+    when = start.strftime("%A %d %B %Y, %H:%M UTC") if isinstance(start, datetime) else None
+    return dict(
+        title=meta.name or (f"Run on {start:%d %B %Y}" if isinstance(start, datetime) else "Run"),
+        name=meta.name, when=when, device=str(meta.device),
+        source=Path(meta.source).name if meta.source else "", format=(meta.format or "").upper(),
+        sport=" / ".join(x for x in (meta.sport, meta.sub_sport) if x),
+    )
+
+
+def _data_notes(analysis: Analysis) -> dict:
+    meta = analysis.run.meta
+    return dict(
+        warnings=list(meta.warnings or []),
+        developer_fields=[f"{f.name}" + (f" [{f.units}]" if f.units else "")
+                          + (f" ({f.application})" if f.application else "") for f in meta.developer_fields],
+        model_versions=dict(analysis.model_versions or {}),
+        profile=dict(height=f"{analysis.profile.height_m:.2f} m", mass=f"{analysis.profile.mass_kg:.0f} kg",
+                     calibrated=analysis.profile.calibration is not None),
+    )
+
+
+def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
+                  out_dir: Path | None = None) -> str:
+    """The full HTML page of one analysed run.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    units : {"metric", "imperial"}
+    plotlyjs : str  ``"inline"``, ``"cdn"`` or a path (see :func:`plotlyjs_tag`)
+    out_dir : Path  folder the page will be written to (for a relative plotly.js path)
+    """
+    units = get_units(units)
+    figures = {
+        "bodymap": bodymap_figure(analysis),
+        "load": load_figure(analysis),
+        "timeseries": timeseries_figure(analysis, units),
+        "route": route_figure(analysis, units),
+    }
+    figures = {k: v for k, v in figures.items() if v is not None}
+    payload = "{" + ",".join(f"{json.dumps(k)}:{figure_json(fig)}" for k, fig in figures.items()) + "}"
+    template = _ENV.get_template("report.html.j2")
+    return template.render(
+        header=_header(analysis),
+        summary=_summary_items(analysis, units),
+        watch_diffs=_watch_differences(analysis, units),
+        hints=_hint_rows(analysis),
+        footer=analysis.footer,
+        load_rows=_load_rows(analysis),
+        has_load=analysis.load is not None,
+        segments=_segment_rows(analysis, units),
+        methods=_methods(),
+        notes=_data_notes(analysis),
+        figures=list(figures),
+        figures_json=Markup(payload),
+        plot_config=Markup(safe_json(PLOT_CONFIG)),
+        plotlyjs=plotlyjs_tag(plotlyjs, out_dir),
+        units=units,
+    )
+
+
+def render_index(entries: list[dict], failures: list[dict], *, title: str = "runload reports") -> str:
+    """An index page linking several reports.
+
+    ``entries``: dicts with ``href``, ``title``, ``when``, ``distance``, ``source``; ``failures``: dicts
+    with ``source`` and ``reason``.  All strings are escaped by the template.
+    """
+    return _ENV.get_template("index.html.j2").render(entries=entries, failures=failures, title=title)

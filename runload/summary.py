@@ -1,0 +1,148 @@
+"""Whole-run totals computed from the samples, the way a running watch computes them.
+
+:func:`summarize_run` is a pure function of a :class:`~runload.run.Run` (FIT, GPX or TCX).  Its totals are
+checked against the watch's own session message (``Run.meta.watch``) in the tests, so the definitions
+below follow what Garmin watches write:
+
+* ``timer_s`` is the time the timer ran: the sum of the FIT timer intervals (start → stop events) when
+  the file has them; else the time between samples while ``timer_on``; else the time between samples
+  with pauses (gaps longer than :data:`PAUSE_GAP_S`) left out.
+* ``avg_cadence_spm`` (and ``avg_heart_rate_bpm``) average over timer time, zeros included (standing
+  still at a crossing lowers the watch's average cadence too), each sample weighted by half the timer
+  time to each neighbour.  Measured on the corpus' Garmin files: this matches the watch's
+  ``2 × (avg_running_cadence + avg_fractional_cadence)`` within 0.4 spm on every running file but one
+  56-second file; leaving zeros out is off by up to 25 spm (FR965 ``garmin-stamina.fit``), weighting by
+  the time to the previous sample alone by up to 0.8 spm.
+* ``avg_speed_mps`` is distance / timer time, like the watch's ``avg_speed``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .run import Run
+
+__all__ = ["summarize_run", "PAUSE_GAP_S", "ALTITUDE_SMOOTHING_S", "EARTH_RADIUS_M"]
+
+#: Without timer information, a gap between samples longer than this [s] is a pause (auto-pause or a
+#: stopped recording): smart recording writes at least every ~10 s while moving.
+PAUSE_GAP_S = 30.0
+#: Centred rolling-mean window [s] applied to altitude before summing climbs, so that barometric and
+#: GPS noise does not add up to phantom ascent.
+ALTITUDE_SMOOTHING_S = 30.0
+#: Mean Earth radius [m] (IUGG), for distances from positions when a file has no distance.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def summarize_run(run: Run) -> dict:
+    """Totals of one run, from its samples.
+
+    Parameters
+    ----------
+    run : Run
+        Any run (samples follow :mod:`runload.schema`).
+
+    Returns
+    -------
+    dict
+        ``start`` (ISO 8601 UTC or None), ``n_samples``, ``elapsed_s`` [s] (first to last sample),
+        ``timer_s`` [s] (time the timer ran), ``distance_m`` [m], ``avg_speed_mps`` [m/s],
+        ``avg_cadence_spm`` [steps/min], ``avg_heart_rate_bpm`` and ``max_heart_rate_bpm`` [1/min],
+        ``ascent_m``/``descent_m`` [m] (only when the run has altitude), ``columns`` (canonical columns
+        present) and ``watch`` (the watch's own totals as a dict, or None).  Values a run cannot give
+        are NaN.
+    """
+    s = run.samples
+    n = len(s)
+    times_s = (s.index - s.index[0]).total_seconds().to_numpy(dtype="float64") if n else np.zeros(0)
+    dt = np.diff(times_s, prepend=times_s[0] if n else 0.0)  # dt[i]: time from sample i-1 to i
+    on = _segment_timer_on(s, dt)  # on[i]: the segment ending at sample i counts as timer time
+    seg = np.where(on, dt, 0.0)
+    # Each sample stands for half of the timer time to each neighbour (trapezoidal time weights).
+    weights = (seg + np.append(seg[1:], 0.0)) / 2.0
+
+    out: dict = {
+        "start": s.index[0].isoformat() if n else (run.meta.start.isoformat() if run.meta.start else None),
+        "n_samples": n,
+        "elapsed_s": float(times_s[-1]) if n else np.nan,
+        "timer_s": _timer_s(run, seg),
+        "distance_m": _distance_m(s),
+    }
+    out["avg_speed_mps"] = (
+        out["distance_m"] / out["timer_s"] if out["timer_s"] > 0 else np.nan
+    )
+    out["avg_cadence_spm"] = _weighted_mean(s, "cadence_spm", weights)
+    out["avg_heart_rate_bpm"] = _weighted_mean(s, "heart_rate_bpm", weights)
+    out["max_heart_rate_bpm"] = float(s["heart_rate_bpm"].max()) if _has(s, "heart_rate_bpm") else np.nan
+    if _has(s, "altitude_m"):
+        out["ascent_m"], out["descent_m"] = _climb_m(s, on)
+    out["columns"] = list(s.columns)
+    out["watch"] = run.meta.watch.as_dict() if run.meta.watch is not None else None
+    return out
+
+
+def _has(s: pd.DataFrame, name: str) -> bool:
+    return name in s.columns and bool(s[name].notna().any())
+
+
+def _segment_timer_on(s: pd.DataFrame, dt: np.ndarray) -> np.ndarray:
+    """Whether the time between sample i-1 and i counts as timer time.
+
+    With ``timer_on``: when the timer was on at sample i-1 (a stop at sample i-1 ends the counting).
+    Without it: when the gap is at most :data:`PAUSE_GAP_S`.
+    """
+    if len(s) == 0:
+        return np.zeros(0, dtype=bool)
+    if "timer_on" in s.columns:
+        prev = np.concatenate([[False], s["timer_on"].to_numpy(dtype=bool)[:-1]])
+        return prev
+    on = dt <= PAUSE_GAP_S
+    on[0] = False
+    return on
+
+
+def _timer_s(run: Run, seg: np.ndarray) -> float:
+    intervals = run.meta.timer_intervals
+    if intervals:
+        return float(sum((b - a).total_seconds() for a, b in intervals))
+    return float(seg.sum()) if len(seg) else np.nan
+
+
+def _distance_m(s: pd.DataFrame) -> float:
+    """Distance covered [m]: the recorded cumulative distance, else the sum of great-circle steps."""
+    if _has(s, "distance_m"):
+        d = s["distance_m"].dropna().to_numpy()
+        return float(d[-1]) if 0 <= d[0] <= _START_SLACK_M else float(d[-1] - d[0])
+    if _has(s, "latitude_deg") and _has(s, "longitude_deg"):
+        pos = s[["latitude_deg", "longitude_deg"]].dropna()
+        lat, lon = np.radians(pos["latitude_deg"].to_numpy()), np.radians(pos["longitude_deg"].to_numpy())
+        a = (np.sin(np.diff(lat) / 2) ** 2
+             + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2)
+        return float(np.sum(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))))
+    return np.nan
+
+
+#: When the first recorded distance is at most this [m], the run's distance counts from 0 (the watch
+#: starts counting at the timer start; the first record may already carry a few metres).  A larger first
+#: value means the distance continues from an earlier session of a multisport file.
+_START_SLACK_M = 50.0
+
+
+def _weighted_mean(s: pd.DataFrame, name: str, weights: np.ndarray) -> float:
+    """Time-weighted mean of a column over timer time (missing values left out, zeros kept)."""
+    if not _has(s, name):
+        return np.nan
+    v = s[name].to_numpy(dtype="float64")
+    ok = ~np.isnan(v) & (weights > 0)
+    total = weights[ok].sum()
+    return float(np.sum(v[ok] * weights[ok]) / total) if total > 0 else np.nan
+
+
+def _climb_m(s: pd.DataFrame, on: np.ndarray) -> tuple[float, float]:
+    """Total ascent and descent [m] of the smoothed altitude over timer time."""
+    alt = s["altitude_m"]
+    smooth = alt.rolling(pd.Timedelta(seconds=ALTITUDE_SMOOTHING_S), min_periods=1, center=True).mean()
+    step = np.diff(smooth.to_numpy(), prepend=np.nan)
+    step = np.where(on & ~np.isnan(step), step, 0.0)
+    return float(step[step > 0].sum()), float(-step[step < 0].sum())

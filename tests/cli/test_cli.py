@@ -1,0 +1,39 @@
+"""The command line as a whole: every command has help and is documented in the README."""
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import runload
+from runload.cli import cli
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert runload.__version__ in result.output
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    assert cli.commands, "no commands registered"
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert (command.help or "").strip(), f"`runload {name}` has no help text"
+        assert "not built yet" not in command.help.lower(), name
+        assert re.search(rf"runload {name}\b", README), f"`runload {name}` is not documented in README.md"
+
+
+def test_missing_file_is_one_clear_error():
+    result = CliRunner().invoke(cli, ["inspect", "does-not-exist.fit"])
+    assert result.exit_code == 2
+    assert "does-not-exist.fit" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_public_api_names_resolve():
+    for name in runload.__all__:
+        assert getattr(runload, name) is not None, name

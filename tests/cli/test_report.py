@@ -1,0 +1,71 @@
+"""Tests of `runload report` (runload/cli/report.py) on real files from ../shared/data."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import catalog_entries, entry_path, shared_params
+
+from runload.analysis import HINTS_FOOTER
+from runload.cli import cli
+
+GPX = [e for e in catalog_entries() if e["path"] == "corriporai__runpandas/runpandas/tests/io/data/gpx/run.gpx"]
+TCX = [e for e in catalog_entries() if e["path"] == "corriporai__runpandas/runpandas/tests/io/data/tcx/run.tcx"]
+BAD = [e for e in catalog_entries() if e["path"] == "corriporai__runpandas/runpandas/tests/io/data/tcx/malformed.tcx"]
+
+
+def _run(args):
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_one_file_one_html(entry, tmp_path):
+    out = tmp_path / "run.html"
+    result = _run(["report", str(entry_path(entry)), "-o", str(out), "--units", "imperial", "--plotlyjs", "cdn",
+                   "--height", "1.80"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert HINTS_FOOTER in page and " /mi" in page and "height 1.80 m" in page
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_several_files_folder_index_and_errors(entry, tmp_path):
+    good = entry_path(entry)
+    bad = entry_path(BAD[0]) if BAD else good
+    missing = tmp_path / "nope.fit"
+    out = tmp_path / "reports"
+    result = _run(["report", str(good), str(bad), str(missing), "-o", str(out), "--plotlyjs", "js/plotly.min.js"])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert f"Error: {missing}: no such file" in errors
+    assert any(line.startswith(f"Error: {bad}: ") for line in errors)
+    assert (out / "run.gpx.html").is_file() and (out / "js" / "plotly.min.js").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="run.gpx.html"' in index and "nope.fit" in index and "no such file" in index
+
+
+@pytest.mark.parametrize("entry", shared_params(TCX))
+def test_same_names_are_made_unique(entry, tmp_path):
+    path = entry_path(entry)
+    other = tmp_path / "copy"
+    other.mkdir()
+    (other / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    result = _run(["report", str(path), str(other / path.name), "-o", str(out), "--plotlyjs", "cdn"])
+    assert result.exit_code == 0, result.output
+    assert (out / "run.tcx.html").is_file() and (out / "run.tcx-2.html").is_file()
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_bad_height_is_one_error_line(entry, tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(entry_path(entry)), "-o", str(tmp_path / "r.html"),
+                                      "--height", "3.5"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == "Error: height 3.5 m is outside 1.0–2.5 m"
+
+
+def test_help_lists_options():
+    result = _run(["report", "--help"])
+    assert result.exit_code == 0
+    for option in ("--height", "--mass", "--profile", "--units", "--plotlyjs", "-o"):
+        assert option in result.output

@@ -1,0 +1,141 @@
+"""Tests of the pure figure builders (runload/report/figures.py) and display units (units.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from runload.errors import InvalidMethodError
+from runload.report.figures import (
+    MAX_PLOT_POINTS,
+    load_figure,
+    local_xy_m,
+    plot_series,
+    route_figure,
+    timeseries_figure,
+)
+from runload.report.units import format_duration, get_units
+
+
+def _traces(fig):
+    return {t.name: t for t in fig.data}
+
+
+def test_plot_series_decimates_by_bin_means(analysis_factory):
+    a = analysis_factory(3600)
+    data = plot_series(a)
+    assert len(data) <= MAX_PLOT_POINTS
+    per_bin = int(np.ceil(3600 / MAX_PLOT_POINTS))
+    # The first bin is the plain mean of the first `per_bin` samples (hand calculation).
+    assert_allclose(data["cadence_spm"].iloc[0], a.samples["cadence_spm"].iloc[:per_bin].mean(), rtol=1e-12)
+    assert_allclose(data["elapsed_s"].iloc[0], (per_bin - 1) / 2, rtol=1e-12)
+
+
+def test_plot_series_keeps_short_runs_and_hides_pace_when_standing(analysis_factory):
+    a = analysis_factory(300)
+    data = plot_series(a)
+    assert len(data) == 300
+    standing = (a.samples["state"] == "standing").to_numpy()
+    assert np.isnan(data["pace_s_per_km"].to_numpy()[standing]).all()
+    moving = ~standing
+    # pace = 1000 / speed [s/km] where moving
+    assert_allclose(data["pace_s_per_km"].to_numpy()[moving], 1000 / a.samples["speed_mps"].to_numpy()[moving],
+                    rtol=1e-12)
+
+
+def test_timeseries_marks_device_and_estimated_gait_differently(analysis):
+    fig = timeseries_figure(analysis)
+    traces = _traces(fig)
+    device = traces["contact time — measured by device"]
+    model = traces["contact time — estimated (±~10 %)"]
+    assert device.line.dash is None and model.line.dash == "dash"
+    assert device.showlegend and model.showlegend
+    titles = [a.text for a in fig.layout.annotations]
+    assert any("Pace" in t for t in titles) and any("Heart rate" in t for t in titles)
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert labels == ["over distance", "over time"]
+
+
+def test_timeseries_switch_uses_one_x_for_all_traces(analysis):
+    fig = timeseries_figure(analysis)
+    buttons = fig.layout.updatemenus[0].buttons
+    x_time = buttons[1].args[0]["x"]
+    assert len(x_time) == 1  # one array, applied to every trace by plotly.restyle
+    assert all(len(t.x) == len(x_time[0]) for t in fig.data)
+
+
+def test_timeseries_rows_follow_available_data(analysis_factory):
+    a = analysis_factory(600, heart_rate=False, altitude=False, dynamics=False)
+    fig = timeseries_figure(a)
+    titles = [t.text for t in fig.layout.annotations]
+    assert not any("Heart rate" in t for t in titles)
+    assert not any("Elevation" in t for t in titles)
+    names = set(_traces(fig))
+    assert "contact time — estimated (±~10 %)" in names
+    assert "contact time — measured by device" not in names
+
+
+def test_timeseries_none_without_series(analysis_factory):
+    a = analysis_factory(120, heart_rate=False, altitude=False)
+    a.samples = a.samples[["dt_s"]].copy()
+    a.run.samples = a.run.samples[["elapsed_s"]].copy()
+    assert timeseries_figure(a) is None
+
+
+def test_time_axis_only_without_distance(analysis_factory):
+    a = analysis_factory(300)
+    a.samples = a.samples.drop(columns=["distance_m"])
+    a.run.samples = a.run.samples.drop(columns=["distance_m"])
+    fig = timeseries_figure(a)
+    assert not fig.layout.updatemenus
+    assert fig.layout.xaxis.type == "date"
+
+
+def test_load_figure_bars_add_up_to_rel_load(analysis):
+    fig = load_figure(analysis)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert len(bars) == 5
+    total = np.sum([np.asarray(b.x, dtype=float) for b in bars], axis=0)
+    expected = analysis.load["rel_load"].to_numpy()[::-1]
+    # phase shares sum to 1, so the stacked segments add up to rel_load (float32 storage: rtol 1e-6)
+    assert_allclose(total, expected, rtol=1e-5)
+    assert any("(approximate)" in y for y in bars[0].y)
+
+
+def test_load_figure_none_without_load(analysis_factory):
+    assert load_figure(analysis_factory(300, with_load=False)) is None
+
+
+def test_local_xy_m_known_offsets():
+    # 0.001° of latitude = R·π/180·0.001 = 111.195 m (R = 6 371 008.8 m); longitude scaled by cos(lat).
+    x, y = local_xy_m([46.0, 46.001, 46.0], [14.0, 14.0, 14.001])
+    assert_allclose(y, [0.0, 111.195, 0.0], atol=0.01)
+    assert_allclose(x[2], 111.195 * np.cos(np.radians(46.0003333)), rtol=1e-5)
+
+
+def test_route_figure_equal_aspect_and_optional(analysis_factory):
+    fig = route_figure(analysis_factory(600))
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert {"route", "start", "finish"} <= set(_traces(fig))
+    assert route_figure(analysis_factory(600, positions=False)) is None
+
+
+def test_units_formatting_and_conversion():
+    metric, imperial = get_units("metric"), get_units("imperial")
+    assert metric.format_pace(300) == "5:00 /km"
+    # 300 s/km × 1.609344 km/mi = 482.8 s/mi → 8:03 /mi
+    assert imperial.format_pace(300) == "8:03 /mi"
+    assert metric.format_distance(10_000) == "10.00 km"
+    assert imperial.format_distance(1609.344) == "1.00 mi"
+    assert imperial.format_elevation(100) == "328 ft"
+    assert format_duration(0) == "0:00"  # zero is data
+    assert format_duration(3723) == "1:02:03"
+    assert format_duration(float("nan")) == "—"
+    assert metric.format_pace(float("nan")) == "—"
+    assert_allclose(imperial.distance(imperial.metres_per_distance_unit * 3.5), 3.5, rtol=1e-12)
+
+
+def test_units_reject_unknown_system():
+    with pytest.raises(InvalidMethodError, match="units"):
+        get_units("furlongs")

@@ -1,0 +1,151 @@
+"""Tests of page assembly and write_report (runload/report/html.py, runload/report/__init__.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+from conftest import catalog_entries, entry_path, shared_params
+from plotly.offline import get_plotlyjs
+
+import runload
+from runload.analysis import HINTS_FOOTER, MUSCLE_GROUPS
+from runload.errors import InvalidMethodError
+from runload.report import write_report
+from runload.report.html import render_index, render_report, safe_json
+
+XSS = "<script>alert(1)</script>"
+PLOTLYJS_HEAD = get_plotlyjs()[:200]
+
+REAL_FILES = [e for e in catalog_entries() if e["path"] in {
+    "MaksVasilev__fit2gpx/test/68MK1405.FIT",
+    "corriporai__runpandas/runpandas/tests/io/data/gpx/run.gpx",
+    "corriporai__runpandas/runpandas/tests/io/data/samples/2020-12-20T05_50_47-300_Running.tcx",
+}]
+
+
+def _figures(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="runload-figures">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1))
+
+
+def test_write_report_has_every_part(analysis, tmp_path):
+    out = write_report(analysis, tmp_path / "sub" / "run.html")
+    page = out.read_text(encoding="utf-8")
+    assert "Morning run by the lake" in page and "garmin fenix3" in page
+    assert HINTS_FOOTER in page
+    assert "Evidence: limited" in page and "Evidence: model-based" in page
+    assert "Lunges" in page  # the hint's tips
+    for section in ("summary", "hints", "load", "timeseries", "route", "segments", "methods"):
+        assert f'id="{section}"' in page
+    assert page.count(PLOTLYJS_HEAD) == 1  # plotly.js embedded once for all figures
+    figures = _figures(page)
+    assert set(figures) == {"bodymap", "load", "timeseries", "route"}
+    names = {t.get("name") for t in figures["bodymap"]["data"]}
+    assert set(MUSCLE_GROUPS) <= names
+    assert "not medical advice" in page
+    assert "Lap 1" in page and "measured by device" in page
+
+
+def test_methods_are_generated_from_references(analysis):
+    from runload.references import methods_items
+
+    page = render_report(analysis, plotlyjs="cdn")
+    items = methods_items()
+    assert items
+    import html
+
+    for item in items:
+        assert html.escape(item["title"]) in page
+
+
+@pytest.mark.parametrize("switch", ["positions", "heart_rate", "altitude", "dynamics", "with_load", "with_hints"])
+def test_partial_analyses_render(analysis_factory, tmp_path, switch):
+    a = analysis_factory(600, **{switch: False})
+    page = write_report(a, tmp_path / "r.html", plotlyjs="cdn").read_text(encoding="utf-8")
+    figures = _figures(page)
+    assert "bodymap" in figures
+    assert HINTS_FOOTER in page
+    if switch == "positions":
+        assert "route" not in figures and 'id="route"' not in page
+    if switch == "with_load":
+        assert "load" not in figures and 'id="no-load"' in page
+    if switch == "with_hints":
+        assert 'id="no-hints"' in page
+
+
+def test_bare_analysis_renders(analysis_factory, tmp_path):
+    a = analysis_factory(200, positions=False, heart_rate=False, altitude=False, dynamics=False,
+                         with_load=False, with_hints=False, name=None, manufacturer=None, product=None)
+    a.run.meta.watch = None
+    page = write_report(a, tmp_path / "r.html", plotlyjs="cdn").read_text(encoding="utf-8")
+    assert "unknown device" in page and "Run on 04 May 2024" in page
+
+
+def test_file_strings_are_escaped_everywhere(analysis_factory):
+    a = analysis_factory(300, name=XSS, manufacturer=XSS, product="x&y", lap_label=XSS, developer_field=XSS)
+    a.run.meta.warnings.append(XSS)
+    a.hints[0].message = XSS
+    a.hints[0].tips = [XSS]
+    a.load.loc["calves", "top_driver"] = XSS
+    page = render_report(a, plotlyjs="cdn")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    block = re.search(r'id="runload-figures">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in block and ">" not in block and "&" not in block
+    # Inside the figures, the file strings are HTML-escaped for plotly's hover/title renderer too.
+    figures = json.loads(block)
+    texts = json.dumps(figures)
+    assert "<script>" not in texts
+
+
+def test_safe_json_escapes_script_breakers():
+    text = safe_json({"a": "</script><b>&\u2028\u2029"})
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == {"a": "</script><b>&\u2028\u2029"}
+
+
+def test_plotlyjs_modes(analysis, tmp_path):
+    cdn = write_report(analysis, tmp_path / "cdn.html", plotlyjs="cdn").read_text(encoding="utf-8")
+    assert PLOTLYJS_HEAD not in cdn and re.search(r'<script src="https://cdn\.plot\.ly/plotly-[\d.]+\.min\.js"', cdn)
+    shared = write_report(analysis, tmp_path / "a" / "run.html", plotlyjs="../js/plotly.min.js")
+    assert (tmp_path / "js" / "plotly.min.js").read_text(encoding="utf-8")[:200] == PLOTLYJS_HEAD
+    assert '<script src="../js/plotly.min.js"' in shared.read_text(encoding="utf-8")
+
+
+def test_imperial_units(analysis):
+    page = render_report(analysis, units="imperial", plotlyjs="cdn")
+    assert " /mi" in page and " mi<" in page and " ft" in page
+    assert " /km" not in page
+    with pytest.raises(InvalidMethodError):
+        render_report(analysis, units="parsecs", plotlyjs="cdn")
+
+
+def test_watch_totals_shown_where_they_differ(analysis):
+    analysis.run.meta.watch.distance_m = analysis.summary["distance_m"] * 1.05
+    page = render_report(analysis, plotlyjs="cdn")
+    table = re.search(r'<table id="watch-totals".*?</table>', page, re.S).group(0)
+    assert "Distance" in table and "Timer" not in table  # timer agrees, so it is not repeated
+
+
+def test_index_escapes_and_links():
+    page = render_index([dict(href="a.fit.html", title=XSS, when="2024", distance="1 km", source="a.fit")],
+                        [dict(source="b.fit", reason=XSS)])
+    assert "<script>alert" not in page and 'href="a.fit.html"' in page and 'id="failures"' in page
+
+
+@pytest.mark.parametrize("entry", shared_params(REAL_FILES))
+def test_real_files_end_to_end(entry, tmp_path):
+    path = entry_path(entry)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = runload.analyze_run(runload.read_run(path))
+    page = write_report(analysis, tmp_path / "r.html").read_text(encoding="utf-8")
+    figures = _figures(page)
+    assert {"bodymap", "timeseries"} <= set(figures)
+    assert HINTS_FOOTER in page
+    if entry.get("has_running_dynamics"):
+        names = {t.get("name") for t in figures["timeseries"]["data"]}
+        assert "contact time — measured by device" in names

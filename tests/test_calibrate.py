@@ -1,0 +1,90 @@
+"""Personal calibration (runload/calibrate.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from test_clean import synthetic_run
+
+from runload.calibrate import calibrate_profile, device_family, fit_cadence_model, fit_calibration
+from runload.errors import RunloadError, RunloadWarning
+from runload.profile import AthleteProfile
+from runload.run import Device
+
+
+def _runs(khat, n=2, cadence_offset=0.0, duration_s=1500):
+    """Runs with a speed wave and cadence deviations; device tc from the Morin model with ``khat``."""
+    runs = []
+    for k in range(n):
+        speed = lambda t, k=k: 3.0 + 0.8 * np.sin(2 * np.pi * t / (600 + 100 * k))  # noqa: E731
+        cadence = lambda t, s=speed: 165 + 7 * (s(t) - 3) + cadence_offset + 6 * np.sin(2 * np.pi * t / 97)  # noqa: E731
+        runs.append(synthetic_run(speed_mps=speed, cadence_spm=cadence, duration_s=duration_s, khat_ref=khat,
+                                  altitude=lambda d: 50.0 + 0.0 * d,
+                                  source=f"run{k}.fit"))
+    return runs
+
+
+def test_recovers_a_known_stiffness():
+    fit = fit_calibration(_runs(10.5), AthleteProfile())
+    assert_allclose(fit.khat_ref, 10.5, rtol=2e-3)  # synthetic truth
+    assert fit.mae_after_ms < 0.5 < fit.mae_before_ms
+    assert fit.mae_before_ms > 10  # k̂ 13 vs 10.5 is far off
+    assert fit.profile.calibration.device == "fenix5"
+    assert fit.profile.calibration.runs == ["run0.fit", "run1.fit"]
+    assert fit.profile.calibration.n_seconds > 2000
+    assert fit.profile.khat_ref == fit.khat_ref
+
+
+def test_fit_exponent_recovers_the_cadence_exponent():
+    # Device data made with exponent 1.0: build with the model directly.
+    from runload.springmass import cadence_pref_population, contact_time_morin2005
+
+    runs = _runs(12.0)
+    for run in runs:
+        s = run.samples
+        c_pref = cadence_pref_population(s["speed_mps"].to_numpy())
+        k = 12.0 * (s["cadence_spm"].to_numpy() / c_pref) ** 1.0
+        s["stance_time_ms"] = 1000 * contact_time_morin2005(s["speed_mps"].to_numpy(), s["cadence_spm"].to_numpy(),
+                                                            0.53 * 1.75, k)
+    fit = fit_calibration(runs, fit_exponent=True)
+    assert_allclose([fit.khat_ref, fit.cadence_exponent], [12.0, 1.0], atol=0.05)
+
+
+def test_single_run_warns_and_no_device_data_is_an_error():
+    with pytest.warns(RunloadWarning, match="single run"):
+        profile = calibrate_profile(_runs(11.0, n=1))
+    assert_allclose(profile.khat_ref, 11.0, rtol=2e-3)
+    bare = synthetic_run(duration_s=600, device=False, source="nostrap.fit", altitude=lambda d: 0 * d)
+    with pytest.raises(RunloadError, match="nostrap.fit: no device contact time"):
+        calibrate_profile([bare])
+    short = synthetic_run(duration_s=40, source="short.fit", altitude=lambda d: 0 * d)
+    with pytest.raises(RunloadError, match="short.fit: only"):
+        calibrate_profile(short)
+
+
+def test_cadence_model_fitted_with_enough_runs():
+    # 3 runs × 25 min, every runner 6 spm above the population: b1 ≈ 7, b0 ≈ 165 − 21 + 6.
+    fit = fit_calibration(_runs(13.0, n=3, cadence_offset=6.0))
+    b0, b1, b2, b3 = fit.cadence_model
+    assert_allclose(b0 + 3 * b1, 171.0, atol=0.5)
+    assert_allclose(b1, 7.0, atol=0.3)
+    assert (b2, b3) == (0.0, 0.0)  # no hills: grade terms not identifiable, left at 0
+    assert fit.profile.cadence_model == fit.cadence_model
+    # The stiffness is fitted with that c_pref: c/c_pref ≈ 1, so k̂ absorbs the cadence offset.
+    assert 13.0 < fit.khat_ref < 14.5
+    assert fit.mae_after_ms < 1.0
+
+
+def test_cadence_model_needs_enough_data_and_plausible_values():
+    v = np.linspace(2.5, 4.5, 200)
+    assert fit_cadence_model(v, np.zeros_like(v), 150 + 8 * v, np.ones_like(v)) == pytest.approx((150, 8, 0, 0))
+    assert fit_cadence_model(v, np.zeros_like(v), 300 - 40 * v, np.ones_like(v)) is None  # slope < 0
+    fit = fit_calibration(_runs(13.0, n=2))
+    assert fit.cadence_model is None  # fewer than 3 runs
+
+
+@pytest.mark.parametrize("product,family", [("fenix5x", "fenix5"), ("fr965", "fr965"), ("Forerunner 255", "fr255"),
+                                             ("fenix6x_pro", "fenix6"), ("edge520", "edge520"), (None, None)])
+def test_device_family(product, family):
+    assert device_family(Device("garmin", product)) == family

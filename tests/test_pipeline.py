@@ -1,0 +1,91 @@
+"""analyze_run (runload/pipeline.py): the Analysis contract, on synthetic and real runs."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import catalog_entries, entry_path, shared_params
+from numpy.testing import assert_allclose
+from test_clean import synthetic_run
+
+import runload
+from runload.analysis import Analysis
+from runload.errors import InvalidMethodError
+from runload.gait import GAIT_COLUMNS, GAIT_MODEL_ID
+from runload.pipeline import analyze_run
+from runload.profile import AthleteProfile
+from runload.segments import SEGMENT_COLUMNS
+
+CLEAN_COLUMNS = ("speed_mps", "distance_m", "cadence_spm", "altitude_m", "grade_pct", "dt_s", "state",
+                 "accelerating")
+SUMMARY_KEYS = ("distance_m", "elapsed_s", "moving_s", "timer_s", "pace_s_per_km", "gap_s_per_km",
+                "avg_cadence_spm", "avg_heart_rate_bpm", "ascent_m", "descent_m", "contact_time_ms",
+                "flight_time_ms", "duty_factor", "contact_time_source", "device_contact_share")
+
+
+def test_analysis_contract_on_a_synthetic_run():
+    run = synthetic_run(speed_mps=3.0, duration_s=900, altitude=lambda d: 100 + 0.02 * d)
+    a = analyze_run(run, AthleteProfile(height_m=1.75))
+    assert isinstance(a, Analysis)
+    assert a.samples.index.equals(run.samples.index)
+    assert set(CLEAN_COLUMNS) <= set(a.samples.columns)
+    assert set(GAIT_COLUMNS) <= set(a.samples.columns)
+    assert list(a.segments.columns) == list(SEGMENT_COLUMNS)
+    assert set(SUMMARY_KEYS) <= set(a.summary)
+    assert a.model_versions == {"gait": GAIT_MODEL_ID}
+    assert a.load is None and a.load_samples is None and a.hints == []
+    assert a.summary["contact_time_source"] == "device"
+    assert_allclose(a.summary["device_contact_share"], 1.0)
+    assert_allclose(a.summary["distance_m"], 2697.0)  # 899 s × 3 m/s (the last sample adds nothing)
+    assert_allclose(a.summary["pace_s_per_km"], 1000 / 3, rtol=1e-9)
+    assert_allclose(a.summary["ascent_m"], 0.02 * 2697, rtol=0.05)  # from runload.summary
+
+
+def test_options_are_validated():
+    run = synthetic_run(duration_s=60)
+    with pytest.raises(InvalidMethodError, match="gait_source"):
+        analyze_run(run, gait_source="watch")
+    with pytest.raises(InvalidMethodError, match="units"):
+        analyze_run(run, units="parsecs")
+
+
+def test_public_api_and_determinism():
+    run = synthetic_run(duration_s=300)
+    a1 = runload.analyze_run(run, gait_source="model")
+    a2 = runload.analyze_run(run, gait_source="model")
+    assert a1.samples.equals(a2.samples)
+    assert a1.summary["contact_time_source"] == "model"
+
+
+def test_pause_handling_end_to_end():
+    on = np.ones(1200, dtype=bool)
+    on[500:620] = False
+    a = analyze_run(synthetic_run(duration_s=1200, timer_on=on))
+    assert_allclose(a.summary["moving_s"], 1199 - 120)
+    assert_allclose(a.summary["elapsed_s"], 1199)
+    assert (a.samples["contact_time_source"].iloc[500:620] == "none").all()
+
+
+RUN_RD = [e for e in catalog_entries(role="run_rd")]
+
+
+@pytest.mark.parametrize("entry", shared_params(RUN_RD))
+def test_real_runs_with_running_dynamics(entry):
+    path = entry_path(entry)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = analyze_run(runload.read_run(path))
+    watch = a.run.meta.watch
+    if a.summary["running_s"] < 120 or watch is None or watch.avg_stance_time_ms is None:
+        pytest.skip("too little running for a comparison with the watch")
+    assert a.summary["contact_time_source"] == "device"
+    assert a.summary["device_contact_share"] > 0.6
+    # The watch's session average (all its steps) vs ours (valid running seconds): within 8 %.
+    assert_allclose(a.summary["contact_time_ms"], watch.avg_stance_time_ms, rtol=0.08)
+    # Sample weights add up to the watch's timer time (FIT timer events / timer_on), within 0.5 %.
+    assert_allclose(a.samples["dt_s"].sum(), watch.timer_s, rtol=0.005)
+    flight = a.samples["flight_time_ms"].dropna()
+    assert (flight >= 0).all()
+    assert set(a.samples["state"]) <= {"running", "walking", "standing", "paused"}
