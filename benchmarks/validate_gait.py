@@ -1,19 +1,27 @@
 """Real-world check of the contact-time model against watches' own ground contact time.
 
 For every running FIT file in the shared data with device contact time (``stance_time``): hide it,
-estimate contact time with ``gait_source="model"``, and compare with the device on the valid running
-seconds (science.md §1.4 rules; time-weighted).  Three estimators:
+estimate contact time with ``gait_source="model"``, and compare with the device.
 
-- ``model``: the inverse Morin model with the population defaults (k̂_ref 13, exponent 1.39, H 1.75 m;
-  the runners' heights are unknown);
-- ``calibrated``: the same model calibrated (:func:`runload.calibrate.fit_calibration`, k̂_ref and the
-  personal cadence model when there is enough data) on the *other* runs of the same device family
-  (leave-one-run-out); "–" when the family has no other usable run;
-- ``power law``: tc = 0.53·v^−0.62 (science.md §1.5.5).
+Reference and scored seconds (the same for every estimator): the device ``stance_time`` treated per
+science.md §1.4 (120–450 ms, 7 s rolling median, cadence ≥ 140 spm, speed ≥ 1.8 m/s, flight ≥ 10 ms)
+on running seconds with a timer weight, **excluding accelerations** (|dv/dt| > 0.3 m/s², §1.5.7: the
+steady-state model does not apply there); time-weighted.
 
-Then the free default parameters (k̂_ref, cadence exponent) are fitted on the pooled seconds of one
-group of source repositories and tested on the others (2-fold split by repository), to show what a
-re-fitted default would buy and whether it generalises.
+Estimators:
+
+- ``model``: the shipped estimator (population k̂_ref 13, exponent 1.39, H 1.75 m — the runners'
+  heights are unknown — and 30 s model inputs, :func:`runload.gait.model_inputs`);
+  ``model 5 s``: the same with the 5 s cleaned inputs (the estimator before the 30 s window);
+- ``cal k̂`` / ``cal k̂+c``: calibrated (:func:`runload.calibrate.fit_calibration`) on the *other* runs of
+  the same device family (leave-one-run-out), without / with the personal cadence model;
+- ``power law``: tc = 0.53·v^−0.62 on the same 30 s speed (science.md §1.5.5);
+- personal calibration (the feature's real use): k̂_ref (and k̂_ref + speed exponent) fitted on the first
+  half of a run's scored running time, scored on the second half; and on the other runs of the same
+  repository and device family (probably the same runner).
+
+Then the free default parameters are fitted on one group of source repositories and tested on the
+others (2-fold split by repository), and an ablation table shows what limits the accuracy.
 
 Run:  .venv/bin/python benchmarks/validate_gait.py [--write docs/gait_validation.md]
 """
@@ -28,19 +36,28 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 
 import runload
 from runload.calibrate import device_family, fit_calibration, model_contact_time_ms
+from runload.clean import ACCELERATING_MPS2, clean_samples
 from runload.errors import RunloadError
-from runload.gait import contact_time_powerlaw
-from runload.pipeline import analyze_run
+from runload.gait import (
+    MODEL_INPUT_WINDOW_S,
+    compute_gait,
+    contact_time_powerlaw,
+    device_contact_time,
+    model_inputs,
+)
 from runload.profile import AthleteProfile
+from runload.run import Run
 
 DATA = Path(os.environ.get("RUNLOAD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 MIN_VALID_S = 60.0
 # Repositories held out as fold B of the default-parameter fit (the rest is fold A).
 FOLD_B_REPOS = ("roznet/connectstats",)
+DEFAULTS = (13.0, 1.39, 0.0)  # k̂_ref, cadence exponent, speed exponent
 
 
 def _stats(est, dev, w):
@@ -51,6 +68,12 @@ def _stats(est, dev, w):
     return float(np.average(np.abs(e[ok]), weights=w[ok])), float(np.average(e[ok], weights=w[ok]))
 
 
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
 def load_files():
     """Running FIT files with device contact time: one entry per distinct activity."""
     catalog = json.loads((DATA / "catalog.json").read_text())
@@ -58,177 +81,339 @@ def load_files():
     for entry in catalog["files"]:
         if not (entry.get("is_running") and entry.get("has_running_dynamics") and entry["format"] == "fit"):
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                run = runload.read_run(DATA / entry["path"])
-            except RunloadError as e:
-                print(f"skip {entry['path']}: {e}", file=sys.stderr)
-                continue
-            key = (run.meta.start, len(run.samples))
-            if key in seen:  # the same activity stored twice (summary messages first / last)
-                continue
-            seen.add(key)
-            auto = analyze_run(run)
-        s = auto.samples
-        valid = ((s["contact_time_source"] == "device") & (s["state"] == "running") & (s["dt_s"] > 0)).to_numpy()
-        if s["dt_s"].to_numpy()[valid].sum() < MIN_VALID_S:
-            print(f"skip {entry['path']}: under {MIN_VALID_S:.0f} s of valid device contact time",
-                  file=sys.stderr)
+        try:
+            run = _quiet(runload.read_run, DATA / entry["path"])
+        except RunloadError as e:
+            print(f"skip {entry['path']}: {e}", file=sys.stderr)
             continue
+        key = (run.meta.start, len(run.samples))
+        if key in seen:  # the same activity stored twice (summary messages first / last)
+            continue
+        seen.add(key)
+        cleaned = _quiet(clean_samples, run)
+        dev, dev_ok = device_contact_time(cleaned)
+        w = cleaned["dt_s"].to_numpy(float)
+        running = cleaned["state"].to_numpy(object) == "running"
+        valid = dev_ok & running & (w > 0)
+        if w[valid].sum() < MIN_VALID_S:
+            print(f"skip {entry['path']}: under {MIN_VALID_S:.0f} s of valid device contact time", file=sys.stderr)
+            continue
+        acc = cleaned["acceleration_mps2"].to_numpy(float)
+        scored = valid & ~(np.abs(acc) > ACCELERATING_MPS2)
+        vm, cm = model_inputs(cleaned)
         files.append({
-            "path": entry["path"], "repo": entry["source_repo"], "run": run,
-            "family": device_family(run.meta.device) or "unknown",
-            "valid": valid, "samples": s,
-            "device_ms": s["contact_time_ms"].to_numpy()[valid], "w": s["dt_s"].to_numpy()[valid],
+            "path": entry["path"], "repo": entry["source_repo"], "run": run, "cleaned": cleaned,
+            "family": device_family(run.meta.device) or "unknown", "valid": valid, "scored": scored,
+            "dev_all": dev, "w_all": w, "vm": vm, "cm": cm, "grade": cleaned["grade_pct"].to_numpy(float),
+            "t": cleaned["elapsed_s"].to_numpy(float), "acc": acc,
         })
     return files
+
+
+def _model(f, profile=None, speed_exponent=None, window=MODEL_INPUT_WINDOW_S):
+    g = compute_gait(f["cleaned"], profile or AthleteProfile(), "model", input_window_s=window,
+                     speed_exponent=speed_exponent)
+    return g["contact_time_ms"].to_numpy(float)
+
+
+def _sub_run(run: Run, mask) -> Run:
+    return Run(run.samples[np.asarray(mask)].copy(), run.meta)
+
+
+def _personal_half(f):
+    """Fit on the first half of the scored running time, score the second half (k̂; k̂ + speed exponent)."""
+    m, w = f["scored"], f["w_all"]
+    cum = np.cumsum(np.where(m, w, 0.0))
+    first = cum <= cum[-1] / 2
+    second = m & ~first
+    out = {"half_default": _stats(_model(f), f["dev_all"], np.where(second, w, 0.0))[0]}
+    for key, fit_d in (("half_k", False), ("half_kd", True)):
+        try:
+            fit = _quiet(fit_calibration, [_sub_run(f["run"], first)], fit_cadence=False, fit_speed_exponent=fit_d)
+        except RunloadError:
+            out[key], out[key + "_d"] = float("nan"), float("nan")
+            continue
+        est = _model(f, fit.profile, speed_exponent=fit.speed_exponent)
+        out[key] = _stats(est, f["dev_all"], np.where(second, w, 0.0))[0]
+        out[key + "_d"] = fit.speed_exponent
+    return out
+
+
+def _loro(f, others, **kw):
+    """MAE on ``f``'s scored seconds after calibrating on ``others`` (NaN when none is usable)."""
+    if not others:
+        return float("nan"), float("nan"), float("nan")
+    try:
+        fit = _quiet(fit_calibration, [g["run"] for g in others], **kw)
+    except RunloadError:
+        return float("nan"), float("nan"), float("nan")
+    est = _model(f, fit.profile, speed_exponent=fit.speed_exponent)
+    mae, bias = _stats(est, f["dev_all"], np.where(f["scored"], f["w_all"], 0.0))
+    return mae, bias, fit.khat_ref
 
 
 def evaluate(files):
     rows = []
     for f in files:
-        s, valid, dev, w = f["samples"], f["valid"], f["device_ms"], f["w"]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = analyze_run(f["run"], gait_source="model").samples["contact_time_ms"].to_numpy()[valid]
-            power = 1000.0 * contact_time_powerlaw(s["speed_mps"].to_numpy()[valid])
-            others = [g["run"] for g in files if g is not f and g["family"] == f["family"]]
-            cal = {"cal": None, "calc": None}
-            khat = float("nan")
-            for key, fit_cadence in (("cal", False), ("calc", True)):
-                if not others:
-                    continue
-                try:
-                    fit = fit_calibration(others, fit_cadence=fit_cadence)
-                except RunloadError:
-                    continue
-                if key == "cal":
-                    khat = fit.khat_ref
-                est = analyze_run(f["run"], fit.profile, gait_source="model").samples["contact_time_ms"]
-                cal[key] = est.to_numpy()[valid]
+        m, dev_all = f["scored"], f["dev_all"]
+        w = np.where(m, f["w_all"], 0.0)
+        model, model5 = _model(f), _model(f, window=None)
+        power = 1000.0 * contact_time_powerlaw(f["vm"])
+        fam = [g for g in files if g is not f and g["family"] == f["family"]]
+        same = [g for g in fam if g["repo"] == f["repo"]]
         row = {"file": f["path"].split("/", 1)[1], "repo": f["repo"], "family": f["family"],
-               "seconds": float(w.sum()), "device_ms": float(np.average(dev, weights=w)),
-               "speed_mps": float(np.average(s["speed_mps"].to_numpy()[valid], weights=w)),
-               "cadence_spm": float(np.average(s["cadence_spm"].to_numpy()[valid], weights=w)),
-               "khat_loro": khat}
-        row["model_mae"], row["model_bias"] = _stats(model, dev, w)
-        # How the model's error changes with speed: slope of (model − device) on speed, ms per m/s.
-        v = s["speed_mps"].to_numpy()[valid]
-        ok = np.isfinite(model - dev)
-        row["slope"] = float(np.polyfit(v[ok], (model - dev)[ok], 1, w=np.sqrt(w[ok]))[0]) if ok.sum() > 10 else np.nan
-        for key in ("cal", "calc"):
-            row[f"{key}_mae"], row[f"{key}_bias"] = (_stats(cal[key], dev, w) if cal[key] is not None
-                                                     else (float("nan"),) * 2)
-        row["power_mae"], row["power_bias"] = _stats(power, dev, w)
+               "seconds": float(w.sum()), "device_ms": float(np.average(dev_all[m], weights=w[m])),
+               "speed_mps": float(np.average(f["vm"][m], weights=w[m])),
+               "cadence_spm": float(np.average(f["cm"][m], weights=w[m]))}
+        row["model_mae"], row["model_bias"] = _stats(model, dev_all, w)
+        row["model5_mae"], row["model5_bias"] = _stats(model5, dev_all, w)
+        ok = m & np.isfinite(model - dev_all)
+        row["slope"] = (float(np.polyfit(f["vm"][ok], (model - dev_all)[ok], 1, w=np.sqrt(w[ok]))[0])
+                        if ok.sum() > 10 else float("nan"))
+        row["cal_mae"], row["cal_bias"], row["khat_loro"] = _loro(f, fam, fit_cadence=False)
+        row["calc_mae"], row["calc_bias"], _ = _loro(f, fam, fit_cadence=True)
+        row["power_mae"], row["power_bias"] = _stats(power, dev_all, w)
+        row.update(_personal_half(f))
+        row["same_k"] = _loro(f, same, fit_cadence=False)[0]
+        row["same_kd"] = _loro(f, same, fit_cadence=False, fit_speed_exponent=True)[0]
         rows.append(row)
     return rows
 
 
-def fit_defaults(files, train):
-    """(k̂_ref, exponent) minimising the median per-file MAE over ``train`` files (Nelder–Mead)."""
+def _file_arrays(f):
+    m = f["scored"]
+    return f["vm"][m], f["cm"][m], f["grade"][m], f["dev_all"][m], f["w_all"][m]
+
+
+def per_file_mae(params, subset):
+    k, e, d = params
     prof = AthleteProfile()
+    out = []
+    for f in subset:
+        v, c, g, dev, w = _file_arrays(f)
+        est = model_contact_time_ms(v, c, g, prof, k, e, fill_no_root=True, speed_exponent=d)
+        out.append(_stats(est, dev, w)[0])
+    return out
 
-    def per_file_mae(params, subset):
-        k, e = params
-        out = []
-        for f in subset:
-            s = f["samples"]
-            v, c, g = (s[n].to_numpy()[f["valid"]] for n in ("speed_mps", "cadence_spm", "grade_pct"))
-            out.append(_stats(model_contact_time_ms(v, c, g, prof, k, e, fill_no_root=True), f["device_ms"], f["w"])[0])
-        return out
 
-    def loss(p):
-        if not (4 <= p[0] <= 40 and 0.0 <= p[1] <= 2.0):
+def fit_defaults(train, free):
+    """Default parameters (indices ``free`` of k̂_ref, exponent, speed exponent) minimising the median
+    per-file MAE over ``train`` (Nelder–Mead from two starts)."""
+    lo, hi = (4.0, 0.0, -1.5), (40.0, 2.5, 1.0)
+
+    def full(x):
+        p = list(DEFAULTS)
+        for i, j in enumerate(free):
+            p[j] = x[i]
+        return p
+
+    def loss(x):
+        p = full(x)
+        if not all(a <= b <= c for a, b, c in zip(lo, p, hi, strict=True)):
             return 1e6
         return float(np.median(per_file_mae(p, train)))
 
-    best = min((minimize(loss, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-3})
-                for x0 in ([13.0, 1.39], [11.0, 0.5])), key=lambda r: r.fun)
-    return tuple(best.x), per_file_mae
+    starts = [[DEFAULTS[j] for j in free], [(11.0, 0.7, -0.5)[j] for j in free]]
+    best = min((minimize(loss, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-3}) for x0 in starts),
+               key=lambda r: r.fun)
+    return full(best.x)
+
+
+def _mask_variants(f):
+    t0 = f["t"] - f["t"][0]
+    steady = f["valid"] & ~(np.abs(f["acc"]) > ACCELERATING_MPS2)
+    return {
+        "all valid running seconds (accelerations included)": f["valid"],
+        "**scored: valid, no accelerations (headline)**": steady,
+        "valid, |dv/dt| < 0.1 m/s² (calibration rule, §1.5.4)": f["valid"] & (np.abs(f["acc"]) < 0.1),
+        "scored, first 5 min dropped": steady & (t0 > 300),
+        "scored, level only (|i| < 2 %)": steady & (np.abs(f["grade"]) < 2),
+    }
+
+
+def _windowed_mean(f, x, window):
+    frame = f["cleaned"].assign(speed_mps=x, cadence_spm=x)
+    return model_inputs(frame, window)[0]
+
+
+def ablation(files):
+    """Median per-file MAE of the default model under one change at a time (ms)."""
+    lines = []
+
+    def med(vals):
+        return float(np.nanmedian(vals))
+
+    def score(est_fn, mask_fn=lambda f: f["scored"], dev_fn=lambda f: f["dev_all"]):
+        return med([_stats(est_fn(f), dev_fn(f), np.where(mask_fn(f), f["w_all"], 0.0))[0] for f in files])
+
+    lines.append(("model inputs: 5 s median only (before)", score(lambda f: _model(f, window=None))))
+    for win in (10, 30, 60, 120):
+        lines.append((f"model inputs: {win} s window" + (" (shipped)" if win == MODEL_INPUT_WINDOW_S else ""),
+                      score(lambda f, win=win: _model(f, window=win))))
+    for name in _mask_variants(files[0]):
+        lines.append((f"scored seconds: {name}", score(_model, lambda f, n=name: _mask_variants(f)[n])))
+    for ref in (5, 10):
+        def dev_ref(f, ref=ref):
+            raw = pd.to_numeric(f["cleaned"]["stance_time_ms"], errors="coerce").to_numpy(float, copy=True)
+            raw[(raw < 120) | (raw > 450)] = np.nan
+            return (pd.Series(raw, index=f["cleaned"].index)
+                    .rolling(pd.Timedelta(seconds=ref), center=True, min_periods=1).median().to_numpy(float))
+        lines.append((f"reference: {ref} s rolling median of the device value (7 s shipped)",
+                      score(_model, dev_fn=dev_ref)))
+    lines.append(("reference: device value averaged over 30 s (as smooth as the model inputs)",
+                  score(_model, dev_fn=lambda f: _windowed_mean(f, np.where(f["valid"], f["dev_all"], np.nan), 30))))
+    for h in (1.65, 1.85):
+        lines.append((f"height {h} m instead of 1.75 m", score(lambda f, h=h: _model(f, AthleteProfile(height_m=h)))))
+
+    # Floors: what no choice of these default parameters can remove.
+    def resid(f, kind):
+        m = f["scored"]
+        est = _model(f)
+        e, w, v = (est - f["dev_all"])[m], f["w_all"][m], f["vm"][m]
+        ok = np.isfinite(e)
+        e, w, v = e[ok], w[ok], v[ok]
+        if kind == "bias":
+            r = e - np.average(e, weights=w)
+        else:
+            r = e - np.polyval(np.polyfit(v, e, 1, w=np.sqrt(w)), v)
+        return float(np.average(np.abs(r), weights=w))
+
+    lines.append(("floor: model with each file's own bias removed (oracle)", med([resid(f, "bias") for f in files])))
+    lines.append(("floor: model with each file's own bias and speed slope removed (oracle)",
+                  med([resid(f, "slope") for f in files])))
+    lines.append(("floor: device value vs its own 30 s mean (stride-to-stride variation)",
+                  med([_stats(_windowed_mean(f, np.where(f["valid"], f["dev_all"], np.nan), 30), f["dev_all"],
+                              np.where(f["scored"], f["w_all"], 0.0))[0] for f in files])))
+    return lines
 
 
 def _fmt(x, nd=1):
     return "–" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
 
-def render(rows, folds) -> str:
-    lines = ["# Contact-time model against watch ground contact time", "",
-             "Generated by `benchmarks/validate_gait.py` from the running FIT files in `../shared/data` that",
-             "carry Garmin running dynamics (one row per distinct activity).  Device contact time is hidden and",
-             "re-estimated with `gait_source=\"model\"`; errors are estimate − device over the valid running",
-             "seconds (science.md §1.4), weighted by time.  Heights are unknown, so every estimate uses",
-             "H = 1.75 m.  MAE and bias in ms.", "",
-             "- **model**: population defaults (k̂_ref 13, exponent 1.39, c_pref = 165 + 7(v − 3)).",
-             "- **cal k̂**: k̂_ref fitted on the *other* runs of the same device family (leave-one-run-out),",
-             "  population c_pref.  **cal k̂+c**: also the personal cadence model from those runs.  A family's",
-             "  runs come from different repositories, i.e. mostly different runners.",
-             "- **power law**: tc = 0.53·v^−0.62 s.", "",
-             "- **slope**: change of the model's error with speed (ms per m/s, weighted fit over the file).", "",
-             "| file | family | s | device | v m/s | spm | model MAE | bias | slope | cal k̂ MAE | bias | k̂ "
-             "| cal k̂+c MAE | bias | power law MAE | bias |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+def _med(subset, k):
+    vals = [r[k] for r in subset if np.isfinite(r[k])]
+    return float(np.median(vals)) if vals else float("nan")
+
+
+def render(rows, folds, ablation_lines) -> str:
+    lines = [
+        "# Contact-time model against watch ground contact time", "",
+        "Generated by `.venv/bin/python benchmarks/validate_gait.py --write docs/gait_validation.md` from the",
+        "running FIT files in `../shared/data` that carry Garmin running dynamics (one row per distinct",
+        "activity).  Device contact time is hidden and re-estimated with `gait_source=\"model\"`.",
+        "",
+        "**Reference and scored seconds** (the same for every estimator and row): the device `stance_time`",
+        "per science.md §1.4 (120–450 ms, 7 s rolling median, cadence ≥ 140 spm, speed ≥ 1.8 m/s, flight",
+        "≥ 10 ms) on running seconds with a timer weight, *excluding accelerations* (|dv/dt| > 0.3 m/s²,",
+        "§1.5.7), weighted by time.  Errors are estimate − device; MAE and bias in ms.  Heights are unknown,",
+        "so every estimate uses H = 1.75 m.  All 13 runs are outdoor runs with GPS speed (no footpod-only run",
+        "exists in the data, so GPS vs footpod speed cannot be compared here).", "",
+        "- **model**: the shipped estimator — population defaults (k̂_ref 13, exponent 1.39,",
+        "  c_pref = 165 + 7(v − 3)) on speed and cadence averaged over 30 s of running (`gait.model_inputs`).",
+        "  **model 5 s**: the same on the 5 s cleaned inputs (the estimator before this change).",
+        "- **cal k̂**: k̂_ref fitted on the *other* runs of the same device family (leave-one-run-out; the issue's",
+        "  \"calibrated\"), population c_pref.  **cal k̂+c**: also the cadence model from those runs.  A family's",
+        "  runs come from different repositories, i.e. mostly different runners.",
+        "- **power law**: tc = 0.53·v^−0.62 s on the same 30 s speed.",
+        "- **slope**: change of the model's error with speed within the file (ms per m/s).", "",
+        "| file | family | s | device | v m/s | spm | model MAE | bias | slope | model 5 s MAE | cal k̂ MAE | bias "
+        "| k̂ | cal k̂+c MAE | power law MAE | bias |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['file']} | {r['family']} | {r['seconds']:.0f} | {r['device_ms']:.0f} | {r['speed_mps']:.2f} | "
             f"{r['cadence_spm']:.0f} | {_fmt(r['model_mae'])} | {_fmt(r['model_bias'])} | {_fmt(r['slope'])} | "
-            f"{_fmt(r['cal_mae'])} | "
-            f"{_fmt(r['cal_bias'])} | {_fmt(r['khat_loro'])} | {_fmt(r['calc_mae'])} | {_fmt(r['calc_bias'])} | "
-            f"{_fmt(r['power_mae'])} | {_fmt(r['power_bias'])} |")
-    keys = ("model_mae", "cal_mae", "calc_mae", "power_mae")
+            f"{_fmt(r['model5_mae'])} | {_fmt(r['cal_mae'])} | {_fmt(r['cal_bias'])} | {_fmt(r['khat_loro'])} | "
+            f"{_fmt(r['calc_mae'])} | {_fmt(r['power_mae'])} | {_fmt(r['power_bias'])} |")
+    keys = ("model_mae", "model5_mae", "cal_mae", "calc_mae", "power_mae")
     cal_rows = [r for r in rows if np.isfinite(r["cal_mae"])]
-
-    def med(subset, k):
-        vals = [r[k] for r in subset if np.isfinite(r[k])]
-        return float(np.median(vals)) if vals else float("nan")
-
     lines += ["", "## Overall (median per-file MAE and bias, ms)", "",
-              "| files | model | cal k̂ | cal k̂+c | power law |", "|---|---|---|---|---|",
-              f"| all {len(rows)} | " + " | ".join(_fmt(med(rows, k)) for k in keys) + " |",
-              f"| the {len(cal_rows)} with a LORO calibration | " + " | ".join(_fmt(med(cal_rows, k)) for k in keys)
-              + " |",
-              "| bias, all | " + " | ".join(_fmt(med(rows, k.replace('mae', 'bias'))) for k in keys) + " |",
+              "| files | model | model 5 s | cal k̂ | cal k̂+c | power law |", "|---|---|---|---|---|---|",
+              f"| all {len(rows)} | " + " | ".join(_fmt(_med(rows, k)) for k in keys) + " |",
+              f"| the {len(cal_rows)} with a family calibration | "
+              + " | ".join(_fmt(_med(cal_rows, k)) for k in keys) + " |",
+              "| bias, all | " + " | ".join(_fmt(_med(rows, k.replace("mae", "bias"))) for k in keys) + " |",
               "", "## By device family (median per-file MAE, ms)", "",
               "| family | files | model | cal k̂ | cal k̂+c | power law | best model variant beats the power law |",
               "|---|---|---|---|---|---|---|"]
-    for fam in sorted({r["family"] for r in rows}):
-        fr = [r for r in rows if r["family"] == fam]
-        m, c, cc, p = (med(fr, k) for k in keys)
-        best = np.nanmin([m, c, cc])
-        lines.append(f"| {fam} | {len(fr)} | {_fmt(m)} | {_fmt(c)} | {_fmt(cc)} | {_fmt(p)} | "
-                     f"{'yes' if best < p else 'no'} |")
     fam_ok = []
     for fam in sorted({r["family"] for r in rows}):
         fr = [r for r in rows if r["family"] == fam]
-        fam_ok.append(np.nanmin([med(fr, k) for k in keys[:3]]) < med(fr, "power_mae"))
+        m, c, cc, p = (_med(fr, k) for k in ("model_mae", "cal_mae", "calc_mae", "power_mae"))
+        ok = bool(np.nanmin([m, c, cc]) < p)
+        fam_ok.append(ok)
+        lines.append(f"| {fam} | {len(fr)} | {_fmt(m)} | {_fmt(c)} | {_fmt(cc)} | {_fmt(p)} | {'yes' if ok else 'no'} |")
+
+    # Personal calibration.
+    same = [r for r in rows if np.isfinite(r["same_k"])]
+    half = [r for r in rows if np.isfinite(r["half_k"])]
+    lines += ["", "## Personal calibration (what the feature is for; not the issue's \"calibrated\" figure)", "",
+              "- **first half → second half**: k̂_ref fitted (science.md §1.5.4 seconds: level, |dv/dt| < 0.1 m/s²,",
+              "  2.2–6 m/s) on the first half of the run's scored running time; scored on the second half.",
+              "  **+speed**: k̂_ref and the speed exponent of the target stiffness (`fit_speed_exponent=True`).",
+              "- **same runner, other runs**: calibrated on the other runs of the same repository *and* device",
+              "  family (probably the same runner; the data does not say), scored on the whole run.", "",
+              "| file | second half: model | cal k̂ | cal k̂+speed | fitted speed exponent | other runs: cal k̂ "
+              "| cal k̂+speed |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['file']} | {_fmt(r['half_default'])} | {_fmt(r['half_k'])} | {_fmt(r['half_kd'])} | "
+                     f"{_fmt(r['half_kd_d'], 2)} | {_fmt(r['same_k'])} | {_fmt(r['same_kd'])} |")
+    lines += ["", "| median per-file MAE, ms | files | uncalibrated | cal k̂ | cal k̂+speed |", "|---|---|---|---|---|",
+              f"| first half → second half | {len(half)} | {_fmt(_med(half, 'half_default'))} | "
+              f"{_fmt(_med(half, 'half_k'))} | {_fmt(_med(half, 'half_kd'))} |",
+              f"| same runner, other runs | {len(same)} | {_fmt(_med(same, 'model_mae'))} | "
+              f"{_fmt(_med(same, 'same_k'))} | {_fmt(_med(same, 'same_kd'))} |"]
+
+    unc = _med(rows, "model_mae")
+    cal = np.nanmin([_med(cal_rows, "cal_mae"), _med(cal_rows, "calc_mae")])
     slopes = [r["slope"] for r in rows if np.isfinite(r["slope"])]
-    lines += ["", "## Targets", "",
-              f"- median per-file MAE uncalibrated ≤ 10 ms: **{'met' if med(rows, 'model_mae') <= 10 else 'not met'}** "
-              f"({_fmt(med(rows, 'model_mae'))} ms)",
-              f"- median per-file MAE calibrated ≤ 6 ms: **{'met' if np.nanmin([med(cal_rows, 'cal_mae'), med(cal_rows, 'calc_mae')]) <= 6 else 'not met'}** "
-              f"({_fmt(med(cal_rows, 'cal_mae'))} ms k̂ only, {_fmt(med(cal_rows, 'calc_mae'))} ms with the cadence model)",
+    lines += ["", "## Targets (issue)", "",
+              f"- median per-file MAE uncalibrated ≤ 10 ms: **{'met' if unc <= 10 else 'not met'}** ({_fmt(unc)} ms; "
+              f"{_fmt(_med(rows, 'model5_mae'))} ms before the 30 s inputs)",
+              f"- median per-file MAE calibrated on the other runs of the family ≤ 6 ms: "
+              f"**{'met' if cal <= 6 else 'not met'}** ({_fmt(_med(cal_rows, 'cal_mae'))} ms k̂ only, "
+              f"{_fmt(_med(cal_rows, 'calc_mae'))} ms with the cadence model)",
               f"- better than the power law on every device family: **{'met' if all(fam_ok) else 'not met'}** "
               f"({sum(fam_ok)} of {len(fam_ok)} families)",
+              f"- (not an issue target) personal calibration, first half → second half: "
+              f"{_fmt(_med(half, 'half_k'))} ms (k̂), {_fmt(_med(half, 'half_kd'))} ms (k̂ + speed exponent)",
               "",
-              f"Why: the model's error falls with speed in {sum(x < 0 for x in slopes)} of {len(slopes)} files "
-              f"(median slope {_fmt(float(np.median(slopes)) if slopes else np.nan)} ms per m/s).  The watches' contact",
-              "time changes much less with speed within a run than the spring–mass model's (and than the",
-              "power law's), so a single stiffness cannot match both ends of a run's speed range; calibrating",
-              "k̂_ref removes the bias but not this slope.  Per-second noise in GPS speed adds to it.", ""]
+              f"Why not: the model's error still falls with speed in {sum(x < 0 for x in slopes)} of {len(slopes)} "
+              f"files (median slope {_fmt(float(np.median(slopes)) if slopes else np.nan)} ms per m/s) after the 30 s "
+              "inputs, so the slope is not mainly input noise (regression dilution): in the runs with a wide,",
+              "clean speed range (68MK1405, garmin-stamina: speed–device correlation −0.96) the watch's contact",
+              "time still falls about 25 % less with speed than the constant-stiffness spring–mass model's.  Most",
+              "of the uncalibrated error is a per-runner offset (between-runner stiffness, science.md §1.5.6):",
+              "removing each file's own bias leaves the *floor* below; removing its bias and speed slope leaves",
+              "about 6 ms, so ≤ 6 ms needs a per-runner fit of both, which a calibration on other runners cannot",
+              "supply.  The speed exponent (last table) is that slope as a parameter: it improves the held-out",
+              "fold in both directions, but it is a device-equivalence term that science.md does not have, so it",
+              "is offered through personal calibration only and not shipped as a default.",
+              ""]
+
+    lines += ["## What limits the accuracy (median per-file MAE of the default model, ms)", "",
+              "One change at a time from the headline set-up (30 s inputs, scored seconds, 7 s reference).", "",
+              "| variant | median MAE |", "|---|---|"]
+    lines += [f"| {name} | {_fmt(val)} |" for name, val in ablation_lines]
+
     lines += ["", "## Re-fitted default parameters (2-fold split by source repository)", "",
-              "k̂_ref and the cadence exponent fitted to minimise the median per-file MAE of one fold, then",
-              "applied unchanged to the other fold.  The shipped defaults stay k̂_ref 13 and exponent 1.39.", "",
-              "| fitted on | k̂_ref | exponent | median MAE on the fitting fold | on the held-out fold "
-              "| held-out with defaults (13, 1.39) |", "|---|---|---|---|---|---|"]
+              "Parameters fitted to minimise the median per-file MAE of one fold (30 s inputs, scored seconds),",
+              "then applied unchanged to the other fold.  *speed exp.* is the speed term of the target stiffness,",
+              "k̂ = k̂_ref·(c/c_pref)^exponent·(v/3)^speed_exp (`gait.target_stiffness`; 0 in science.md).",
+              "The shipped defaults stay k̂_ref 13, exponent 1.39, speed exponent 0.", "",
+              "| fitted | on | k̂_ref | exponent | speed exp. | MAE fitting fold | MAE held-out fold "
+              "| held-out with the shipped defaults |", "|---|---|---|---|---|---|---|---|"]
     for fold in folds:
-        lines.append(f"| {fold['name']} | {fold['khat']:.2f} | {fold['exponent']:.2f} | {fold['train_mae']:.1f} | "
-                     f"{fold['test_mae']:.1f} | {fold['test_default_mae']:.1f} |")
+        lines.append(f"| {fold['free']} | {fold['name']} | {fold['p'][0]:.2f} | {fold['p'][1]:.2f} | "
+                     f"{fold['p'][2]:.2f} | {_fmt(fold['train_mae'])} | {_fmt(fold['test_mae'])} | "
+                     f"{_fmt(fold['test_default_mae'])} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, help="also write the markdown table here")
+    parser.add_argument("--write", type=Path, help="also write the markdown report here")
     args = parser.parse_args(argv)
     if not (DATA / "catalog.json").is_file():
         print(f"shared data not found at {DATA}", file=sys.stderr)
@@ -238,15 +423,17 @@ def main(argv=None) -> int:
     folds = []
     a = [f for f in files if f["repo"] not in FOLD_B_REPOS]
     b = [f for f in files if f["repo"] in FOLD_B_REPOS]
-    for name, train, test in ((f"all but {', '.join(FOLD_B_REPOS)}", a, b), (", ".join(FOLD_B_REPOS), b, a)):
-        if not train or not test:
-            continue
-        (k, e), per_file = fit_defaults(files, train)
-        folds.append({"name": name, "khat": k, "exponent": e,
-                      "train_mae": float(np.median(per_file((k, e), train))),
-                      "test_mae": float(np.median(per_file((k, e), test))),
-                      "test_default_mae": float(np.median(per_file((13.0, 1.39), test)))})
-    text = render(rows, folds)
+    splits = ((f"all but {', '.join(FOLD_B_REPOS)}", a, b), (", ".join(FOLD_B_REPOS), b, a))
+    for free_name, free in (("k̂_ref, exponent", (0, 1)), ("k̂_ref, speed exp.", (0, 2))):
+        for name, train, test in splits:
+            if not train or not test:
+                continue
+            p = fit_defaults(train, free)
+            folds.append({"free": free_name, "name": name, "p": p,
+                          "train_mae": float(np.median(per_file_mae(p, train))),
+                          "test_mae": float(np.median(per_file_mae(p, test))),
+                          "test_default_mae": float(np.median(per_file_mae(DEFAULTS, test)))})
+    text = render(rows, folds, ablation(files))
     print(text)
     if args.write:
         args.write.write_text(text)

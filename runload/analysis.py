@@ -81,7 +81,8 @@ class Analysis:
         descent), ``label``, ``start``, ``end`` (UTC), ``duration_s``, ``distance_m``, ``pace_s_per_km``,
         ``gap_s_per_km`` (grade-adjusted, Minetti 2002), ``grade_pct``, ``cadence_spm``,
         ``heart_rate_bpm``, ``contact_time_ms``, ``flight_time_ms``, ``duty_factor``,
-        ``contact_time_source``.
+        ``contact_time_source``, and once the load model ran ``rel_load_<group>`` per muscle group
+        (100 = one hour of the runner's easy running).
     summary : dict
         Run-level figures with units in the keys (``distance_m``, ``elapsed_s``, ``moving_s``,
         ``timer_s``, ``pace_s_per_km``, ``gap_s_per_km``, ``avg_cadence_spm``, ``avg_heart_rate_bpm``,

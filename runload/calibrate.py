@@ -36,10 +36,10 @@ from scipy.optimize import least_squares, minimize_scalar
 
 from .clean import clean_samples
 from .errors import RunloadError, RunloadWarning
-from .gait import cadence_pref, device_contact_time
+from .gait import cadence_pref, device_contact_time, model_inputs, target_stiffness
 from .profile import AthleteProfile, Calibration
 from .run import Device, Run
-from .springmass import contact_time_morin2005, target_stiffness_farley1996
+from .springmass import contact_time_morin2005
 
 __all__ = [
     "CalibrationFit",
@@ -58,6 +58,11 @@ CAL_SPEED_RANGE_MPS = (2.2, 6.0)
 CAL_MIN_SECONDS = 60.0
 KHAT_BOUNDS = (4.0, 40.0)  # wider than the 8–25 of §1.5.4 so that a device's bias can show [D]
 EXPONENT_BOUNDS = (0.8, 2.0)  # science.md §1.5.4
+# Speed term of the target stiffness (runload.gait.target_stiffness), not in science.md [D]: wide enough
+# for the Garmin watches of the shared data (about −0.5 … −0.9, docs/gait_validation.md).
+SPEED_EXPONENT_BOUNDS = (-1.5, 1.0)
+# Below this spread of running speed (5th–95th percentile) the speed term is not identifiable [D].
+SPEED_EXPONENT_MIN_RANGE_MPS = 0.4
 # science.md §3.2: at least 3 runs and 60 min of steady running for a personal cadence model.
 CADENCE_MIN_RUNS = 3
 CADENCE_MIN_SECONDS = 3600.0
@@ -83,8 +88,12 @@ def device_family(device: Device | None) -> str | None:
 
 def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthleteProfile,
                           khat_ref: float | None = None, exponent: float | None = None,
-                          fill_no_root: bool = False) -> np.ndarray:
+                          fill_no_root: bool = False, speed_exponent: float = 0.0) -> np.ndarray:
     """Model contact time [ms] for arrays, with ``profile``'s c_pref and optional k̂_ref / exponent.
+
+    ``speed_mps`` and ``cadence_spm`` are used as given: pass the windowed model inputs
+    (:func:`runload.gait.model_inputs`) to match :func:`runload.gait.compute_gait`.  ``speed_exponent``:
+    see :func:`runload.gait.target_stiffness`.
 
     With ``fill_no_root`` a sample without a root gets the upper end of the search interval
     (min(T_step, 2·L0/v)), the limit the model tends to, so a least-squares fit sees a finite residual.
@@ -92,8 +101,8 @@ def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthletePro
     v = np.asarray(speed_mps, dtype=float)
     c = np.asarray(cadence_spm, dtype=float)
     cp = cadence_pref(v, grade_pct, profile.cadence_model)
-    k = target_stiffness_farley1996(c, cp, profile.khat_ref if khat_ref is None else khat_ref,
-                                    profile.cadence_exponent if exponent is None else exponent)
+    k = target_stiffness(v, c, cp, profile.khat_ref if khat_ref is None else khat_ref,
+                         profile.cadence_exponent if exponent is None else exponent, speed_exponent)
     tc = 1000.0 * np.asarray(contact_time_morin2005(v, c, profile.leg_length_m, k), dtype=float)
     if fill_no_root:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,14 +117,16 @@ def calibration_seconds(run: Run) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``speed_mps``, ``cadence_spm``, ``grade_pct``, ``dt_s``, ``contact_time_device_ms``
+        Columns ``speed_mps``, ``cadence_spm`` (the windowed model inputs of
+        :func:`runload.gait.model_inputs`, as the gait model sees them), ``grade_pct``, ``dt_s``,
+        ``contact_time_device_ms``
         (7 s median of the valid device values; NaN where the device value is not valid) and ``level``
         (bool: |i| < 2 % with a known grade, |dv/dt| < 0.1 m/s², 2.2–6 m/s, running).  Steady running
         rows at 2.2–6 m/s only (``level`` False rows are kept for the cadence model).
     """
     cleaned = clean_samples(run)
     tc_dev, dev_ok = device_contact_time(cleaned)
-    v = cleaned["speed_mps"].to_numpy(dtype=float)
+    v, c = model_inputs(cleaned)
     acc = cleaned["acceleration_mps2"].to_numpy(dtype=float)
     grade = cleaned["grade_pct"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
@@ -124,12 +135,12 @@ def calibration_seconds(run: Run) -> pd.DataFrame:
             & (np.abs(acc) < CAL_MAX_ACCEL_MPS2)
             & (v >= CAL_SPEED_RANGE_MPS[0]) & (v <= CAL_SPEED_RANGE_MPS[1])
             & (cleaned["dt_s"].to_numpy(dtype=float) > 0)
-            & np.isfinite(cleaned["cadence_spm"].to_numpy(dtype=float))
+            & np.isfinite(c)
         )
         level = steady & (np.abs(grade) < CAL_MAX_GRADE_PCT)
     out = pd.DataFrame({
         "speed_mps": v,
-        "cadence_spm": cleaned["cadence_spm"].to_numpy(dtype=float),
+        "cadence_spm": c,
         "grade_pct": grade,
         "dt_s": cleaned["dt_s"].to_numpy(dtype=float),
         "contact_time_device_ms": np.where(dev_ok, tc_dev, np.nan),
@@ -198,6 +209,8 @@ class CalibrationFit:
     device : str | None  device family (``a+b`` when mixed)
     cadence_model : tuple | None  fitted personal cadence model (None when not enough data)
     cadence_seconds : float  [s]  steady running seconds available for the cadence model
+    speed_exponent : float  [-]  speed term of the target stiffness (0 unless fitted); AthleteProfile has
+        no field for it yet, so pass it to :func:`runload.gait.compute_gait` explicitly
     """
 
     profile: AthleteProfile
@@ -214,6 +227,7 @@ class CalibrationFit:
     device: str | None = None
     cadence_model: tuple[float, float, float, float] | None = None
     cadence_seconds: float = 0.0
+    speed_exponent: float = 0.0
 
 
 def _as_runs(runs) -> list[Run]:
@@ -236,7 +250,7 @@ def _stats(model_ms: np.ndarray, device_ms: np.ndarray, w: np.ndarray) -> tuple[
 
 
 def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False,
-                    fit_cadence: bool = True) -> CalibrationFit:
+                    fit_cadence: bool = True, fit_speed_exponent: bool = False) -> CalibrationFit:
     """Fit k̂_ref (and optionally the cadence exponent) and the personal cadence model.
 
     Parameters
@@ -251,6 +265,11 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         Fit the personal cadence model when there is enough data (≥ 3 runs, ≥ 60 min).  Turn off when
         the runs are not all from the same runner: another runner's cadence model is worse than the
         population one.
+    fit_speed_exponent : bool
+        Also fit the speed term of the target stiffness (:func:`runload.gait.target_stiffness`, within
+        −1.5…1) when the running speeds span ≥ 0.4 m/s (5th–95th percentile); otherwise it stays 0.
+        Not in science.md: it lets the estimate follow a device whose contact time changes less with
+        speed than the spring–mass model's [D].
 
     Returns
     -------
@@ -317,35 +336,46 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
     work = dataclasses.replace(profile, cadence_model=cadence_model, calibration=None)
     sw = np.sqrt(w)
 
-    def residuals(params):
-        k = params[0]
-        e = params[1] if len(params) > 1 else work.cadence_exponent
-        return sw * (model_contact_time_ms(v, c, g, work, k, e, fill_no_root=True) - dev)
+    def residuals(k, e, d):
+        return sw * (model_contact_time_ms(v, c, g, work, k, e, fill_no_root=True, speed_exponent=d) - dev)
 
-    res = minimize_scalar(lambda lk: float(np.sum(residuals([np.exp(lk)]) ** 2)),
+    res = minimize_scalar(lambda lk: float(np.sum(residuals(np.exp(lk), work.cadence_exponent, 0.0) ** 2)),
                           bounds=tuple(np.log(KHAT_BOUNDS)), method="bounded", options={"xatol": 1e-4})
-    khat, exponent = float(np.exp(res.x)), work.cadence_exponent
-    if fit_exponent:
-        fit = least_squares(residuals, [khat, exponent],
-                            bounds=([KHAT_BOUNDS[0], EXPONENT_BOUNDS[0]], [KHAT_BOUNDS[1], EXPONENT_BOUNDS[1]]))
-        khat, exponent = float(fit.x[0]), float(fit.x[1])
-    after = model_contact_time_ms(v, c, g, work, khat, exponent)
+    khat, exponent, speed_exp = float(np.exp(res.x)), work.cadence_exponent, 0.0
+    v_lo, v_hi = np.nanpercentile(v, [5, 95]) if np.isfinite(v).any() else (0.0, 0.0)
+    fit_d = fit_speed_exponent and (v_hi - v_lo) >= SPEED_EXPONENT_MIN_RANGE_MPS
+    if fit_exponent or fit_d:
+        names = ["k"] + (["e"] if fit_exponent else []) + (["d"] if fit_d else [])
+        bounds = {"k": KHAT_BOUNDS, "e": EXPONENT_BOUNDS, "d": SPEED_EXPONENT_BOUNDS}
+        start = {"k": khat, "e": exponent, "d": 0.0}
+
+        def unpack(p):
+            q = dict(zip(names, p, strict=True))
+            return q["k"], q.get("e", exponent), q.get("d", 0.0)
+
+        fit = least_squares(lambda p: residuals(*unpack(p)), [start[n] for n in names],
+                            bounds=([bounds[n][0] for n in names], [bounds[n][1] for n in names]))
+        khat, exponent, speed_exp = (float(x) for x in unpack(fit.x))
+    after = model_contact_time_ms(v, c, g, work, khat, exponent, speed_exponent=speed_exp)
     mae_after, bias_after, sd_after = _stats(after, dev, w)
     family = "+".join(sorted(families))
     calibration = Calibration(
         khat_ref=khat, cadence_exponent=exponent, residual_sd_ms=sd_after, mae_ms=mae_after,
         n_seconds=int(round(w.sum())), runs=used, fitted_at=date.today().isoformat(), device=family,
+        speed_exponent=speed_exp,
     )
-    new_profile = dataclasses.replace(work, khat_ref=khat, cadence_exponent=exponent, calibration=calibration)
+    new_profile = dataclasses.replace(work, khat_ref=khat, cadence_exponent=exponent, speed_exponent=speed_exp,
+                                      calibration=calibration)
     return CalibrationFit(
         profile=new_profile, khat_ref=khat, cadence_exponent=exponent,
         mae_before_ms=mae_before, mae_after_ms=mae_after, bias_before_ms=bias_before, bias_after_ms=bias_after,
         residual_sd_ms=sd_after, n_seconds=float(w.sum()), runs_used=used, skipped=skipped, device=family,
-        cadence_model=fitted_cadence, cadence_seconds=cad_seconds,
+        cadence_model=fitted_cadence, cadence_seconds=cad_seconds, speed_exponent=speed_exp,
     )
 
 
-def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False) -> AthleteProfile:
+def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False,
+                      fit_speed_exponent: bool = False) -> AthleteProfile:
     """Personal calibration of the gait model (science.md §1.5.4): a profile with a fitted k̂_ref.
 
     Parameters
@@ -372,4 +402,4 @@ def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent:
     --------
     >>> profile = calibrate_profile(["monday.fit", "thursday.fit"], AthleteProfile(height_m=1.80))  # doctest: +SKIP
     """
-    return fit_calibration(runs, profile, fit_exponent).profile
+    return fit_calibration(runs, profile, fit_exponent, fit_speed_exponent=fit_speed_exponent).profile

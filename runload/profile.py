@@ -31,6 +31,7 @@ class Calibration:
     ----------
     khat_ref : float  [-]  fitted reference leg stiffness
     cadence_exponent : float  [-]  fitted (or default 1.39) cadence exponent
+    speed_exponent : float  [-]  fitted personal speed term of the target stiffness (0 = not fitted)
     residual_sd_ms : float  [ms]  SD of model − device contact time over the fitting seconds
     mae_ms : float  [ms]
     n_seconds : int  seconds used
@@ -47,6 +48,7 @@ class Calibration:
     runs: list[str] = field(default_factory=list)
     fitted_at: str = ""
     device: str | None = None
+    speed_exponent: float = 0.0
 
 
 @dataclass
@@ -59,6 +61,10 @@ class AthleteProfile:
     mass_kg : float  [kg]  default 70; used only to show forces in N and stiffness in N/m
     khat_ref : float  [-]  reference dimensionless leg stiffness, default 13 (Morin 2005 treadmill group)
     cadence_exponent : float  [-]  default 1.39 (Farley & González 1996)
+    speed_exponent : float  [-]  personal speed term δ of the target stiffness k̂·(v/3 m/s)^δ
+        (:func:`runload.gait.target_stiffness`); 0, the science.md model, unless a personal calibration
+        fitted it (``runload calibrate --fit-speed-exponent``).  docs/gait_validation.md shows why: the
+        watches' contact time falls less with speed than the model's.
     easy_speed_mps : float  [m/s]  v_ref of the load model: the runner's median easy level speed,
         default 3.0 (science.md §2.3)
     cadence_model : tuple[float, float, float, float] | None
@@ -72,6 +78,7 @@ class AthleteProfile:
     mass_kg: float = 70.0
     khat_ref: float = KHAT_REF_DEFAULT
     cadence_exponent: float = CADENCE_EXPONENT_FARLEY1996
+    speed_exponent: float = 0.0
     easy_speed_mps: float = 3.0
     cadence_model: tuple[float, float, float, float] | None = None
     hr_max_bpm: float | None = None

@@ -18,7 +18,7 @@ def _runs(khat, n=2, cadence_offset=0.0, duration_s=1500):
     runs = []
     for k in range(n):
         speed = lambda t, k=k: 3.0 + 0.8 * np.sin(2 * np.pi * t / (600 + 100 * k))  # noqa: E731
-        cadence = lambda t, s=speed: 165 + 7 * (s(t) - 3) + cadence_offset + 6 * np.sin(2 * np.pi * t / 97)  # noqa: E731
+        cadence = lambda t, s=speed: 165 + 7 * (s(t) - 3) + cadence_offset + 6 * np.sin(2 * np.pi * t / 397)  # noqa: E731
         runs.append(synthetic_run(speed_mps=speed, cadence_spm=cadence, duration_s=duration_s, khat_ref=khat,
                                   altitude=lambda d: 50.0 + 0.0 * d,
                                   source=f"run{k}.fit"))
@@ -88,3 +88,28 @@ def test_cadence_model_needs_enough_data_and_plausible_values():
                                              ("fenix6x_pro", "fenix6"), ("edge520", "edge520"), (None, None)])
 def test_device_family(product, family):
     assert device_family(Device("garmin", product)) == family
+
+
+def test_fit_speed_exponent_recovers_a_known_speed_term():
+    # Device tc made with k̂ = 12·(v/3)^−0.6: the speed term is recovered; without it k̂ alone fits worse.
+    from runload.springmass import cadence_pref_population, contact_time_morin2005
+
+    runs = _runs(12.0)
+    for run in runs:
+        s = run.samples
+        v, c = s["speed_mps"].to_numpy(), s["cadence_spm"].to_numpy()
+        k = 12.0 * (c / cadence_pref_population(v)) ** 1.39 * (v / 3.0) ** -0.6
+        s["stance_time_ms"] = 1000 * contact_time_morin2005(v, c, 0.53 * 1.75, k)
+    fit = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
+    assert_allclose([fit.khat_ref, fit.speed_exponent], [12.0, -0.6], atol=0.05)  # synthetic truth
+    plain = fit_calibration(runs, fit_cadence=False)
+    assert plain.speed_exponent == 0.0
+    assert fit.mae_after_ms < 0.5 * plain.mae_after_ms
+
+
+def test_speed_exponent_not_fitted_on_a_narrow_speed_range():
+    runs = [synthetic_run(speed_mps=3.2, duration_s=900, khat_ref=12.0, altitude=lambda d: 0.0 * d,
+                          source=f"steady{k}.fit") for k in range(2)]
+    fit = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
+    assert fit.speed_exponent == 0.0  # speeds span < 0.4 m/s: not identifiable
+    assert_allclose(fit.khat_ref, 12.0, rtol=2e-3)

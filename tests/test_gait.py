@@ -16,10 +16,12 @@ from runload.gait import (
     cadence_pref,
     compute_gait,
     contact_time_powerlaw,
+    model_inputs,
     summarize_gait,
+    target_stiffness,
 )
 from runload.profile import AthleteProfile
-from runload.springmass import cadence_pref_population, contact_time_morin2005
+from runload.springmass import cadence_pref_population, contact_time_morin2005, target_stiffness_farley1996
 
 
 def _frame(speed, cadence, *, stance=None, grade=0.0, state="running", accelerating=False):
@@ -56,7 +58,7 @@ def test_typical_values_table_all_heights(col, height):
     v = np.array([row[0] for row in TABLE_155])
     c = np.array([row[1] for row in TABLE_155])
     expected_ms = 1000 * np.array([row[col] for row in TABLE_155])
-    g = compute_gait(_frame(v, c), AthleteProfile(height_m=height), gait_source="model")
+    g = compute_gait(_frame(v, c), AthleteProfile(height_m=height), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert (g["contact_time_source"] == "model").all()
     assert_allclose(g["contact_time_ms"], expected_ms, atol=2.0)  # science.md §1.5.5, ±2 ms
     if height == 1.75:
@@ -70,7 +72,7 @@ def test_cadence_effect_at_fixed_speed():
     # science.md §1.5.5: 3.33 m/s, preferred 170 spm: −10 % cadence → tc 0.271 s, +10 % → 0.236 s
     # (those values are for H 1.78 m, the height of the §4.1 reference check).
     profile = AthleteProfile(height_m=1.78, cadence_model=(170.0, 0.0, 0.0, 0.0))
-    g = compute_gait(_frame([3.33, 3.33], [153.0, 187.0]), profile, gait_source="model")
+    g = compute_gait(_frame([3.33, 3.33], [153.0, 187.0]), profile, gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert_allclose(g["contact_time_ms"], [271.0, 236.0], atol=1.5)
 
 
@@ -96,7 +98,7 @@ def test_identities_of_the_garmin_test_vector():
 def test_walking_branch_and_no_root_are_flagged_never_negative_flight():
     # walking: 110 spm at 1.4 m/s; grounded running: 145 spm at 1.9 m/s with a very soft leg (no root).
     frame = _frame([1.4, 1.9, 3.0], [110.0, 145.0, 165.0], state=["walking", "running", "running"])
-    g = compute_gait(frame, AthleteProfile(khat_ref=8.0), gait_source="model")
+    g = compute_gait(frame, AthleteProfile(khat_ref=8.0), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert list(g["contact_time_source"]) == ["walking", "walking", "model"]
     assert g["state"].iloc[1] == "walking"  # no root → walking (science.md §1.5.3)
     assert_allclose(g["contact_time_ms"].iloc[0], 0.62 * 120000 / 110)  # tc = 0.62·T_stride
@@ -137,7 +139,7 @@ def test_invalid_gait_source_and_uncleaned_frame():
 
 def test_powerlaw_fallback_without_cadence():
     frame = _frame([2.5, 4.0, 8.0], np.nan)
-    g = compute_gait(frame, AthleteProfile(), gait_source="model")
+    g = compute_gait(frame, AthleteProfile(), gait_source="model", input_window_s=None)  # a table
     assert_allclose(g["contact_time_ms"].iloc[:2], [1000 * 0.53 * 2.5**-0.62, 1000 * 0.53 * 4.0**-0.62])
     assert list(g["contact_time_source"]) == ["model", "model", "none"]  # 8 m/s is outside 1.8–7 m/s
     assert g["flight_time_ms"].isna().all()  # no cadence, no step time
@@ -154,7 +156,7 @@ def test_powerlaw_follows_the_default_model_within_2_percent():
 
 def test_springmass_outputs_only_on_level_steady_running():
     frame = _frame([3.0] * 4, 165.0, grade=[0.0, 5.0, np.nan, 0.0], accelerating=[False, False, False, True])
-    g = compute_gait(frame, AthleteProfile(mass_kg=70), gait_source="model")
+    g = compute_gait(frame, AthleteProfile(mass_kg=70), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert np.isfinite(g["khat_leg"].iloc[0])
     assert g[["peak_force_bw", "khat_leg", "k_vert_kn_per_m", "k_leg_kn_per_m"]].iloc[1:].isna().all().all()
     # The model solved k̂_leg = k̂_target; at c = c_pref that is k̂_ref = 13.
@@ -163,7 +165,7 @@ def test_springmass_outputs_only_on_level_steady_running():
 
 
 def test_low_confidence_on_steep_grades():
-    g = compute_gait(_frame([3.0] * 3, 170.0, grade=[2.0, 9.0, -12.0]), gait_source="model")
+    g = compute_gait(_frame([3.0] * 3, 170.0, grade=[2.0, 9.0, -12.0]), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert list(g["contact_time_low_confidence"]) == [False, True, True]
 
 
@@ -228,3 +230,70 @@ def test_simulated_runs_when_available():
     # True k̂ 11.5 vs model 13 and a personal cadence offset: uncalibrated error within ±10–11 % (1 SD,
     # science.md §1.5.6); require the mean absolute error to stay under 12 %.
     assert np.mean(np.abs(err)) / np.nanmean(rec["contact_time_ms"]) < 0.12
+
+
+def _series(speed, cadence, *, dt=None, state="running"):
+    """A cleaned frame as a time series: sample i at t_i = Σ dt (1 s apart by default)."""
+    speed = np.asarray(speed, dtype=float)
+    dt = np.ones(len(speed)) if dt is None else np.asarray(dt, dtype=float)
+    t = np.concatenate([[0.0], np.cumsum(dt[:-1])])
+    frame = _frame(speed, cadence, state=state)
+    frame.index = pd.DatetimeIndex(pd.Timestamp("2024-05-01T07:00:00Z") + pd.to_timedelta(t, unit="s"), name="time")
+    frame["dt_s"] = dt
+    return frame
+
+
+def test_model_inputs_time_weighted_running_only():
+    # 61 one-second samples; a walking sample in the middle does not pull the mean.
+    speed = np.full(61, 3.0)
+    speed[30] = 1.0
+    state = np.array(["running"] * 61, dtype=object)
+    state[30] = "walking"
+    v, c = model_inputs(_series(speed, 170.0, state=state), 30.0)
+    assert_allclose(v[[0, 15, 29, 31, 60]], 3.0, rtol=1e-12)  # only running samples (3.0) in every window
+    assert v[30] == 1.0  # a walking sample keeps its own value
+    assert_allclose(c, 170.0, rtol=1e-12)
+    # Time weighting: a sample worth 4 s counts four times a 1 s sample (hand calculation).
+    v2, _ = model_inputs(_series([3.0, 4.0, 3.0], 170.0, dt=[4.0, 1.0, 1.0]), 100.0)
+    assert_allclose(v2, (3.0 * 4 + 4.0 * 1 + 3.0 * 1) / 6, rtol=1e-12)
+    # No window: the cleaned columns unchanged.
+    v3, _ = model_inputs(_series(speed, 170.0, state=state), None)
+    assert_allclose(v3, speed)
+
+
+def test_model_inputs_same_for_smart_recording():
+    # Piecewise-constant speed (2 min blocks); smart recording keeps the changes and every 7th second.
+    t = np.arange(600)
+    speed = np.where((t // 120) % 2 == 0, 2.8, 3.6)
+    full = _series(speed, 170.0)
+    keep = (t % 7 == 0) | np.r_[True, np.diff(speed) != 0]
+    idx = np.flatnonzero(keep)
+    smart = _series(speed[idx], 170.0, dt=np.diff(np.r_[idx, 600]).astype(float))
+    v_full, _ = model_inputs(full, 30.0)
+    v_smart, _ = model_inputs(smart, 30.0)
+    assert_allclose(v_smart[:-3], v_full[idx][:-3], atol=1e-9)  # exact under zero-order hold (ends clip)
+
+
+def test_noisy_inputs_are_averaged_before_the_model():
+    # GPS-like ±0.4 m/s alternation around 3.0 m/s: the 30 s window gives the §1.5.5 value at 3.0 m/s.
+    n = 300
+    speed = 3.0 + 0.4 * np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    g = compute_gait(_series(speed, 165.0), AthleteProfile(), gait_source="model")
+    inner = g["contact_time_ms"].to_numpy()[20:-20]
+    assert_allclose(inner, 265.0, atol=2.0)  # science.md §1.5.5, 3.0 m/s, 165 spm, H 1.75: 0.265 s
+    raw = compute_gait(_series(speed, 165.0), AthleteProfile(), gait_source="model", input_window_s=None)
+    assert np.ptp(raw["contact_time_ms"].to_numpy()[20:-20]) > 30  # per-second noise goes straight in
+
+
+def test_target_stiffness_speed_term():
+    v = np.array([3.0, 6.0])
+    c = np.array([165.0, 186.0])
+    cp = cadence_pref_population(v)
+    assert_allclose(target_stiffness(v, c, cp, 13.0, 1.39), target_stiffness_farley1996(c, cp, 13.0, 1.39))
+    assert_allclose(target_stiffness(v, c, cp, 13.0, 1.39, -0.5) / target_stiffness_farley1996(c, cp, 13.0, 1.39),
+                    [1.0, 2.0**-0.5])  # (v/3)^-0.5
+    frame = _frame([3.0, 5.0], [165.0, 179.0])
+    base = compute_gait(frame, gait_source="model", input_window_s=None)["contact_time_ms"].to_numpy()
+    soft = compute_gait(frame, gait_source="model", input_window_s=None, speed_exponent=-0.6)["contact_time_ms"]
+    assert_allclose(soft.iloc[0], base[0], rtol=1e-9)  # unchanged at the 3 m/s reference
+    assert soft.iloc[1] > base[1] + 10  # lower stiffness at 5 m/s → longer contact

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from test_clean import synthetic_run
 
 import runload
-from runload.analysis import Analysis
+from runload.analysis import LEG_GROUPS, MUSCLE_GROUPS, Analysis
 from runload.errors import InvalidMethodError
 from runload.gait import GAIT_COLUMNS, GAIT_MODEL_ID
 from runload.pipeline import analyze_run
@@ -32,10 +32,14 @@ def test_analysis_contract_on_a_synthetic_run():
     assert a.samples.index.equals(run.samples.index)
     assert set(CLEAN_COLUMNS) <= set(a.samples.columns)
     assert set(GAIT_COLUMNS) <= set(a.samples.columns)
-    assert list(a.segments.columns) == list(SEGMENT_COLUMNS)
+    assert list(a.segments.columns) == list(SEGMENT_COLUMNS) + [f"rel_load_{g}" for g in MUSCLE_GROUPS]
     assert set(SUMMARY_KEYS) <= set(a.summary)
-    assert a.model_versions == {"gait": GAIT_MODEL_ID}
-    assert a.load is None and a.load_samples is None and a.hints == []
+    assert a.model_versions == {"gait": GAIT_MODEL_ID, "load": "load_v1"}
+    assert list(a.load.index) == list(MUSCLE_GROUPS)
+    assert a.load_samples.index.equals(a.samples.index)
+    assert all(h.evidence_label and h.message for h in a.hints)
+    # A steady 15-min easy run: each leg group's load is about a quarter of an easy hour.
+    assert ((a.load.loc[list(LEG_GROUPS), "rel_load"] > 15) & (a.load.loc[list(LEG_GROUPS), "rel_load"] < 35)).all()
     assert a.summary["contact_time_source"] == "device"
     assert_allclose(a.summary["device_contact_share"], 1.0)
     assert_allclose(a.summary["distance_m"], 2697.0)  # 899 s × 3 m/s (the last sample adds nothing)

@@ -53,7 +53,8 @@ def test_laps_and_splits():
     run = synthetic_run(speed_mps=3.0, duration_s=1800, laps_every_s=600)
     a = analyze_run(run)
     seg = a.segments
-    assert list(seg.columns) == list(SEGMENT_COLUMNS)
+    assert list(seg.columns[: len(SEGMENT_COLUMNS)]) == list(SEGMENT_COLUMNS)
+    assert all(c.startswith("rel_load_") for c in seg.columns[len(SEGMENT_COLUMNS):])  # per-segment load
     laps = seg[seg["kind"] == "lap"]
     assert list(laps["label"]) == ["Lap 1", "Lap 2", "Lap 3"]
     assert_allclose(laps["duration_s"], [600, 600, 599])  # the last sample has no weight

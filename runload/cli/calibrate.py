@@ -28,8 +28,11 @@ def _ms(x) -> str:
 @click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Start from this profile (its height and mass are kept unless overridden).")
 @click.option("--fit-exponent", is_flag=True, help="Also fit the cadence exponent (0.8–2.0).")
+@click.option("--fit-speed-exponent", is_flag=True,
+              help="Also fit a personal speed term of the stiffness (needs ≥ 0.4 m/s of speed range; "
+                   "see docs/gait_validation.md).")
 def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mass_kg: float | None,
-              profile_path: Path | None, fit_exponent: bool) -> None:
+              profile_path: Path | None, fit_exponent: bool, fit_speed_exponent: bool) -> None:
     """Fit your leg stiffness from runs whose watch measured ground contact time.
 
     Uses level, steady running at 2.2–6 m/s with a plausible device contact time (chest strap, pod or
@@ -38,12 +41,13 @@ def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mas
     """
     profile = build_profile(profile_path, height_m, mass_kg)
     runs = [read_run(p) for p in paths]
-    fit = fit_calibration(runs, profile, fit_exponent=fit_exponent)
+    fit = fit_calibration(runs, profile, fit_exponent=fit_exponent, fit_speed_exponent=fit_speed_exponent)
     save_profile(fit.profile, output)
     cm = fit.cadence_model
     lines = [
         f"k̂_ref {fit.khat_ref:.2f}   cadence exponent {fit.cadence_exponent:.2f}"
-        + ("" if fit_exponent else " (not fitted)"),
+        + ("" if fit_exponent else " (not fitted)")
+        + (f"   speed exponent {fit.speed_exponent:+.2f}" if fit_speed_exponent else ""),
         f"residual SD {_ms(fit.residual_sd_ms)}   MAE {_ms(fit.mae_before_ms)} before → {_ms(fit.mae_after_ms)} after"
         f"   bias {_ms(fit.bias_before_ms)} → {_ms(fit.bias_after_ms)}",
         f"{fit.n_seconds:.0f} s from {len(fit.runs_used)} run(s), device {fit.device}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 from conftest import SHARED_DATA_DIR, require_shared_data
 
@@ -31,5 +33,23 @@ def test_calibrate_without_device_contact_time_is_an_error(tmp_path):
     require_shared_data()
     result = CliRunner().invoke(cli, ["calibrate", str(SHARED_DATA_DIR / NO_DYNAMICS), "-o", str(tmp_path / "p.toml")])
     assert result.exit_code == 1
-    assert result.output.startswith("Error:") and "no device contact time" in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "no device contact time" in errors[0]
+    assert all(line.startswith(("Error:", "Warning:")) for line in result.output.splitlines())
     assert not (tmp_path / "p.toml").exists()
+
+
+def test_calibrate_speed_exponent_is_stored_and_used(tmp_path):
+    """--fit-speed-exponent writes the personal speed term into the profile that analyze reads."""
+    dyn = Path(__file__).resolve().parents[2] / "sample_runs" / "easy_dynamics.fit"
+    out = tmp_path / "me.toml"
+    result = CliRunner().invoke(cli, ["calibrate", str(dyn), "-o", str(out), "--height", "1.78",
+                                      "--fit-speed-exponent"])
+    assert result.exit_code == 0, result.output
+    assert "speed exponent" in result.output
+    profile = load_profile(out)
+    assert profile.calibration is not None
+    assert profile.speed_exponent == profile.calibration.speed_exponent
+    assert -1.5 <= profile.speed_exponent <= 1.0
+    # The simulated athlete follows the science.md model exactly, so the fitted term stays near 0.
+    assert abs(profile.speed_exponent) < 0.15
