@@ -10,8 +10,9 @@ steady-state model does not apply there); time-weighted.
 
 Estimators:
 
-- ``model``: the shipped estimator (population k̂_ref 13, exponent 1.39, H 1.75 m — the runners'
-  heights are unknown — and 30 s model inputs, :func:`runload.gait.model_inputs`);
+- ``model``: the shipped estimator (population k̂_ref 13, exponent 1.39, the runner's height from the
+  watch's user profile where the file records it — else 1.75 m — and 30 s model inputs,
+  :func:`runload.gait.model_inputs`);
   ``model 5 s``: the same with the 5 s cleaned inputs (the estimator before the 30 s window);
 - ``cal k̂`` / ``cal k̂+c``: calibrated (:func:`runload.calibrate.fit_calibration`) on the *other* runs of
   the same device family (leave-one-run-out), without / with the personal cadence model;
@@ -50,7 +51,7 @@ from runload.gait import (
     device_contact_time,
     model_inputs,
 )
-from runload.profile import AthleteProfile
+from runload.profile import AthleteProfile, profile_for_run
 from runload.run import Run
 
 DATA = Path(os.environ.get("RUNLOAD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -106,12 +107,14 @@ def load_files():
             "family": device_family(run.meta.device) or "unknown", "valid": valid, "scored": scored,
             "dev_all": dev, "w_all": w, "vm": vm, "cm": cm, "grade": cleaned["grade_pct"].to_numpy(float),
             "t": cleaned["elapsed_s"].to_numpy(float), "acc": acc,
+            # The runner's height from the watch's user profile when the file has one (else 1.75 m).
+            "profile": profile_for_run(run),
         })
     return files
 
 
 def _model(f, profile=None, speed_exponent=None, window=MODEL_INPUT_WINDOW_S):
-    g = compute_gait(f["cleaned"], profile or AthleteProfile(), "model", input_window_s=window,
+    g = compute_gait(f["cleaned"], profile or f["profile"], "model", input_window_s=window,
                      speed_exponent=speed_exponent)
     return g["contact_time_ms"].to_numpy(float)
 
@@ -129,7 +132,8 @@ def _personal_half(f):
     out = {"half_default": _stats(_model(f), f["dev_all"], np.where(second, w, 0.0))[0]}
     for key, fit_d in (("half_k", False), ("half_kd", True)):
         try:
-            fit = _quiet(fit_calibration, [_sub_run(f["run"], first)], fit_cadence=False, fit_speed_exponent=fit_d)
+            fit = _quiet(fit_calibration, [_sub_run(f["run"], first)], f["profile"], fit_cadence=False,
+                         fit_speed_exponent=fit_d)
         except RunloadError:
             out[key], out[key + "_d"] = float("nan"), float("nan")
             continue
@@ -144,7 +148,7 @@ def _loro(f, others, **kw):
     if not others:
         return float("nan"), float("nan"), float("nan")
     try:
-        fit = _quiet(fit_calibration, [g["run"] for g in others], **kw)
+        fit = _quiet(fit_calibration, [g["run"] for g in others], f["profile"], **kw)
     except RunloadError:
         return float("nan"), float("nan"), float("nan")
     est = _model(f, fit.profile, speed_exponent=fit.speed_exponent)
@@ -162,6 +166,7 @@ def evaluate(files):
         fam = [g for g in files if g is not f and g["family"] == f["family"]]
         same = [g for g in fam if g["repo"] == f["repo"]]
         row = {"file": f["path"].split("/", 1)[1], "repo": f["repo"], "family": f["family"],
+               "height": f"{f['run'].meta.athlete_height_m:.2f}" if f["run"].meta.athlete_height_m else "–",
                "seconds": float(w.sum()), "device_ms": float(np.average(dev_all[m], weights=w[m])),
                "speed_mps": float(np.average(f["vm"][m], weights=w[m])),
                "cadence_spm": float(np.average(f["cm"][m], weights=w[m]))}
@@ -187,9 +192,9 @@ def _file_arrays(f):
 
 def per_file_mae(params, subset):
     k, e, d = params
-    prof = AthleteProfile()
     out = []
     for f in subset:
+        prof = f["profile"]
         v, c, g, dev, w = _file_arrays(f)
         est = model_contact_time_ms(v, c, g, prof, k, e, fill_no_root=True, speed_exponent=d)
         out.append(_stats(est, dev, w)[0])
@@ -263,7 +268,7 @@ def ablation(files):
     lines.append(("reference: device value averaged over 30 s (as smooth as the model inputs)",
                   score(_model, dev_fn=lambda f: _windowed_mean(f, np.where(f["valid"], f["dev_all"], np.nan), 30))))
     for h in (1.65, 1.85):
-        lines.append((f"height {h} m instead of 1.75 m", score(lambda f, h=h: _model(f, AthleteProfile(height_m=h)))))
+        lines.append((f"height {h} m for every runner", score(lambda f, h=h: _model(f, AthleteProfile(height_m=h)))))
 
     # Floors: what no choice of these default parameters can remove.
     def resid(f, kind):
@@ -306,8 +311,9 @@ def render(rows, folds, ablation_lines) -> str:
         "**Reference and scored seconds** (the same for every estimator and row): the device `stance_time`",
         "per science.md §1.4 (120–450 ms, 7 s rolling median, cadence ≥ 140 spm, speed ≥ 1.8 m/s, flight",
         "≥ 10 ms) on running seconds with a timer weight, *excluding accelerations* (|dv/dt| > 0.3 m/s²,",
-        "§1.5.7), weighted by time.  Errors are estimate − device; MAE and bias in ms.  Heights are unknown,",
-        "so every estimate uses H = 1.75 m.  All 13 runs are outdoor runs with GPS speed (no footpod-only run",
+        "§1.5.7), weighted by time.  Errors are estimate − device; MAE and bias in ms.  Height: the watch's",
+        "user profile where the file records one (column H), else 1.75 m (`runload.profile.profile_for_run`,",
+        "as `runload analyze` does).  All 13 runs are outdoor runs with GPS speed (no footpod-only run",
         "exists in the data, so GPS vs footpod speed cannot be compared here).", "",
         "- **model**: the shipped estimator — population defaults (k̂_ref 13, exponent 1.39,",
         "  c_pref = 165 + 7(v − 3)) on speed and cadence averaged over 30 s of running (`gait.model_inputs`).",
@@ -317,12 +323,12 @@ def render(rows, folds, ablation_lines) -> str:
         "  runs come from different repositories, i.e. mostly different runners.",
         "- **power law**: tc = 0.53·v^−0.62 s on the same 30 s speed.",
         "- **slope**: change of the model's error with speed within the file (ms per m/s).", "",
-        "| file | family | s | device | v m/s | spm | model MAE | bias | slope | model 5 s MAE | cal k̂ MAE | bias "
+        "| file | family | H m | s | device | v m/s | spm | model MAE | bias | slope | model 5 s MAE | cal k̂ MAE | bias "
         "| k̂ | cal k̂+c MAE | power law MAE | bias |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
-            f"| {r['file']} | {r['family']} | {r['seconds']:.0f} | {r['device_ms']:.0f} | {r['speed_mps']:.2f} | "
+            f"| {r['file']} | {r['family']} | {r['height']} | {r['seconds']:.0f} | {r['device_ms']:.0f} | {r['speed_mps']:.2f} | "
             f"{r['cadence_spm']:.0f} | {_fmt(r['model_mae'])} | {_fmt(r['model_bias'])} | {_fmt(r['slope'])} | "
             f"{_fmt(r['model5_mae'])} | {_fmt(r['cal_mae'])} | {_fmt(r['cal_bias'])} | {_fmt(r['khat_loro'])} | "
             f"{_fmt(r['calc_mae'])} | {_fmt(r['power_mae'])} | {_fmt(r['power_bias'])} |")

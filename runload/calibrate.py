@@ -37,7 +37,7 @@ from scipy.optimize import least_squares, minimize_scalar
 from .clean import clean_samples
 from .errors import RunloadError, RunloadWarning
 from .gait import cadence_pref, device_contact_time, model_inputs, target_stiffness
-from .profile import AthleteProfile, Calibration
+from .profile import AthleteProfile, Calibration, profile_for_run
 from .run import Device, Run
 from .springmass import contact_time_morin2005
 
@@ -286,10 +286,10 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         With fewer than 2 runs contributing (science.md §1.5.4 asks for at least 2), or mixed device
         families.
     """
-    profile = profile or AthleteProfile()
     runs = _as_runs(runs)
     if not runs:
         raise RunloadError(None, "calibration needs at least one run")
+    profile = profile_for_run(runs[0], profile)  # one runner: the first file's user profile height
     parts, skipped, families, cad_parts = [], {}, set(), []
     for run in runs:
         source = run.meta.source

@@ -15,7 +15,7 @@ from .errors import InvalidMethodError
 from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
 from .hints import run_hints
 from .load import compute_load, segment_load
-from .profile import AthleteProfile
+from .profile import AthleteProfile, profile_for_run
 from .run import Run
 from .segments import MIN_PACE_DISTANCE_M, UNITS, detect_segments, summarize_spans
 from .summary import summarize_run
@@ -107,13 +107,17 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
         raise InvalidMethodError("gait_source", gait_source, GAIT_SOURCES)
     if units not in UNITS:
         raise InvalidMethodError("units", units, tuple(UNITS))
-    profile = profile or AthleteProfile()
+    profile_source = "given" if profile is not None else (
+        "file" if run.meta.athlete_height_m is not None else "default")
+    profile = profile_for_run(run, profile)
     cleaned = clean_samples(run)
     gait = compute_gait(cleaned, profile, gait_source)
     samples = cleaned.drop(columns=["state"]).join(gait)
     segments = detect_segments(samples, run.meta.laps, units)
     summary = _summary(run, samples, units)
     summary["gait_source"] = gait_source
+    summary["height_m"] = profile.height_m
+    summary["profile_source"] = profile_source  # given | file (the watch's user profile) | default
     model_versions = {"gait": GAIT_MODEL_ID}
 
     analysis = Analysis(run=run, profile=profile, samples=samples, segments=segments, summary=summary,

@@ -7,7 +7,7 @@ and read from TOML (``runload calibrate`` writes one with a fitted stiffness).
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import tomli_w
@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AthleteProfile", "Calibration", "load_profile", "save_profile"]
+__all__ = ["AthleteProfile", "Calibration", "load_profile", "save_profile", "profile_for_run"]
 
 
 @dataclass
@@ -129,3 +129,20 @@ def load_profile(path: str | Path) -> AthleteProfile:
         return AthleteProfile(**data)
     except TypeError as e:
         raise RunloadError(path, f"bad profile: {e}") from e
+
+
+def profile_for_run(run, profile: AthleteProfile | None = None, *, height_m: float | None = None,
+                    mass_kg: float | None = None) -> AthleteProfile:
+    """The profile to analyse ``run`` with.
+
+    ``profile`` when given; otherwise the defaults with the height and mass the watch's user profile
+    recorded in the file (``run.meta.athlete_height_m`` / ``athlete_mass_kg``), because the leg length
+    drives the contact-time model (docs/gait_validation.md: the runner's own height lowers the median
+    error).  ``height_m`` / ``mass_kg`` (e.g. ``--height``/``--mass``) override both.
+    """
+    if profile is None:
+        from_file = {k: v for k, v in (("height_m", run.meta.athlete_height_m),
+                                       ("mass_kg", run.meta.athlete_mass_kg)) if v is not None}
+        profile = AthleteProfile(**from_file)
+    changes = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None}
+    return replace(profile, **changes) if changes else profile

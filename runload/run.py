@@ -112,6 +112,9 @@ class RunMeta:
         Repairs made while reading (truncation, dropped invalid values, unit guesses).
     cadence_unit_in_file : str | None
         ``"strides/min"`` or ``"steps/min"``: what the file stored before conversion.
+    athlete_height_m, athlete_mass_kg : float | None
+        [m], [kg] the runner's height and mass as the watch's user profile records them (FIT
+        ``user_profile``); :func:`runload.profile.profile_for_run` uses them when no profile is given.
     """
 
     source: str
@@ -131,6 +134,8 @@ class RunMeta:
     timer_intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cadence_unit_in_file: str | None = None
+    athlete_height_m: float | None = None
+    athlete_mass_kg: float | None = None
 
 
 @dataclass

@@ -25,3 +25,31 @@ def test_bad_values_are_runload_errors(tmp_path):
     bad.write_text("height_m = [")
     with pytest.raises(RunloadError, match="cannot read profile"):
         load_profile(bad)
+
+
+def test_profile_for_run_uses_the_watch_user_profile_then_overrides():
+    """FIT user_profile height/mass feed the default profile; a given profile and --height win."""
+    import warnings
+
+    from conftest import SHARED_DATA_DIR, require_shared_data
+
+    from runload.io import read_run
+    from runload.profile import profile_for_run
+
+    require_shared_data()
+    path = SHARED_DATA_DIR / "jimmykane__fit-parser" / "test" / "running-with-developer-data.fit"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by_decoder = [read_run(path, decoder=d) for d in ("fitdecode", "fitparse")]
+    for run in by_decoder:  # catalogue/user_profile of this Fenix 5X file: 1.83 m, 75.5 kg
+        assert run.meta.athlete_height_m == pytest.approx(1.83)
+        assert run.meta.athlete_mass_kg == pytest.approx(75.5)
+    run = by_decoder[0]
+    assert profile_for_run(run).height_m == pytest.approx(1.83)
+    assert profile_for_run(run).mass_kg == pytest.approx(75.5)
+    assert profile_for_run(run, height_m=1.70).height_m == pytest.approx(1.70)
+    assert profile_for_run(run, height_m=1.70).mass_kg == pytest.approx(75.5)
+    given = AthleteProfile(height_m=1.60)
+    assert profile_for_run(run, given) is given
+    run.meta.athlete_height_m = run.meta.athlete_mass_kg = None
+    assert profile_for_run(run) == AthleteProfile()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from pathlib import Path
@@ -16,7 +15,7 @@ from ..gait import GAIT_SOURCES
 from ..io import read_run
 from ..load import load_to_json
 from ..pipeline import analyze_run
-from ..profile import AthleteProfile, load_profile
+from ..profile import AthleteProfile, load_profile, profile_for_run
 from ..segments import UNITS
 from .render_load import format_hints, format_load_table
 
@@ -42,11 +41,11 @@ def json_safe(value):
     return value
 
 
-def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: float | None) -> AthleteProfile:
-    """The profile from ``--profile`` (or the defaults), with ``--height``/``--mass`` taking precedence."""
-    profile = load_profile(profile_path) if profile_path else AthleteProfile()
-    changes = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None}
-    return dataclasses.replace(profile, **changes) if changes else profile
+def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: float | None, run) -> AthleteProfile:
+    """The profile from ``--profile`` — else the defaults with the height and mass the file's user profile
+    records — with ``--height``/``--mass`` taking precedence (:func:`runload.profile.profile_for_run`)."""
+    return profile_for_run(run, load_profile(profile_path) if profile_path else None,
+                           height_m=height_m, mass_kg=mass_kg)
 
 
 def analysis_to_dict(path: Path, analysis: Analysis) -> dict:
@@ -177,8 +176,8 @@ def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | 
     speed and cadence (an estimate, about ±10 % before personal calibration).  Loads are indices of
     mechanical demand from laboratory models; hints are not medical advice.
     """
-    profile = build_profile(profile_path, height_m, mass_kg)
     run = read_run(path)
+    profile = build_profile(profile_path, height_m, mass_kg, run)
     analysis = analyze_run(run, profile, gait_source=gait_source, units=units)
     if as_json:
         click.echo(json.dumps(analysis_to_dict(path, analysis)))

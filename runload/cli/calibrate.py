@@ -39,8 +39,8 @@ def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mas
     watch running dynamics), ideally from at least 2 runs with the same watch.  Runs without running
     dynamics then get estimates calibrated to that device (`runload analyze --profile`).
     """
-    profile = build_profile(profile_path, height_m, mass_kg)
     runs = [read_run(p) for p in paths]
+    profile = build_profile(profile_path, height_m, mass_kg, runs[0])
     fit = fit_calibration(runs, profile, fit_exponent=fit_exponent, fit_speed_exponent=fit_speed_exponent)
     save_profile(fit.profile, output)
     cm = fit.cadence_model

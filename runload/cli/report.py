@@ -7,7 +7,6 @@ line; the others are still reported and the exit code is 1 if any failed.
 
 from __future__ import annotations
 
-import dataclasses
 import traceback
 import warnings
 from pathlib import Path
@@ -19,20 +18,18 @@ from ..errors import RunloadError
 UNIT_CHOICES = ("metric", "imperial")
 
 
-def _profile(height: float | None, mass: float | None, profile_path: Path | None):
-    from ..profile import AthleteProfile, load_profile
+def analyze_file(path: Path, profile, units: str, height: float | None = None, mass: float | None = None):
+    """Read and analyse one file (the library does the work; kept separate so tests can replace it).
 
-    profile = load_profile(profile_path) if profile_path is not None else AthleteProfile()
-    changes = {k: v for k, v in (("height_m", height), ("mass_kg", mass)) if v is not None}
-    return dataclasses.replace(profile, **changes) if changes else profile
-
-
-def analyze_file(path: Path, profile, units: str):
-    """Read and analyse one file (the library does the work; kept separate so tests can replace it)."""
+    ``profile`` is the ``--profile`` file's (or None: the defaults with the height and mass the file's
+    user profile records); ``--height``/``--mass`` override either.
+    """
     from ..io import read_run
     from ..pipeline import analyze_run
+    from ..profile import profile_for_run
 
-    return analyze_run(read_run(path), profile=profile, units=units)
+    run = read_run(path)
+    return analyze_run(run, profile=profile_for_run(run, profile, height_m=height, mass_kg=mass), units=units)
 
 
 def _output_names(files: list[Path]) -> list[str]:
@@ -73,7 +70,11 @@ def report(ctx: click.Context, files: tuple[Path, ...], output: Path, height: fl
     from ..report.units import get_units
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
-    profile = _profile(height, mass, profile_path)
+    from ..profile import AthleteProfile, load_profile
+
+    profile = load_profile(profile_path) if profile_path is not None else None
+    if height is not None or mass is not None:
+        AthleteProfile(**{k: v for k, v in (("height_m", height), ("mass_kg", mass)) if v is not None})  # validate
     files = list(files)
     several = len(files) > 1
     if several:
@@ -88,7 +89,7 @@ def report(ctx: click.Context, files: tuple[Path, ...], output: Path, height: fl
                 raise RunloadError(path, "no such file")
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                analysis = analyze_file(path, profile, units)
+                analysis = analyze_file(path, profile, units, height, mass)
             for w in caught:
                 click.echo(f"Warning: {w.message}", err=True)
             write_report(analysis, target, units=units, plotlyjs=plotlyjs)

@@ -174,6 +174,7 @@ def read_fit_bytes(
     laps_all = messages.get("lap", [])
     timer_events = _timer_events(messages.get("event", []))
     device = _device(messages)
+    athlete = _athlete(messages)
     dev_info = _developer_info(messages)
     runs: list[Run] = []
     for session_no, session in enumerate(sessions):
@@ -183,7 +184,7 @@ def read_fit_bytes(
         if len(part) < MIN_SAMPLES:
             notes.append(f"{source}: session {session_no} ({session.sport}) has {len(part)} record(s); skipped")
             continue
-        runs.append(_build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder))
+        runs.append(_build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete))
     if not runs:
         raise EmptyRunError(
             source, f"fewer than {MIN_SAMPLES} timestamped records inside the running session(s)"
@@ -450,7 +451,7 @@ def _timer_intervals(events, start: datetime, end: datetime) -> list[tuple[datet
 # --- one run ------------------------------------------------------------------------------------------
 
 
-def _build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder) -> Run:
+def _build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete) -> Run:
     foot = session.sport in FOOT_SPORTS or session.sport is None
     frame = part.copy()
     if foot:
@@ -496,6 +497,8 @@ def _build_run(part, session, laps_all, timer_events, device, dev_info, source, 
         decoder=decoder,
         timer_intervals=intervals or [],
         cadence_unit_in_file="strides/min" if foot and "cadence_spm" in frame else None,
+        athlete_height_m=athlete[0],
+        athlete_mass_kg=athlete[1],
     )
     return Run(samples=frame, meta=meta)
 
@@ -563,6 +566,21 @@ def _laps_frame(laps: list[dict], foot: bool) -> pd.DataFrame:
 
 
 # --- file-level meta ----------------------------------------------------------------------------------
+
+
+def _athlete(messages: dict[str, list[FitMessage]]) -> tuple[float | None, float | None]:
+    """Height [m] and body mass [kg] from the watch's ``user_profile`` message, when plausible.
+
+    The FIT profile scales ``height`` to metres and ``weight`` to kilograms; values outside the ranges
+    :class:`~runload.profile.AthleteProfile` accepts (1.0–2.5 m, 25–250 kg) are treated as unset.
+    """
+    for m in messages.get("user_profile", []):
+        height, mass = _f(m.fields, "height"), _f(m.fields, "weight")
+        height = height if height is not None and 1.0 <= height <= 2.5 else None
+        mass = mass if mass is not None and 25.0 <= mass <= 250.0 else None
+        if height is not None or mass is not None:
+            return height, mass
+    return None, None
 
 
 def _device(messages: dict[str, list[FitMessage]]) -> Device:
