@@ -41,9 +41,14 @@ def json_safe(value):
     return value
 
 
-def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: float | None, run) -> AthleteProfile:
-    """The profile from ``--profile`` — else the defaults with the height and mass the file's user profile
-    records — with ``--height``/``--mass`` taking precedence (:func:`runload.profile.profile_for_run`)."""
+def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: float | None,
+                  run) -> AthleteProfile | None:
+    """The profile from ``--profile`` (else the defaults with the height and mass the file's user profile
+    records) with ``--height``/``--mass`` taking precedence (:func:`runload.profile.profile_for_run`);
+    ``None`` when no option was given, so that :func:`runload.analyze_run` records the file/default source.
+    """
+    if profile_path is None and height_m is None and mass_kg is None:
+        return None
     return profile_for_run(run, load_profile(profile_path) if profile_path else None,
                            height_m=height_m, mass_kg=mass_kg)
 

@@ -29,7 +29,9 @@ def analyze_file(path: Path, profile, units: str, height: float | None = None, m
     from ..profile import profile_for_run
 
     run = read_run(path)
-    return analyze_run(run, profile=profile_for_run(run, profile, height_m=height, mass_kg=mass), units=units)
+    if profile is not None or height is not None or mass is not None:
+        profile = profile_for_run(run, profile, height_m=height, mass_kg=mass)
+    return analyze_run(run, profile=profile, units=units)
 
 
 def _output_names(files: list[Path]) -> list[str]:
