@@ -147,7 +147,8 @@ def _text(path: Path, analysis: Analysis, units: str) -> str:
         f"  contact {_num(s['contact_time_ms'])} ms   flight {_num(s['flight_time_ms'])} ms   "
         f"swing {_num(s['swing_time_ms'])} ms   duty factor {_num(s['duty_factor'], '{:.2f}')}",
         f"  contact time from: {shares or 'no estimate'}"
-        + ("   (model estimates ±~10 % uncalibrated)" if (s.get("model_contact_share") or 0) > 0 else ""),
+        + ("   (model estimates ±~10 % uncalibrated)"
+           if (s.get("model_contact_share") or 0) > 0 and p.calibration is None else ""),
         f"  profile: height {p.height_m:.2f} m"
         + {"file": " (watch user profile)", "default": " (default)"}.get(s.get("profile_source"), "")
         + f", k̂_ref {p.khat_ref:.1f}"
