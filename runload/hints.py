@@ -28,7 +28,7 @@ import pandas as pd
 
 from .analysis import LEG_GROUPS, Analysis, Hint
 from .errors import InvalidMethodError
-from .load import preferred_cadence_spm
+from .load import load_model, preferred_cadence_spm, reference_condition
 from .muscles import tips_for
 from .profile import AthleteProfile
 
@@ -70,6 +70,7 @@ CLIMB_MIN_TIME_S = 600.0
 LONG_RUN_S = 75 * 60.0  # H9: ≥ 75 min
 BALANCE_SHIFT_PCT = 1.0  # H4: a shift of ≥ 1.0 percentage point (never the absolute band alone)
 SPIKE_TIERS = ((2.00, "large"), (1.30, "moderate"), (1.10, "small"))  # H1 (Frandsen/Nielsen 2025)
+INDOOR_SUB_SPORTS = ("treadmill", "indoor_running", "virtual_activity")  # FIT sub_sport names
 QUALITY_MIN_SHARE = 0.10  # Q1–Q3: a data gap on ≥ 10 % (cadence) or > 50 % (grade, contact time)
 
 FORBIDDEN_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
@@ -128,11 +129,18 @@ class HintHistory:
     shown: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["time", "id", "severity"]))
 
 
-def _is_personal(profile: AthleteProfile) -> bool:
-    """True when the profile carries the runner's own norms (not the population defaults)."""
-    default = AthleteProfile()
-    return (profile.cadence_model is not None or profile.calibration is not None
-            or profile.easy_speed_mps != default.easy_speed_mps)
+def _has_personal_cadence(profile: AthleteProfile) -> bool:
+    """True when c_pref is the runner's own cadence model (§3.2), not the population norm."""
+    return profile.cadence_model is not None
+
+
+def _has_personal_easy_speed(profile: AthleteProfile) -> bool:
+    """True when v_easy is the runner's own easy speed, not the population default of 3.0 m/s.
+
+    A stiffness calibration (``profile.calibration``) is about contact time only: it makes neither the
+    cadence norm nor the easy pace personal.
+    """
+    return profile.easy_speed_mps != AthleteProfile().easy_speed_mps
 
 
 class RunContext:
@@ -155,8 +163,8 @@ class RunContext:
         self.steady = self.running & ~accel
         self.source = s["contact_time_source"].astype(str).to_numpy() if "contact_time_source" in s else None
         self.profile = analysis.profile
-        self.personal = _is_personal(analysis.profile)
-        self.anchor = ANCHOR_PERSONAL if self.personal else ANCHOR_POPULATION
+        self.personal_cadence = _has_personal_cadence(analysis.profile)
+        self.personal_speed = _has_personal_easy_speed(analysis.profile)
         self.running_s = float(self.dt[self.running].sum())
         self.moving_s = float(self.dt[self.moving].sum())
         self.horizontal_m = np.where(self.moving, np.nan_to_num(self.speed) * self.dt, 0.0)
@@ -167,6 +175,27 @@ class RunContext:
         if load is None or group not in load.index:
             return float("nan")
         return float(load.loc[group, column])
+
+    def per_stride_load(self, group: str, mask: np.ndarray) -> float:
+        """Mean per-stride load of ``group`` over the samples in ``mask`` [-] (1 = an easy, level stride).
+
+        Σ load_<group>_au ÷ Σ strides over ``mask``, times the strides of the reference run ÷ 100, which
+        undoes the scaling of :func:`runload.load.compute_load`.  NaN without per-sample loads.
+        """
+        loads = self.analysis.load_samples
+        column = f"load_{group}_au"
+        if loads is None or column not in loads or not mask.any():
+            return float("nan")
+        load = pd.to_numeric(loads[column], errors="coerce").reindex(self.analysis.samples.index).to_numpy(float)
+        cadence = np.where(np.isfinite(self.cadence) & (self.cadence > 0), self.cadence,
+                           preferred_cadence_spm(self.speed, self.grade, self.profile))  # as compute_load fills it
+        strides = self.dt * cadence / 120.0
+        ok = mask & np.isfinite(load) & np.isfinite(strides)
+        if not ok.any() or strides[ok].sum() <= 0:
+            return float("nan")
+        model = load_model(self.analysis.model_versions.get("load", "load_v1"))
+        reference = reference_condition(self.profile, model)
+        return float(load[ok].sum() / strides[ok].sum() * reference.strides / 100.0)
 
     def balance(self) -> np.ndarray | None:
         for frame in (self.analysis.samples, self.analysis.run.samples):
@@ -242,19 +271,23 @@ def cadence_for_speed(ctx: RunContext) -> Hint | None:
     if share <= CADENCE_LOW_SHARE or deficit < CADENCE_DEFICIT_TIER1:
         return None
     severity = "tier 2" if deficit >= CADENCE_DEFICIT_TIER2 else "tier 1"
-    norm = "your own usual cadence at this pace" if ctx.personal else "the usual cadence at this pace"
+    if ctx.personal_cadence:
+        norm, anchor, usual = "your own usual cadence at this pace", ANCHOR_PERSONAL, "usual"
+    else:  # population norm 165 + 7(v − 3): nothing here is "usual" for this runner
+        norm, anchor, usual = "the norm for this pace", ANCHOR_POPULATION, "typical"
     quads = ctx.load_value("quadriceps", "driver_cadence")
-    extra = (f" The estimated quadriceps load per stride was about {_pct(quads - 1)} higher than with your "
-             "usual step length." if np.isfinite(quads) and quads > 1 else "")
+    extra = (f" The estimated quadriceps load per stride was about {_pct(quads - 1)} higher than with a "
+             f"{usual} step length." if np.isfinite(quads) and quads > 1 else "")
     step = "your step length" if extra else "your estimated step length"  # one "estimated" qualifier
-    message = (f"On level running your cadence was about {_pct(deficit)} below {norm}, {ctx.anchor}, so {step} "
-               f"was longer than usual for this pace.{extra} Longer steps for a given pace are associated with "
+    message = (f"On level running your cadence was about {_pct(deficit)} below {norm}, {anchor}, so {step} "
+               f"was longer than {usual} for this pace.{extra} Longer steps for a given pace are associated with "
                "more load on the front of the thigh and the knee. If you want to try a change, a small step-rate "
                "increase of about 5 % is the gentlest change studied; build it in gradually. Evidence: moderate.")
     values = {"cadence_spm": float((w * c).sum() / seconds), "cadence_norm_spm": float((w * c_pref).sum() / seconds),
               "cadence_deficit_pct": deficit * 100, "low_cadence_share_pct": share * 100,
-              "level_running_min": seconds / 60.0, "cadence_norm": "personal" if ctx.personal else "population"}
-    return _hint("H5", "Longer steps than usual at this pace", severity, "B", ["quadriceps", "glutes"], values,
+              "level_running_min": seconds / 60.0,
+              "cadence_norm": "personal" if ctx.personal_cadence else "population"}
+    return _hint("H5", f"Longer steps than {usual} at this pace", severity, "B", ["quadriceps", "glutes"], values,
                  message)
 
 
@@ -267,7 +300,7 @@ def fast_running(ctx: RunContext) -> Hint | None:
     every steady run; intervals and strides still stand out.
     """
     v_easy = ctx.profile.easy_speed_mps
-    if not ctx.personal and ctx.running.any():
+    if not ctx.personal_speed and ctx.running.any():
         v_easy = max(v_easy, float(np.nanmedian(ctx.speed[ctx.running])))
     v_fast = FAST_SPEED_RATIO * v_easy
     fast = ctx.running & (ctx.speed >= v_fast)
@@ -277,17 +310,22 @@ def fast_running(ctx: RunContext) -> Hint | None:
     if ctx.running_s <= 0 or time_s / ctx.running_s < FAST_MIN_SHARE:
         return None
     sprint = bool(np.any(ctx.steady & (ctx.speed >= SPRINT_SPEED_MPS)))
-    easy = "your easy pace" if ctx.personal else "an easy pace for this run"
+    if ctx.personal_speed:
+        easy, anchor = "your easy pace", ANCHOR_PERSONAL
+    else:
+        easy, anchor = "an easy pace for this run", ANCHOR_POPULATION
     what = "fast running, including sprints or strides," if sprint else "fast running"
-    ham = ctx.load_value("hamstrings", "driver_speed")
-    est = (f"the estimated hamstring load per stride was about {_pct(ham - 1)} above easy running"
-           if np.isfinite(ham) and ham > 1 else "the estimated hamstring and hip-flexor load per stride rises")
+    ham = ctx.per_stride_load("hamstrings", fast)  # over the fast running only, not the whole run
+    est = (f"at those speeds the estimated hamstring load per stride was about {_pct(ham - 1)} above an easy, "
+           "level stride" if np.isfinite(ham) and ham > 1
+           else "the estimated hamstring and hip-flexor load per stride rises with speed")
     message = (f"This run included about {time_s / 60:.0f} min ({dist_m / 1000:.1f} km) of {what} well above "
-               f"{easy}, {ctx.anchor}. Fast running loads the hamstrings and hip flexors more: {est}. Sudden "
+               f"{easy}, {anchor}. Fast running loads the hamstrings and hip flexors more: {est}. Sudden "
                "jumps in fast running have been associated with hamstring strains in team-sport studies. Easing "
                "into speed work and keeping fast volume steady from week to week can help. Evidence: limited.")
     values = {"fast_time_min": time_s / 60, "fast_distance_m": dist_m, "fast_speed_threshold_mps": v_fast,
-              "fast_share_pct": 100 * time_s / ctx.running_s, "sprints": sprint}
+              "fast_share_pct": 100 * time_s / ctx.running_s, "sprints": sprint,
+              "hamstrings_per_stride_fast_ratio": ham}
     return _hint("H6", "A lot of fast running", "info", "C", ["hamstrings", "hip_flexors"], values, message)
 
 
@@ -304,10 +342,11 @@ def downhill(ctx: RunContext) -> Hint | None:
     if descent < HILL_MIN_M:
         return None
     quads = ctx.load_value("quadriceps", "driver_downhill")
-    est = (f"; the estimated quadriceps load was about {_pct(quads - 1)} higher than on the flat"
+    est = (f"; the descents added about {_pct(quads - 1)} to this run's estimated quadriceps load"
            if np.isfinite(quads) and quads > 1 else ", and your estimated quadriceps load rises with it")
+    # The single-run thresholds are fixed, not personal, so the anchor is the population one.
     message = (f"This run had about {descent:.0f} m of steep descent (grades of 5 % or more), a lot of downhill "
-               f"{ctx.anchor}. Downhill running loads the front of "
+               f"{ANCHOR_POPULATION}. Downhill running loads the front of "
                f"the thigh, the knee and the feet more than flat running{est}. Muscle soreness for a day or two "
                "after a big descent is common and usually settles; building descents gradually can help your "
                "legs adapt. Evidence: limited.")
@@ -324,10 +363,10 @@ def uphill(ctx: RunContext) -> Hint | None:
     if ascent < HILL_MIN_M and climb_s < CLIMB_MIN_TIME_S:
         return None
     glutes = ctx.load_value("glutes", "driver_uphill")
-    est = (f" (estimated glute load about {_pct(glutes - 1)} above the flat)"
+    est = (f" (the climbs added about {_pct(glutes - 1)} to this run's estimated glute load)"
            if np.isfinite(glutes) and glutes > 1 else " (an estimated rise in glute and hamstring load)")
     message = (f"This run had about {ascent:.0f} m of steep climbing and {climb_s / 60:.0f} min on grades of 8 % "
-               f"or more, a lot of uphill {ctx.anchor}. Uphill running shifts work to the hips{est} and may "
+               f"or more, a lot of uphill {ANCHOR_POPULATION}. Uphill running shifts work to the hips{est} and may "
                "increase load on the calves and Achilles tendon. Tendons adapt more slowly than fitness, so "
                "building hill volume gradually can help. Evidence: model-based.")
     values = {"steep_ascent_m": ascent, "steep_ascent_distance_m": horizontal, "climb_time_min": climb_s / 60}
@@ -342,7 +381,7 @@ def long_run(ctx: RunContext) -> Hint | None:
     calves = ctx.load_value("calves", "rel_load")
     est = (f"Your estimated calf load was {calves:.0f} (100 = one hour of easy running)"
            if np.isfinite(calves) else "Long runs add estimated calf and Achilles load")
-    message = (f"This run lasted about {ctx.moving_s / 60:.0f} min, a long run {ctx.anchor}. {est}. The calf "
+    message = (f"This run lasted about {ctx.moving_s / 60:.0f} min, a long run {ANCHOR_POPULATION}. {est}. The calf "
                "muscles and Achilles tendon carry the highest forces in running and tendons adapt more slowly "
                "than fitness; keeping your next long run at or below this one may help. Evidence: model-based.")
     values = {"moving_time_min": ctx.moving_s / 60, "calves_rel_load": calves}
@@ -418,8 +457,9 @@ def no_cadence(ctx: RunContext) -> Hint | None:
     share = _share(ctx, ~(np.isfinite(ctx.cadence) & (ctx.cadence > 0)))
     if share < QUALITY_MIN_SHARE:
         return None
-    message = (f"The file has no cadence for {_pct(share)} of the run, so the estimated loads there assume your "
-               "usual cadence at each speed and cannot show longer or shorter steps. A watch or foot pod that "
+    usual = "your usual cadence" if ctx.personal_cadence else "a typical cadence"
+    message = (f"The file has no cadence for {_pct(share)} of the run, so the estimated loads there assume {usual} "
+               "at each speed and cannot show longer or shorter steps. A watch or foot pod that "
                "records cadence makes the analysis more precise. Evidence: model-based.")
     return _hint("Q1", "No cadence", "info", "D", list(LEG_GROUPS), {"no_cadence_share_pct": share * 100},
                  message, kind="quality")
@@ -431,11 +471,18 @@ def grade_unknown(ctx: RunContext) -> Hint | None:
     if share <= 0.5:
         return None
     gps = str(ctx.analysis.summary.get("altitude_source", "")).lower() == "gps"
-    why = "GPS altitude alone is too noisy for slopes, so " if gps else "the file has no usable altitude, so "
-    message = (f"Slope is unknown for {_pct(share)} of the run: {why}the estimated loads treat those parts as "
-               "flat and cannot show uphill or downhill work. Evidence: model-based.")
-    return _hint("Q2", "Slope unknown", "info", "D", list(LEG_GROUPS),
-                 {"grade_unknown_share_pct": share * 100, "gps_altitude_only": gps}, message, kind="quality")
+    indoor = str(ctx.analysis.run.meta.sub_sport or "").lower() in INDOOR_SUB_SPORTS
+    if indoor:  # a treadmill file has no altitude by nature; the belt's incline is not recorded
+        message = ("This was an indoor run and the file records no incline, so the estimated loads treat it as "
+                   "level; if the treadmill was inclined, the extra uphill work is not counted. "
+                   "Evidence: model-based.")
+    else:
+        why = "GPS altitude alone is too noisy for slopes, so " if gps else "the file has no usable altitude, so "
+        message = (f"Slope is unknown for {_pct(share)} of the run: {why}the estimated loads treat those parts as "
+                   "flat and cannot show uphill or downhill work. Evidence: model-based.")
+    title = "Indoor run: slope taken as level" if indoor else "Slope unknown"
+    return _hint("Q2", title, "info", "D", list(LEG_GROUPS),
+                 {"grade_unknown_share_pct": share * 100, "gps_altitude_only": gps, "indoor": indoor}, message, kind="quality")
 
 
 @register_rule("Q3", kind="quality")
@@ -445,11 +492,21 @@ def estimated_contact_time(ctx: RunContext) -> Hint | None:
     share = float(ctx.dt[ctx.running & (ctx.source == "model")].sum() / ctx.running_s) if ctx.running_s else 0.0
     if share <= 0.5:
         return None
-    message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
-               "(typically within about ±10 %), not measured by a sensor. A chest strap or pod with running "
-               "dynamics, or a personal calibration, narrows this. Evidence: model-based.")
+    calibration = ctx.profile.calibration
+    if calibration is not None:  # the runner already calibrated: say so, and do not suggest it again
+        sd_ms = float(calibration.residual_sd_ms)
+        accuracy = (f"typical error about ±{sd_ms:.0f} ms on the runs it was fitted on" if np.isfinite(sd_ms)
+                    else "fitted on your measured runs")
+        message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
+                   f"using your personal calibration ({accuracy}), not measured by a sensor on this run. "
+                   "Evidence: model-based.")
+    else:
+        message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
+                   "(typically within about ±10 %), not measured by a sensor. A chest strap or pod with running "
+                   "dynamics, or a personal calibration (runload calibrate), narrows this. Evidence: model-based.")
     return _hint("Q3", "Contact time estimated", "info", "D", list(LEG_GROUPS),
-                 {"estimated_contact_share_pct": share * 100}, message, kind="quality")
+                 {"estimated_contact_share_pct": share * 100, "calibrated": calibration is not None}, message,
+                 kind="quality")
 
 
 # --- engine --------------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ __all__ = [
     "load_to_json",
     "explain_load",
     "describe_driver",
+    "main_drivers",
 ]
 
 STANCE_PHASES = ("absorption", "midstance", "propulsion")
@@ -536,23 +537,39 @@ def describe_driver(driver: str, factor: float, cadence_ratio: float = float("na
     raise InvalidMethodError("driver", driver, (*DRIVERS, "none"))
 
 
-def explain_load(result: LoadResult, min_factor: float = 1.05) -> dict:
-    """group → a short sentence naming what made its load high, for display.
+def main_drivers(row, min_factor: float = 1.05) -> list[tuple[str, float]]:
+    """What made one group's load high: ``[(driver, factor), …]`` (empty when nothing stands out).
 
-    Names ``top_driver`` and, when that is the volume, also the strongest per-stride driver above
-    ``min_factor`` (so a long hilly run reads "duration …; per stride, mostly downhill running …").
+    The ``top_driver`` of ``row`` (a row of :attr:`LoadResult.per_group`) and, when that is the volume,
+    also the strongest per-stride driver above ``min_factor``, because "a long run" alone does not say
+    whether the strides themselves were harder (faster, hillier) than easy running.
+    """
+    driver = str(row["top_driver"])
+    if driver == "none":
+        return []
+    out = [(driver, float(row[f"driver_{driver}"]))]
+    if driver == "volume":
+        per_stride = {d: float(row[f"driver_{d}"]) for d in DRIVERS[:-1]}
+        per_stride = {d: f for d, f in per_stride.items() if np.isfinite(f) and f > min_factor}
+        if per_stride:
+            best = max(per_stride, key=per_stride.get)
+            out.append((best, per_stride[best]))
+    return out
+
+
+def explain_load(result: LoadResult, min_factor: float = 1.05) -> dict:
+    """group → a short sentence naming what made its load high, for display (see :func:`main_drivers`).
+
+    A long hilly run reads "duration …; per stride, mostly downhill running …".
     """
     out = {}
     for group, row in result.per_group.iterrows():
-        driver = str(row["top_driver"])
-        if driver == "none":
+        drivers = main_drivers(row, min_factor)
+        if not drivers:
             out[str(group)] = "No single driver stands out: close to your easy running per stride and volume."
             continue
-        text = "Mainly from " + describe_driver(driver, row[f"driver_{driver}"], result.cadence_ratio)
-        per_stride = {d: row[f"driver_{d}"] for d in DRIVERS[:-1]}
-        per_stride = {d: f for d, f in per_stride.items() if np.isfinite(f) and f > min_factor}
-        if driver == "volume" and per_stride:
-            best = max(per_stride, key=per_stride.get)
-            text += "; per stride, mostly from " + describe_driver(best, per_stride[best], result.cadence_ratio)
+        text = "Mainly from " + describe_driver(*drivers[0], result.cadence_ratio)
+        if len(drivers) > 1:
+            text += "; per stride, mostly from " + describe_driver(*drivers[1], result.cadence_ratio)
         out[str(group)] = text + "."
     return out

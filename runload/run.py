@@ -107,7 +107,8 @@ class RunMeta:
     decoder : str | None
         FIT decoder used (``"fitdecode"`` or ``"fitparse"``), the XML parser for GPX/TCX.
     timer_intervals : list[tuple[datetime, datetime]]
-        Periods the timer ran (from FIT timer events); empty when the file has no timer events.
+        Periods the timer ran: from FIT timer events; for GPX/TCX the stretches between recording splits
+        and pauses (:mod:`runload.io._track`); empty when unknown.
     warnings : list[str]
         Repairs made while reading (truncation, dropped invalid values, unit guesses).
     cadence_unit_in_file : str | None

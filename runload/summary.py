@@ -4,9 +4,10 @@
 checked against the watch's own session message (``Run.meta.watch``) in the tests, so the definitions
 below follow what Garmin watches write:
 
-* ``timer_s`` is the time the timer ran: the sum of the FIT timer intervals (start → stop events) when
-  the file has them; else the time between samples while ``timer_on``; else the time between samples
-  with pauses (gaps longer than :data:`PAUSE_GAP_S`) left out.
+* ``timer_s`` is the time the timer ran: the sum of ``RunMeta.timer_intervals`` when the reader found
+  them (FIT timer start → stop events; for GPX/TCX the stretches between recording splits and pauses,
+  see :mod:`runload.io._track`); else the time between samples while ``timer_on``; else the time
+  between samples with pauses (:func:`runload.io._track.pause_after`) left out.
 * ``avg_cadence_spm`` (and ``avg_heart_rate_bpm``) average over timer time, zeros included (standing
   still at a crossing lowers the watch's average cadence too), each sample weighted by half the timer
   time to each neighbour.  Measured on the corpus' Garmin files: this matches the watch's
@@ -21,18 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .io._track import haversine_m, pause_after
 from .run import Run
 
-__all__ = ["summarize_run", "PAUSE_GAP_S", "ALTITUDE_SMOOTHING_S", "EARTH_RADIUS_M"]
+__all__ = ["summarize_run", "ALTITUDE_SMOOTHING_S"]
 
-#: Without timer information, a gap between samples longer than this [s] is a pause (auto-pause or a
-#: stopped recording): smart recording writes at least every ~10 s while moving.
-PAUSE_GAP_S = 30.0
 #: Centred rolling-mean window [s] applied to altitude before summing climbs, so that barometric and
 #: GPS noise does not add up to phantom ascent.
 ALTITUDE_SMOOTHING_S = 30.0
-#: Mean Earth radius [m] (IUGG), for distances from positions when a file has no distance.
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def summarize_run(run: Run) -> dict:
@@ -57,7 +54,7 @@ def summarize_run(run: Run) -> dict:
     n = len(s)
     times_s = (s.index - s.index[0]).total_seconds().to_numpy(dtype="float64") if n else np.zeros(0)
     dt = np.diff(times_s, prepend=times_s[0] if n else 0.0)  # dt[i]: time from sample i-1 to i
-    on = _segment_timer_on(s, dt)  # on[i]: the segment ending at sample i counts as timer time
+    on = _segment_timer_on(s, times_s)  # on[i]: the segment ending at sample i counts as timer time
     seg = np.where(on, dt, 0.0)
     # Each sample stands for half of the timer time to each neighbour (trapezoidal time weights).
     weights = (seg + np.append(seg[1:], 0.0)) / 2.0
@@ -86,20 +83,19 @@ def _has(s: pd.DataFrame, name: str) -> bool:
     return name in s.columns and bool(s[name].notna().any())
 
 
-def _segment_timer_on(s: pd.DataFrame, dt: np.ndarray) -> np.ndarray:
+def _segment_timer_on(s: pd.DataFrame, times_s: np.ndarray) -> np.ndarray:
     """Whether the time between sample i-1 and i counts as timer time.
 
     With ``timer_on``: when the timer was on at sample i-1 (a stop at sample i-1 ends the counting).
-    Without it: when the gap is at most :data:`PAUSE_GAP_S`.
+    Without it: unless the gap is a pause (:func:`runload.io._track.pause_after`).
     """
     if len(s) == 0:
         return np.zeros(0, dtype=bool)
     if "timer_on" in s.columns:
-        prev = np.concatenate([[False], s["timer_on"].to_numpy(dtype=bool)[:-1]])
-        return prev
-    on = dt <= PAUSE_GAP_S
-    on[0] = False
-    return on
+        return np.concatenate([[False], s["timer_on"].to_numpy(dtype=bool)[:-1]])
+    pause = pause_after(times_s, *(s[c].to_numpy(dtype="float64") if c in s.columns else None
+                                   for c in ("distance_m", "latitude_deg", "longitude_deg")))
+    return np.concatenate([[False], ~pause])
 
 
 def _timer_s(run: Run, seg: np.ndarray) -> float:
@@ -115,11 +111,8 @@ def _distance_m(s: pd.DataFrame) -> float:
         d = s["distance_m"].dropna().to_numpy()
         return float(d[-1]) if 0 <= d[0] <= _START_SLACK_M else float(d[-1] - d[0])
     if _has(s, "latitude_deg") and _has(s, "longitude_deg"):
-        pos = s[["latitude_deg", "longitude_deg"]].dropna()
-        lat, lon = np.radians(pos["latitude_deg"].to_numpy()), np.radians(pos["longitude_deg"].to_numpy())
-        a = (np.sin(np.diff(lat) / 2) ** 2
-             + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2)
-        return float(np.sum(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))))
+        pos = s[["latitude_deg", "longitude_deg"]].dropna().to_numpy()
+        return float(np.nansum(haversine_m(pos[:-1, 0], pos[:-1, 1], pos[1:, 0], pos[1:, 1])))
     return np.nan
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_allclose
 
 from runload.analysis import HINTS_FOOTER, LEG_GROUPS, UPPER_BODY_GROUPS, Analysis, Hint
 from runload.errors import InvalidMethodError, RunloadWarning
@@ -28,12 +29,16 @@ from runload.hints import (
     select_hints,
 )
 from runload.load import compute_load
-from runload.profile import AthleteProfile
+from runload.profile import AthleteProfile, Calibration
 from runload.run import Run, RunMeta
 
 POPULATION = AthleteProfile(height_m=1.78)
 PERSONAL = AthleteProfile(height_m=1.78, cadence_model=(144.0, 7.0, 0.0, 0.0))  # c_pref(3 m/s) = 165
 START = pd.Timestamp("2024-06-10 07:00", tz="UTC")
+# A stiffness calibration only (as `runload calibrate` writes without a cadence model): contact time is
+# personal, the cadence norm and the easy pace are still the population defaults.
+CALIBRATED = AthleteProfile(height_m=1.78, khat_ref=12.6, calibration=Calibration(
+    khat_ref=12.6, cadence_exponent=1.39, residual_sd_ms=15.6, mae_ms=12.6, n_seconds=2357))
 
 
 def samples(segments, source="model", balance=None):
@@ -52,15 +57,18 @@ def samples(segments, source="model", balance=None):
     return df
 
 
-def analysis(df, profile=POPULATION, with_load=True):
-    run = Run(df, RunMeta(source="synthetic.fit", format="fit", start=df.index[0] if len(df) else None))
-    load = None
+def analysis(df, profile=POPULATION, with_load=True, sub_sport=None):
+    run = Run(df, RunMeta(source="synthetic.fit", format="fit", start=df.index[0] if len(df) else None,
+                          sub_sport=sub_sport))
+    load = load_samples = None
     if with_load:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RunloadWarning)
-            load = compute_load(df, profile).per_group
+            result = compute_load(df, profile)
+        load, load_samples = result.per_group, result.samples
     summary = {"distance_m": float(df["distance_m"].iloc[-1]) if len(df) else 0.0}
-    return Analysis(run=run, profile=profile, samples=df, segments=pd.DataFrame(), summary=summary, load=load)
+    return Analysis(run=run, profile=profile, samples=df, segments=pd.DataFrame(), summary=summary, load=load,
+                    load_samples=load_samples, model_versions={"load": "load_v1"} if with_load else {})
 
 
 def ids(hints):
@@ -101,6 +109,17 @@ def test_h5_tier2_population_anchor_and_no_load():
     hints = run_hints(analysis(samples([(1800, 3.0, 0.88 * 165, 0.0)]), with_load=False))
     h = by_id(hints, "H5")
     assert h.severity == "tier 2" and ANCHOR_POPULATION in h.message and "estimated step length" in h.message
+    # Without a personal cadence model nothing is "usual" for this runner: the norm is the population's.
+    assert "usual" not in h.message + h.title and "below the norm for this pace, compared with typical runners" in h.message
+    assert h.title == "Longer steps than typical at this pace"
+    assert_well_formed(h)
+
+
+@pytest.mark.parametrize("with_load", [True, False])
+def test_h5_calibration_alone_is_not_a_personal_cadence_norm(with_load):
+    h = by_id(run_hints(analysis(samples([(1800, 3.0, 0.90 * 165, 0.0)]), CALIBRATED, with_load)), "H5")
+    assert ANCHOR_PERSONAL not in h.message and "your own usual cadence" not in h.message
+    assert h.values["cadence_norm"] == "population"
     assert_well_formed(h)
 
 
@@ -142,6 +161,46 @@ def test_h6_fast_running_and_sprint_wording():
     steady = samples([(1800, 4.0, 172, 0.0)])
     assert "H6" not in ids(run_hints(analysis(steady)))
     assert "H6" in ids(run_hints(analysis(steady, AthleteProfile(height_m=1.78, easy_speed_mps=2.9))))
+    # A calibrated stiffness does not make the 3.0 m/s default easy pace "yours".
+    h = by_id(run_hints(analysis(df, CALIBRATED)), "H6")
+    assert ANCHOR_POPULATION in h.message and "your easy pace" not in h.message
+
+
+def test_h6_states_the_per_stride_load_of_the_fast_running_not_the_run_average():
+    # 6 × 3 min at 4.5 m/s between easy 3.0 m/s running: the hamstring load per stride *during the
+    # intervals* equals that of a steady 4.5 m/s run (load model, science.md §2.3: Dorn 2012 direction),
+    # far above the whole-run mean that the easy running dilutes.
+    easy, fast = (120, 3.0, 165.0, 0.0), (180, 4.5, 175.5, 0.0)
+    df = samples([(600, 3.0, 165.0, 0.0)] + [easy, fast] * 6 + [(600, 3.0, 165.0, 0.0)])
+    a = analysis(df)
+    h = by_id(run_hints(a), "H6")
+    steady = compute_load(samples([(3600, 4.5, 175.5, 0.0)]), POPULATION).per_group.loc["hamstrings"]
+    per_stride = steady["rel_load"] / (100.0 * steady["driver_volume"])  # mean per-stride ℓ, 1 = easy stride
+    assert_allclose(h.values["hamstrings_per_stride_fast_ratio"], per_stride, rtol=1e-9)  # same model, exact
+    assert per_stride > 1.3 > a.load.loc["hamstrings", "driver_speed"]
+    assert f"hamstring load per stride was about {(per_stride - 1) * 100:.0f} % above an easy" in h.message
+    assert_well_formed(h)
+
+
+def test_single_run_hill_and_long_run_hints_do_not_claim_a_personal_comparison():
+    # H7/H8/H9 use fixed thresholds (300 m, 10 min, 75 min), so even with a fully personal profile they
+    # must not say "compared with your own recent running" (science.md §3.1 rule 1: an honest anchor).
+    personal = AthleteProfile(height_m=1.78, easy_speed_mps=3.1, cadence_model=(144.0, 7.0, 0.0, 0.0))
+    df = samples([(1500, 3.3, 163, -8.0), (1200, 2.6, 170, 10.0)], source="device")
+    found = {h.id: h for h in run_hints(analysis(df, personal))}
+    assert set(found) == {"H7", "H8"}
+    for h in found.values():
+        assert ANCHOR_PERSONAL not in h.message and ANCHOR_POPULATION in h.message
+    h9 = by_id(run_hints(analysis(samples([(80 * 60, 3.0, 165, 0.0)]), personal)), "H9")
+    assert ANCHOR_POPULATION in h9.message
+
+
+def test_hill_hints_say_what_the_hills_added_to_the_run():
+    df = samples([(600, 3.0, 165, 0.0), (1500, 3.3, 160, -8.0)])
+    a = analysis(df)
+    quads = a.load.loc["quadriceps", "driver_downhill"]
+    h = by_id(run_hints(a), "H7")
+    assert f"the descents added about {(quads - 1) * 100:.0f} % to this run's estimated quadriceps load" in h.message
 
 
 def test_h9_long_run_only_without_history():
@@ -182,6 +241,26 @@ def test_quality_hints_listed_after_training_hints():
     gps.summary["altitude_source"] = "gps"
     assert "GPS altitude alone" in by_id(run_hints(gps), "Q2").message
     assert ids(run_hints(analysis(samples([(1800, 3.0, 165, 0.0)], source="device")))) == []
+    assert "assume a typical cadence" in by_id(hints, "Q1").message
+    assert "runload calibrate" in by_id(hints, "Q3").message
+
+
+def test_q3_does_not_ask_a_calibrated_runner_to_calibrate():
+    h = by_id(run_hints(analysis(samples([(1800, 3.0, 165, 0.0)], source="model"), CALIBRATED)), "Q3")
+    assert "calibrat" in h.message and "your personal calibration" in h.message
+    assert "or a personal calibration" not in h.message and "runload calibrate" not in h.message
+    assert "±16 ms" in h.message  # the calibration's residual SD, 15.6 ms
+    assert h.values["calibrated"] is True
+    assert_well_formed(h)
+
+
+def test_q2_on_a_treadmill_says_level_not_missing_altitude():
+    df = samples([(1800, 3.0, 165, np.nan)], source="device")
+    h = by_id(run_hints(analysis(df, sub_sport="treadmill")), "Q2")
+    assert h.title == "Indoor run: slope taken as level" and "no usable altitude" not in h.message
+    assert "incline" in h.message and h.values["indoor"] is True
+    assert_well_formed(h)
+    assert "no usable altitude" in by_id(run_hints(analysis(df)), "Q2").message
 
 
 # --- rate limits ----------------------------------------------------------------------------------------------

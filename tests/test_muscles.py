@@ -38,8 +38,17 @@ TIPS = {
     "glutes": ["Squats", "Donkey kicks", "Lunges"],
     "hamstrings": ["Romanian deadlifts", "Glute–hamstring raises", "Box squats"],
     "hip_flexors": ["Skating squats", "Low lunges", "Crescent lunge knee-up"],
-    "calves": ["Weight-bearing lunge test", "Double-leg calf raise", "Seated calf raise"],
+    "calves": ["Weight-bearing lunge test (an ankle-mobility check rather than a strengthening exercise)",
+               "Double-leg calf raise", "Seated calf raise"],
 }
+
+
+def test_guide_tips_that_are_not_exercises_say_so():
+    # The guide lists an ankle-mobility test among its calf "strengthening" tips; the hint shows the tips
+    # under "Tips from the running-muscles guide", so the tip itself must say what it is.
+    lunge = next(t for t in CATALOGUE["calves"].tips if t.startswith("Weight-bearing lunge test"))
+    assert "mobility check" in lunge and "not a strengthening" in lunge.replace("rather than", "not")
+    assert "mobility check" in " ".join(tips_for(["calves"]))
 
 
 def test_all_nine_groups_in_order():

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 from numpy.testing import assert_allclose
 
+from runload.io._track import PAUSE_GAP_S, PAUSE_SPEED_MPS
 from runload.run import Run, RunMeta, WatchTotals
 from runload.schema import validate
-from runload.summary import PAUSE_GAP_S, summarize_run
+from runload.summary import summarize_run
 
 T0 = datetime(2024, 5, 1, 7, 0, tzinfo=timezone.utc)
 
@@ -25,13 +26,22 @@ def _run(seconds, meta=None, **columns) -> Run:
 
 
 def test_timer_from_gaps_without_timer_information():
-    # 0..10 s at 1 Hz, a 100 s pause (longer than PAUSE_GAP_S), then 10 s more: 20 s of timer time
+    # 0..10 s at 1 Hz, a 99 s gap standing (3 m of drift), then 10 s more: 20 s of timer time
     t = list(range(11)) + list(range(110, 121))
-    got = summarize_run(_run(t, distance_m=np.linspace(0, 60, len(t))))
-    assert 100 > PAUSE_GAP_S
+    dist = np.concatenate([np.arange(11) * 3.0, 33.0 + np.arange(11) * 3.0])
+    got = summarize_run(_run(t, distance_m=dist))
+    assert 99 > PAUSE_GAP_S and 3.0 / 99 < PAUSE_SPEED_MPS
     assert_allclose(got["timer_s"], 20.0, atol=1e-9)  # hand count: 10 s + 10 s
     assert_allclose(got["elapsed_s"], 120.0, atol=1e-9)
-    assert_allclose(got["avg_speed_mps"], 60.0 / 20.0, rtol=1e-12)
+    assert_allclose(got["avg_speed_mps"], 63.0 / 20.0, rtol=1e-12)
+    # the same gap covering 300 m (a GPS dropout while running) is timer time
+    got = summarize_run(_run(t, distance_m=np.where(np.arange(len(t)) > 10, dist + 297.0, dist)))
+    assert_allclose(got["timer_s"], 120.0, atol=1e-9)
+    # positions only: 0.01° of latitude (1112 m) in the gap is running, none is a pause
+    lat = np.where(np.arange(len(t)) > 10, 45.01, 45.0)
+    assert_allclose(summarize_run(_run(t, latitude_deg=lat, longitude_deg=np.full(len(t), 7.0)))["timer_s"], 120.0)
+    assert_allclose(summarize_run(_run(t, latitude_deg=np.full(len(t), 45.0),
+                                       longitude_deg=np.full(len(t), 7.0)))["timer_s"], 20.0)
 
 
 def test_timer_from_timer_on_column_and_from_intervals():

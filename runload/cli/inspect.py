@@ -33,16 +33,17 @@ def _clean(value):
 def inspect_source(source, decoder: str = "fitdecode") -> dict:
     """Describe one file (a :class:`~runload.io.archive.Source`) as a JSON-ready dict.
 
-    The first running session is described (the first session of any sport when the file has no
-    run); ``sessions`` lists every session found.
+    The first running session is described (else the first whose sport is not stated as another one,
+    else the first session); ``sessions`` lists every session found.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = read_source_runs(source, decoder=decoder, include_non_running=True)
     if not runs:
         raise RunloadError(source.name, "no sessions found")
-    running = [r for r in runs if sport_kind(r.meta.sport) != "other"]
-    run = (running or runs)[0]
+    kinds = [sport_kind(r.meta.sport) for r in runs]
+    shown = min(range(len(runs)), key=lambda i: ("running", "unknown", "other").index(kinds[i]))
+    run = runs[shown]
     summary = summarize_run(run)
     meta = run.meta
     out = {
@@ -66,6 +67,7 @@ def inspect_source(source, decoder: str = "fitdecode") -> dict:
             {"name": f.name, "units": f.units, "application": f.application} for f in meta.developer_fields
         ],
         "watch": meta.watch.as_dict() if meta.watch is not None else None,
+        "session_index": shown,
         "sessions": [
             {
                 "index": i,
@@ -117,7 +119,9 @@ def _text(info: dict) -> str:
             f"{f['name']} [{f['units'] or '-'}]" + (f" ({f['application']})" if f["application"] else "")
             for f in info["developer_fields"])))
     if len(info["sessions"]) > 1:
-        rows.append(("sessions", ", ".join(f"{s['index']}: {s['sport'] or '?'}" for s in info["sessions"])))
+        rows.append(("sessions", ", ".join(
+            f"{s['index']}: {s['sport'] or '?'}" + (" (shown)" if s["index"] == info["session_index"] else "")
+            for s in info["sessions"])))
     for w in info["warnings"]:
         rows.append(("warning", w))
     width = max(len(k) for k, _ in rows)

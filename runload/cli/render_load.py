@@ -1,7 +1,7 @@
 """Plain-text rendering of muscle-group load and hints for ``runload analyze`` (pure functions, no I/O).
 
 The load table shows one line per group: relative load (100 = one hour of your easy running), per-km
-intensity, a small bar and the driver that made the group high; the upper body follows in a separate
+intensity, a small bar and, in a runner's words, what made the group high (:func:`runload.load.main_drivers`); the upper body follows in a separate
 "approximate" block.  Hints show tier, evidence, message and the guide's tips, and always end with the
 standing footer (science.md §3.1 rule 5).
 """
@@ -13,6 +13,7 @@ import textwrap
 
 import pandas as pd
 
+from ..load import main_drivers
 from ..muscles import display_name
 
 __all__ = ["BAR_WIDTH", "BAR_FULL_SCALE", "load_bar", "format_load_table", "format_hints"]
@@ -22,8 +23,15 @@ BAR_FULL_SCALE = 200.0  # rel load drawn as a full bar; larger values end in "�
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _TEXT_WIDTH = 88
 
-_DRIVER_WORDS = {"speed": "pace", "cadence": "cadence", "uphill": "uphill", "downhill": "downhill",
-                 "volume": "duration", "none": "—"}
+# Short words for the drivers of runload.load (DRIVERS); the legend under the table explains them.
+_DRIVER_WORDS = {"speed": "faster pace", "cadence": "cadence for the pace", "uphill": "uphill",
+                 "downhill": "downhill", "volume": "duration"}
+_NO_DRIVER = "like easy running"
+_DRIVER_LEGEND = (
+    "Why: what raised a group's load above one hour of easy, level running. \"duration 1.6×\" means 1.6 "
+    "times the strides of that hour; a % for pace, cadence, uphill or downhill is how much harder each stride "
+    "was."
+)
 
 
 def load_bar(value: float, width: int = BAR_WIDTH, full_scale: float = BAR_FULL_SCALE) -> str:
@@ -51,12 +59,12 @@ def _num(x, fmt="{:5.0f}") -> str:
 
 
 def _driver(row) -> str:
-    driver = str(row["top_driver"])
-    word = _DRIVER_WORDS.get(driver, driver)
-    if driver == "none":
-        return word
-    factor = float(row[f"driver_{driver}"])
-    return f"{word} ×{factor:.2f}"
+    """The main driver(s) of one group in a runner's words, e.g. ``"duration 1.6×, downhill +18 %"``."""
+    parts = []
+    for driver, factor in main_drivers(row):
+        word = _DRIVER_WORDS.get(driver, driver)
+        parts.append(f"{word} {factor:.1f}×" if driver == "volume" else f"{word} {(factor - 1) * 100:+.0f} %")
+    return ", ".join(parts) or _NO_DRIVER
 
 
 def _lines(frame: pd.DataFrame, name_width: int) -> list[str]:
@@ -78,12 +86,13 @@ def format_load_table(per_group: pd.DataFrame) -> str:
     name_width = max(len(display_name(str(g))) for g in per_group.index) if len(per_group) else 10
     legs = per_group[~per_group["approximate"].astype(bool)]
     upper = per_group[per_group["approximate"].astype(bool)]
-    head = f"  {'Group':<{name_width}} {'load':>5} {'/km':>5}  {'':<{BAR_WIDTH}}  main driver"
+    head = f"  {'Group':<{name_width}} {'load':>5} {'/km':>5}  {'':<{BAR_WIDTH}}  why"
     lines = ["Muscle-group load (estimated; 100 = one hour of your easy running)", head]
     lines += _lines(legs, name_width)
     if len(upper):
         lines += ["", "Upper body (approximate)"] + _lines(upper, name_width)
-    lines += ["", "Each group is relative to its own easy-run reference: compare runs, not groups."]
+    lines += [""] + textwrap.wrap(_DRIVER_LEGEND, width=_TEXT_WIDTH)
+    lines += ["Each group is relative to its own easy-run reference: compare runs, not groups."]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -111,7 +112,7 @@ def report(ctx: click.Context, files: tuple[Path, ...], output: Path, height: fl
         click.echo(f"Wrote {target}")
         meta, summary = analysis.run.meta, analysis.summary or {}
         entries.append(dict(
-            href=target.name, title=meta.name or path.name, source=path.name,
+            href=quote(target.name), title=meta.name or path.name, source=path.name,
             when=meta.start.strftime("%Y-%m-%d %H:%M") if meta.start else "",
             distance=get_units(units).format_distance(summary.get("distance_m")),
         ))

@@ -1,12 +1,22 @@
 """Helpers the GPX and TCX readers share: sport words, cadence units, distance from positions, and the
 assembly of a canonical sample frame from parsed track points.
 
-Unlike FIT, GPX and TCX carry no timer events.  What they do carry is the recording split: a GPX track
-is made of ``<trkseg>`` segments and a TCX lap of ``<Track>`` elements, and a watch starts a new one
-when the timer is stopped and restarted.  So every sample is recorded with the timer on
-(``timer_on`` is True throughout), the periods between segments are timer-off, each segment is one
-entry of ``RunMeta.timer_intervals``, and distance computed from positions does not grow across a
-segment gap (the watch does not count distance while paused).
+Unlike FIT, GPX and TCX carry no timer events, so the timer has to be read from the recording itself.
+The timer-off periods are found two ways; each stretch between them is one entry of
+``RunMeta.timer_intervals``, and its last point (where the timer stopped) has ``timer_on`` False, like
+the FIT record written at a timer stop event, so ``timer_on`` and the intervals mean the same for every
+format:
+
+* the recording split: a new GPX ``<trkseg>``, or a second ``<Track>`` inside one TCX ``<Lap>``, starts
+  after the timer was stopped and restarted.  The first ``<Track>`` of a new lap is *not* a stop:
+  Garmin and the simulator open one per lap, a sampling interval after the last point of the lap
+  before;
+* a gap: watches write no points while (auto-)paused, and Garmin exports do not split the track for
+  it.  A gap of more than :data:`PAUSE_GAP_S` covered at under :data:`PAUSE_SPEED_MPS` is a pause
+  (:func:`pause_after`).
+
+Distance computed from positions does not grow across a timer-off period (the watch does not count
+distance while paused).
 """
 
 from __future__ import annotations
@@ -24,6 +34,9 @@ __all__ = [
     "cadence_unit",
     "haversine_m",
     "path_distance_m",
+    "PAUSE_GAP_S",
+    "PAUSE_SPEED_MPS",
+    "pause_after",
     "TrackPoints",
     "build_samples",
 ]
@@ -36,6 +49,16 @@ EARTH_RADIUS_M = 6_371_008.8
 #: Running step rates are about 150–200 steps/min, i.e. 75–100 strides/min, so 120 separates the two
 #: conventions with a wide margin on both sides (science.md §1.2, "Pitfalls").
 STRIDES_MEDIAN_LIMIT_SPM = 120.0
+
+#: A gap between two samples longer than this [s] can be a pause: watches write no points while
+#: (auto-)paused.  Smart recording also leaves gaps while the runner stands still with the timer
+#: running, so the limit sits between the corpus' longest such gap (19 s, the XC-ski TCX whose watch
+#: timer equals its elapsed time) and its shortest auto-pause (26 s, the FR610 TCX, where the pair FIT
+#: file has the timer events).  Moving points are written at least every ~14 s (corpus TCX files).
+PAUSE_GAP_S = 20.0
+#: ... and covered slower than this [m/s]: standing still with GPS drift, not running through a GPS
+#: dropout (the value of :data:`runload.clean.STANDING_SPEED_MPS`).
+PAUSE_SPEED_MPS = 0.5
 
 _RUNNING_WORDS = {
     "running", "run", "trail_running", "trail running", "trail run", "treadmill_running", "treadmill",
@@ -173,6 +196,38 @@ def path_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray, segment: np.ndarra
     return out
 
 
+def pause_after(seconds: np.ndarray, distance_m: np.ndarray | None = None, lat_deg: np.ndarray | None = None,
+                lon_deg: np.ndarray | None = None) -> np.ndarray:
+    """Whether the gap from each sample to the next one is a pause (timer off).
+
+    Parameters
+    ----------
+    seconds : numpy.ndarray
+        Sample times [s], increasing.
+    distance_m : numpy.ndarray, optional
+        Recorded cumulative distance [m]; NaN where missing.
+    lat_deg, lon_deg : numpy.ndarray, optional
+        Positions [deg]; NaN where missing.
+
+    Returns
+    -------
+    numpy.ndarray of bool, length n − 1
+        True where the gap is longer than :data:`PAUSE_GAP_S` and covered slower than
+        :data:`PAUSE_SPEED_MPS`.  The distance covered is the gain of the recorded distance, else the
+        great-circle distance between the two positions; a gap with neither is judged on its length.
+    """
+    gap = np.diff(np.asarray(seconds, dtype="float64"))
+    covered = np.full(gap.shape, np.nan)
+    if distance_m is not None:
+        covered = np.diff(np.asarray(distance_m, dtype="float64"))
+    if lat_deg is not None and lon_deg is not None:
+        lat, lon = np.asarray(lat_deg, dtype="float64"), np.asarray(lon_deg, dtype="float64")
+        covered = np.where(np.isnan(covered), haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]), covered)
+    with np.errstate(invalid="ignore"):
+        moving = covered >= PAUSE_SPEED_MPS * gap  # False where unknown (NaN)
+    return (gap > PAUSE_GAP_S) & ~moving
+
+
 @dataclass
 class TrackPoints:
     """Parsed points of one run before they become a canonical frame.
@@ -193,15 +248,16 @@ def build_samples(points: TrackPoints) -> tuple[pd.DataFrame | None, list[tuple[
 
     Points without a timestamp are dropped, out-of-order points are sorted, repeated timestamps keep
     their first point (each repair appends a message to ``points.warnings``).  ``distance_m`` is kept as
-    recorded when the file has it, else computed from positions (:func:`path_distance_m`).  Columns
-    that are NaN throughout are left out.
+    recorded when the file has it, else computed from positions (:func:`path_distance_m`), not growing
+    across segment changes and pauses.  Columns that are NaN throughout are left out.
 
     Returns
     -------
     frame : pandas.DataFrame or None
         ``None`` when no point has a timestamp.
     timer_intervals : list of (datetime, datetime)
-        First and last time of each segment (UTC).
+        First and last time (UTC) of each stretch recorded without a timer stop: ``points.segment``
+        split further at pauses (:func:`pause_after`).
     """
     times = points.times
     cols = dict(points.columns)
@@ -238,23 +294,28 @@ def build_samples(points: TrackPoints) -> tuple[pd.DataFrame | None, list[tuple[
             lat[bad], lon[bad] = np.nan, np.nan
             cols["latitude_deg"], cols["longitude_deg"] = lat, lon
 
+    index = pd.DatetimeIndex(times, name="time")
+    elapsed = (index - index[0]).total_seconds().to_numpy(dtype="float64")
     has_distance = "distance_m" in cols and not np.isnan(cols["distance_m"]).all()
+    # timer-off periods: where the recording was split, and gaps the runner spent standing (paused)
+    pause = pause_after(elapsed, cols["distance_m"] if has_distance else None, cols.get("latitude_deg"),
+                        cols.get("longitude_deg"))
+    segment = np.cumsum(np.concatenate([[0], (np.diff(segment) != 0) | pause]))
     if not has_distance and "latitude_deg" in cols and "longitude_deg" in cols:
         cols["distance_m"] = path_distance_m(cols["latitude_deg"], cols["longitude_deg"], segment)
 
-    index = pd.DatetimeIndex(times, name="time")
-    elapsed = (index - index[0]).total_seconds().to_numpy(dtype="float64")
     data: dict[str, np.ndarray] = {"elapsed_s": elapsed}
     for name, values in cols.items():
         values = np.asarray(values, dtype="float64")
         if not np.isnan(values).all():
             data[name] = values
-    data["lap"] = lap
-    data["timer_on"] = np.ones(len(index), dtype=bool)
-    frame = pd.DataFrame(data, index=index)
-
     seg_change = np.flatnonzero(np.diff(segment) != 0) + 1
     starts = np.concatenate([[0], seg_change])
     ends = np.concatenate([seg_change - 1, [len(index) - 1]])
+    timer_on = np.ones(len(index), dtype=bool)
+    timer_on[ends] = False  # the point where the timer stopped, as a FIT record at a timer stop event
+    data["lap"] = lap
+    data["timer_on"] = timer_on
+    frame = pd.DataFrame(data, index=index)
     intervals = [(index[s].to_pydatetime(), index[e].to_pydatetime()) for s, e in zip(starts, ends, strict=True)]
     return frame, intervals

@@ -184,7 +184,8 @@ def read_fit_bytes(
         if len(part) < MIN_SAMPLES:
             notes.append(f"{source}: session {session_no} ({session.sport}) has {len(part)} record(s); skipped")
             continue
-        runs.append(_build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete))
+        runs.append(_build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete,
+                               damaged=result.error is not None))
     if not runs:
         raise EmptyRunError(
             source, f"fewer than {MIN_SAMPLES} timestamped records inside the running session(s)"
@@ -451,7 +452,11 @@ def _timer_intervals(events, start: datetime, end: datetime) -> list[tuple[datet
 # --- one run ------------------------------------------------------------------------------------------
 
 
-def _build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete) -> Run:
+def _build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete,
+               damaged: bool = False) -> Run:
+    """One session's Run.  In a ``damaged`` file the session ends at its last record read: the timer
+    events and totals written before the damage (Strava writes its session first) describe samples
+    that were lost, so the timer intervals are clipped there; the watch's totals stay as written."""
     foot = session.sport in FOOT_SPORTS or session.sport is None
     frame = part.copy()
     if foot:
@@ -464,6 +469,8 @@ def _build_run(part, session, laps_all, timer_events, device, dev_info, source, 
     frame["elapsed_s"] = (frame.index - t0).total_seconds().astype("float64")
     start = session.start if session.start is not None else t0.to_pydatetime()
     end = session.end if session.end is not None else frame.index[-1].to_pydatetime()
+    if damaged:
+        end = min(pd.Timestamp(end), frame.index[-1]).to_pydatetime()
 
     laps = [m.fields for m in laps_all if isinstance(m.fields.get("start_time"), datetime)
             and start - pd.Timedelta(seconds=1) <= m.fields["start_time"] <= end]

@@ -20,7 +20,9 @@ column                      source
 ``lap``                     0-based number of the ``<Lap>`` holding the point
 ==========================  ==========================================================================
 
-A new ``<Track>`` inside a lap starts after the timer was stopped: each track is one timer interval.
+Timer: a second ``<Track>`` inside a lap starts after the timer was stopped; the first ``<Track>`` of a
+new lap does not (Garmin opens one per lap), and gaps spent standing are pauses
+(:mod:`runload.io._track`).
 The watch totals are the lap sums (``TotalTimeSeconds``, ``DistanceMeters``, ``Calories``), the
 timer-weighted lap averages and the lap maxima; the laps frame holds each lap.
 """
@@ -87,14 +89,18 @@ def _trackpoint(point: Element) -> dict[str, str | None]:
 
 
 def _activity_points(activity: Element) -> TrackPoints:
-    """All trackpoints of an activity, with lap number and track (timer interval) number."""
+    """All trackpoints of an activity, with lap number and recording segment (a lap's second and later
+    ``<Track>`` elements each start a segment)."""
     rows: list[dict[str, str | None]] = []
     lap_no: list[int] = []
     seg_no: list[int] = []
-    segment = -1
+    segment = 0
     for lap_i, lap in enumerate(children(activity, "Lap")):
-        for track in children(lap, "Track"):
-            segment += 1
+        for track_i, track in enumerate(children(lap, "Track")):
+            # a lap's first <Track> continues the timer interval of the lap before; a further one
+            # starts after a timer stop (pauses Garmin does not split out are found by build_samples)
+            if track_i:
+                segment += 1
             for point in children(track, "Trackpoint"):
                 rows.append(_trackpoint(point))
                 lap_no.append(lap_i)

@@ -27,6 +27,7 @@ from ..analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS, Analysis
 from ..errors import RunloadError
 from ..muscles import muscle_group
 from .figures import COLORS, DRIVER_WORDS, LOAD_COLORSCALE, base_layout
+from .units import Units, get_units
 
 __all__ = ["bodymap_figure", "REGIONS", "group_info", "load_color", "BACK_OFFSET"]
 
@@ -127,7 +128,7 @@ def load_color(rel_load: float, cmax: float) -> str:
     return sample_colorscale(LOAD_COLORSCALE, [float(np.clip(rel_load / cmax, 0.0, 1.0))])[0]
 
 
-def _hover(group: str, row, approximate: bool) -> str:
+def _hover(group: str, row, approximate: bool, distance_unit: str = "km") -> str:
     info = group_info(group)
     lines = [f"<b>{html.escape(info['name'])}</b>" + (" (approximate)" if approximate else "")]
     if row is None:
@@ -137,7 +138,7 @@ def _hover(group: str, row, approximate: bool) -> str:
         rel_txt = "—" if rel is None or not np.isfinite(rel) else f"{rel:.0f}"
         km_txt = "—" if per_km is None or not np.isfinite(per_km) else f"{per_km:.0f}"
         lines.append(f"estimated load {rel_txt} (100 = one hour of your easy running)")
-        lines.append(f"per km {km_txt} (100 = your easy running)")
+        lines.append(f"per {distance_unit} {km_txt} (100 = your easy running)")
         driver = row.get("top_driver")
         if isinstance(driver, str) and driver:
             lines.append("main driver: " + html.escape(DRIVER_WORDS.get(driver, driver)))
@@ -148,11 +149,14 @@ def _hover(group: str, row, approximate: bool) -> str:
     return "<br>".join(lines)
 
 
-def bodymap_figure(analysis: Analysis) -> go.Figure:
+def bodymap_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure:
     """Front and back silhouettes with the nine groups coloured by ``rel_load`` (neutral → amber).
 
-    Works without a load (every region neutral, hover says load is not available).
+    Works without a load (every region neutral, hover says load is not available).  ``units`` only
+    names the distance in the hover ("per km" / "per mi": ``intensity_per_km`` is relative to easy
+    running over the same distance, so its value does not depend on the unit).
     """
+    distance_unit = get_units(units).distance_unit
     load = analysis.load
     rows = {}
     if load is not None:
@@ -187,7 +191,7 @@ def bodymap_figure(analysis: Analysis) -> go.Figure:
             x=xs, y=ys, mode="lines", fill="toself", name=group, meta={"group": group},
             fillcolor=load_color(rel, cmax), opacity=0.75 if approximate else 1.0,
             line=dict(color="#78716c" if approximate else "#57534e", width=1, dash="dot" if approximate else None),
-            hoveron="fills", text=_hover(group, row, approximate), hoverinfo="text", showlegend=False,
+            hoveron="fills", text=_hover(group, row, approximate, distance_unit), hoverinfo="text", showlegend=False,
         ))
 
     # Colour bar (an invisible marker trace carries the scale).

@@ -17,6 +17,7 @@ HTML in hover text and titles.
 
 from __future__ import annotations
 
+import base64
 import html
 
 import numpy as np
@@ -39,11 +40,14 @@ __all__ = [
     "load_figure",
     "route_figure",
     "local_xy_m",
+    "typed_array",
+    "pace_axis_range",
 ]
 
 MAX_PLOT_POINTS = 500
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius [m] (IUGG)
 MIN_PACE_SPEED_MPS = 1.0  # slower than 16:40 /km is not shown as a pace [m/s]
+PACE_RANGE_QUANTILES = (0.005, 0.995)  # the pace axis spans these quantiles (plus padding): outliers are cut
 
 # Neutral and amber only (science.md §3.1 rule 7: no red "danger" styling).
 COLORS = {
@@ -72,6 +76,7 @@ DRIVER_WORDS = {
     "uphill": "uphill running",
     "downhill": "downhill running",
     "volume": "duration: the amount of running",
+    "none": "none stands out: close to your easy running",
 }
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -166,18 +171,39 @@ def _f32(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
-def _ms_list(seconds: np.ndarray) -> list:
-    """Seconds → whole milliseconds as a JSON-friendly list (None for NaN), for a date-typed axis."""
-    ms = np.round(np.asarray(seconds, dtype=float) * 1000.0)
-    return [None if not np.isfinite(v) else int(v) for v in ms]
+def typed_array(values) -> dict:
+    """A float32 array as plotly.js's typed-array spec ``{"dtype": "f4", "bdata": base64}``.
+
+    plotly.py encodes trace arrays this way itself; arrays inside ``updatemenus`` arguments are not
+    touched by it, so they are encoded here (5.3 bytes a value instead of ~8 as a JSON list; NaN stays
+    NaN, which plotly draws as a gap).
+    """
+    return {"dtype": "f4", "bdata": base64.b64encode(_f32(values).astype("<f4").tobytes()).decode("ascii")}
+
+
+def pace_axis_range(pace_ms: np.ndarray) -> list[float] | None:
+    """Reversed y range [ms] of the pace row: :data:`PACE_RANGE_QUANTILES` of the values, padded by 25 %.
+
+    A few seconds of standing start or a GPS glitch would otherwise stretch the axis so the run itself is a
+    flat line (fast at the top, so the range runs from slow to fast).  ``None`` without finite values.
+    """
+    values = np.asarray(pace_ms, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    fast, slow = np.quantile(values, PACE_RANGE_QUANTILES)
+    pad = max(0.25 * (slow - fast), 5000.0)  # at least 5 s either side
+    return [float(slow + pad), float(fast - pad)]
 
 
 def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure | None:
     """Pace, heart rate, cadence, elevation (coloured by grade) and gait timing over distance or time.
 
-    One row per quantity the run has.  Buttons switch the shared x axis between distance and elapsed
-    time.  Contact and flight time measured by the device are solid lines; estimated ones are dashed and
-    labelled "estimated (±~10 %)" (science.md §1.5.6).
+    One row per quantity the run has, titled at its top left.  Buttons switch the shared x axis between
+    distance and elapsed time.  Contact and flight time measured by the device are solid lines; estimated
+    ones are dashed and labelled "estimated (±~10 %)" (science.md §1.5.6), with their legend right under
+    the x axis, below the gait row.  The pace axis is reversed (fast at the top) and spans the bulk of the run
+    (:func:`pace_axis_range`).
 
     Returns ``None`` when the run has none of these series.
     """
@@ -201,44 +227,47 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
 
     use_distance = has["distance_m"]
     x_dist = _f32(units.distance(data["distance_m"]))
-    x_time_ms = _f32(np.round(data["elapsed_s"].to_numpy(float) * 1000.0))
-    x = x_dist if use_distance else x_time_ms
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.045,
+    x_time_min = _f32(data["elapsed_s"].to_numpy(float) / 60.0)
+    x = x_dist if use_distance else x_time_min
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.05,
                         subplot_titles=[title for _, title in rows])
+    for annotation in fig.layout.annotations:  # subplot titles at the top left of their row
+        annotation.update(x=0, xanchor="left", font=dict(size=13, color=COLORS["ink"]))
 
     def add(row, y, name, color, unit_fmt, dash=None, showlegend=False, **kw):
+        kw.setdefault("mode", "lines")
         fig.add_trace(
-            go.Scatter(x=x, y=_f32(y), name=name, mode="lines", line=dict(color=color, width=1.6, dash=dash),
+            go.Scatter(x=x, y=_f32(y), name=name, line=dict(color=color, width=1.6, dash=dash),
                        hovertemplate=f"{unit_fmt}<extra>{html.escape(name)}</extra>",
                        showlegend=showlegend, connectgaps=False, **kw),
             row=row, col=1,
         )
 
+    n_rows = len(rows)
+    pace_axis, pace_axis_name = {}, None
     for i, (key, _title) in enumerate(rows, start=1):
         if key == "pace":
             pace_ms = np.round(units.pace(data["pace_s_per_km"]) * 1000.0)
-            add(i, pace_ms, "pace", COLORS["slate"], f"%{{y|%M:%S}} {units.pace_unit}")
-            fig.update_yaxes(type="date", tickformat="%M:%S", hoverformat="%M:%S", autorange="reversed",
-                             row=i, col=1)
+            add(i, pace_ms, "pace", COLORS["slate"], f"%{{y|%-M:%S}} {units.pace_unit}")
+            pace_axis = dict(type="date", tickformat="%-M:%S", hoverformat="%-M:%S", range=pace_axis_range(pace_ms))
+            pace_axis_name = "yaxis" if i == 1 else f"yaxis{i}"
+            fig.update_yaxes(row=i, col=1, **pace_axis)
         elif key == "hr":
             add(i, data["heart_rate_bpm"], "heart rate", COLORS["amber_dark"], "%{y:.0f} bpm")
         elif key == "cadence":
             add(i, data["cadence_spm"], "cadence", COLORS["slate"], "%{y:.0f} steps/min")
         elif key == "elevation":
             elev = units.elevation(data["altitude_m"])
-            add(i, elev, "elevation", COLORS["muted"], f"%{{y:.0f}} {units.elevation_unit}")
-            if has["grade_pct"]:
+            unit_fmt = f"%{{y:.0f}} {units.elevation_unit}"
+            if has["grade_pct"]:  # one trace: a grey line with markers coloured by grade
                 grade = np.clip(data["grade_pct"].to_numpy(float), -15, 15)
-                fig.add_trace(
-                    go.Scatter(
-                        x=x, y=_f32(elev), mode="markers", name="grade", showlegend=False,
-                        marker=dict(size=5, color=_f32(grade), colorscale=GRADE_COLORSCALE, cmin=-15, cmax=15,
-                                    colorbar=dict(title=dict(text="grade [%]"), len=0.18, thickness=10,
-                                                  y=_row_centre(i, len(rows)), x=1.01)),
-                        hovertemplate="grade %{marker.color:.1f} %<extra></extra>",
-                    ),
-                    row=i, col=1,
-                )
+                add(i, elev, "elevation", COLORS["muted"], unit_fmt + ", grade %{marker.color:.1f} %",
+                    mode="lines+markers",
+                    marker=dict(size=5, color=_f32(grade), colorscale=GRADE_COLORSCALE, cmin=-15, cmax=15,
+                                colorbar=dict(title=dict(text="grade [%]"), len=0.18, thickness=10,
+                                              y=_row_centre(i, n_rows), x=1.01)))
+            else:
+                add(i, elev, "elevation", COLORS["muted"], unit_fmt)
         elif key == "gait":
             specs = [
                 ("contact_device_ms", "contact time — measured by device", COLORS["amber_dark"], None),
@@ -252,41 +281,43 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
                         legendgroup="gait")
         fig.update_yaxes(title_text=None, row=i, col=1, **_axis_style())
 
-    n_rows = len(rows)
     fig.update_xaxes(**_axis_style())
     bottom = "xaxis" if n_rows == 1 else f"xaxis{n_rows}"
+    height, top, bottom_margin = 160 + 170 * n_rows, 70, 120
     layout = base_layout(
-        height=150 + 170 * n_rows,
+        height=height,
         hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=12)),
-        margin=dict(l=60, r=60, t=110, b=60),
+        # The legend (only the gait lines have entries) sits under the x-axis title, next to the gait row.
+        legend=dict(orientation="h", x=0, xanchor="left", y=-62 / (height - top - bottom_margin), yanchor="top",
+                    font=dict(size=12)),
+        margin=dict(l=60, r=60, t=top, b=bottom_margin),
     )
-    layout[bottom] = dict(title=dict(text=f"Distance [{units.distance_unit}]" if use_distance else "Elapsed time"))
+    dist_title, time_title = f"Distance [{units.distance_unit}]", "Elapsed time [min]"
+    layout[bottom] = dict(title=dict(text=dist_title if use_distance else time_title))
     fig.update_layout(**layout)
-    axis_names = ["xaxis"] + [f"xaxis{k}" for k in range(2, n_rows + 1)]
-    if not use_distance:
-        fig.update_xaxes(type="date", tickformat="%H:%M:%S", hoverformat="%H:%M:%S")
-    else:
-        fig.update_xaxes(hoverformat=".2f")
-        # Buttons: all traces share the same decimated x, so one array restyles every trace.
-        to_time = {f"{a}.type": "date" for a in axis_names}
-        to_time.update({f"{a}.tickformat": "%H:%M:%S" for a in axis_names})
-        to_time.update({f"{a}.hoverformat": "%H:%M:%S" for a in axis_names})
-        to_time.update({f"{a}.autorange": True for a in axis_names})
-        to_time[f"{bottom}.title.text"] = "Elapsed time"
-        to_dist = {f"{a}.type": "linear" for a in axis_names}
-        to_dist.update({f"{a}.tickformat": "" for a in axis_names})
-        to_dist.update({f"{a}.hoverformat": ".2f" for a in axis_names})
-        to_dist.update({f"{a}.autorange": True for a in axis_names})
-        to_dist[f"{bottom}.title.text"] = f"Distance [{units.distance_unit}]"
-        dist_list = [None if not np.isfinite(v) else round(float(v), 3) for v in x_dist]
-        time_list = [None if not np.isfinite(v) else int(v) for v in x_time_ms]
+    fig.update_xaxes(type="linear", hoverformat=".2f" if use_distance else ".1f")
+    if use_distance:
+        # Buttons: all traces share the same decimated x, so one array restyles every trace.  Both x axes
+        # are linear (time in minutes), so no axis changes type; plotly's update re-autotypes the y axes
+        # when x data change, so the pace axis (a date axis of m:ss) is restated.
+        axis_names = ["xaxis"] + [f"xaxis{k}" for k in range(2, n_rows + 1)]
+        keep = {f"{pace_axis_name}.{k}": v for k, v in pace_axis.items()} if pace_axis_name else {}
+
+        def relayout(title: str, hoverformat: str) -> dict:
+            out = {f"{a}.autorange": True for a in axis_names}
+            out.update({f"{a}.hoverformat": hoverformat for a in axis_names})
+            out[f"{bottom}.title.text"] = title
+            out.update(keep)
+            return out
+
         fig.update_layout(updatemenus=[dict(
             type="buttons", direction="right", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
-            pad=dict(b=40), showactive=True, bgcolor="#f5f5f4", bordercolor="#d6d3d1",
+            pad=dict(b=30), showactive=True, bgcolor="#f5f5f4", bordercolor="#d6d3d1",
             buttons=[
-                dict(label="over distance", method="update", args=[{"x": [dist_list]}, to_dist]),
-                dict(label="over time", method="update", args=[{"x": [time_list]}, to_time]),
+                dict(label="over distance", method="update",
+                     args=[{"x": [typed_array(x_dist)]}, relayout(dist_title, ".2f")]),
+                dict(label="over time", method="update",
+                     args=[{"x": [typed_array(x_time_min)]}, relayout(time_title, ".1f")]),
             ],
         )])
     return fig
@@ -384,12 +415,14 @@ def route_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=_f32(x / scale), y=_f32(y / scale), mode="lines", name="route",
                              line=dict(color=COLORS["slate"], width=2), hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=[x[0] / scale], y=[y[0] / scale], mode="markers", name="start",
-                             marker=dict(size=11, color=COLORS["amber"], symbol="circle"),
-                             hovertemplate="start<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[x[-1] / scale], y=[y[-1] / scale], mode="markers", name="finish",
+    # Finish first so that the start (often the same place) is drawn on top; legend order: start, finish.
+    fig.add_trace(go.Scatter(x=[x[-1] / scale], y=[y[-1] / scale], mode="markers", name="finish", legendrank=2,
                              marker=dict(size=11, color=COLORS["ink"], symbol="square"),
                              hovertemplate="finish<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[x[0] / scale], y=[y[0] / scale], mode="markers", name="start", legendrank=1,
+                             marker=dict(size=13, color="rgba(0,0,0,0)", symbol="circle",
+                                         line=dict(color=COLORS["amber"], width=3)),
+                             hovertemplate="start<extra></extra>"))
     unit = units.elevation_unit
     fig.update_layout(**base_layout(
         height=460,

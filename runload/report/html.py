@@ -19,7 +19,9 @@ import math
 import os
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
+import pandas as pd
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -105,7 +107,7 @@ def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
             target.write_text(get_plotlyjs(), encoding="utf-8")
         except OSError as e:
             raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
-    src = os.path.relpath(target.resolve(), out_dir.resolve()).replace(os.sep, "/")
+    src = quote(os.path.relpath(target.resolve(), out_dir.resolve()).replace(os.sep, "/"))
     return Markup('<script src="{}" charset="utf-8"></script>').format(src)
 
 
@@ -118,10 +120,14 @@ def _num(value) -> float:
 
 
 def _fmt(value, fmt: str = "{:.0f}", unit: str = "") -> str:
+    """``value`` formatted with ``fmt`` and ``unit``; em dash when missing; never a negative zero ("-0.0")."""
     v = _num(value)
     if not math.isfinite(v):
         return MISSING
-    return fmt.format(v) + (f" {unit}" if unit else "")
+    text = fmt.format(v)
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]
+    return text + (f" {unit}" if unit else "")
 
 
 def _summary_items(analysis: Analysis, units: Units) -> list[dict]:
@@ -137,8 +143,8 @@ def _summary_items(analysis: Analysis, units: Units) -> list[dict]:
         ("Grade-adjusted pace", units.format_pace(s.get("gap_s_per_km")), "estimated (Minetti 2002)"),
         ("Heart rate", _fmt(s.get("avg_heart_rate_bpm"), unit="bpm"), "average"),
         ("Cadence", _fmt(s.get("avg_cadence_spm"), unit="spm"), "average, steps per minute"),
-        ("Ascent / descent",
-         f"{units.format_elevation(s.get('ascent_m'))} / {units.format_elevation(s.get('descent_m'))}", ""),
+        ("Ascent", units.format_elevation(s.get("ascent_m")), ""),
+        ("Descent", units.format_elevation(s.get("descent_m")), ""),
         ("Contact time", _fmt(s.get("contact_time_ms"), unit="ms"), gait_note),
         ("Flight time", _fmt(s.get("flight_time_ms"), unit="ms"), gait_note),
     ]
@@ -212,13 +218,32 @@ def _hint_rows(analysis: Analysis) -> list[dict]:
     return rows
 
 
-def _segment_rows(analysis: Analysis, units: Units) -> list[dict]:
+SEGMENT_TITLES = {"lap": "Laps (as recorded by the watch)", "split": "Splits"}
+
+
+def _segment_tables(analysis: Analysis, units: Units) -> list[dict]:
+    """One table per segment kind: laps first, then splits, then the others (steady, climbs …) in file order.
+
+    Each: ``{"kind", "title", "open", "rows"}``; the splits start folded when the run also has laps (they
+    often repeat the watch's auto-laps).
+    """
     seg = analysis.segments
     if seg is None or len(seg) == 0:
         return []
-    order = {"lap": 0, "split": 1}
-    seg = seg.assign(_order=seg["kind"].map(order).fillna(2) if "kind" in seg else 2)
-    seg = seg.sort_values(["_order"], kind="stable")
+    kinds = seg["kind"].astype(str) if "kind" in seg else pd.Series("segment", index=seg.index)
+    order = ["lap", "split"] + [k for k in dict.fromkeys(kinds) if k not in ("lap", "split")]
+    tables = []
+    for kind in order:
+        part = seg[(kinds == kind).to_numpy()]
+        if len(part) == 0:
+            continue
+        title = SEGMENT_TITLES.get(kind, kind.replace("_", " ").capitalize() + " segments")
+        tables.append(dict(kind=kind, title=title, rows=_segment_rows(part, units),
+                           open=not (kind == "split" and "lap" in set(kinds))))
+    return tables
+
+
+def _segment_rows(seg: pd.DataFrame, units: Units) -> list[dict]:
     rows = []
     for _, r in seg.iterrows():  # a table of a few dozen rows, not a hot path
         source = r.get("contact_time_source")
@@ -234,14 +259,20 @@ def _segment_rows(analysis: Analysis, units: Units) -> list[dict]:
     return rows
 
 
-def _methods() -> list[dict]:
-    """Methods and their citations, generated from :mod:`runload.references` (no strings duplicated here)."""
-    out = []
+def _methods() -> tuple[list[dict], list[str]]:
+    """Methods and one numbered reference list, generated from :mod:`runload.references`.
+
+    Returns ``(items, references)``: each item has ``title``, ``text``, ``evidence`` and ``refs`` (the
+    1-based numbers of its citations in ``references``); every citation appears once in ``references``, in
+    order of first use (as :func:`runload.references.methods_text` numbers them).
+    """
+    numbers: dict[str, int] = {}
+    items = []
     for item in methods_items():
-        refs = item.get("references") or []
-        out.append(dict(title=str(item.get("title") or ""), text=str(item.get("text") or ""),
-                        evidence=str(item.get("evidence") or ""), citations=[str(c) for c in refs]))
-    return out
+        refs = [numbers.setdefault(str(c), len(numbers) + 1) for c in item.get("references") or []]
+        items.append(dict(title=str(item.get("title") or ""), text=str(item.get("text") or ""),
+                          evidence=str(item.get("evidence") or ""), refs=refs))
+    return items, list(numbers)
 
 
 def _header(analysis: Analysis) -> dict:
@@ -280,8 +311,9 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     out_dir : Path  folder the page will be written to (for a relative plotly.js path)
     """
     units = get_units(units)
+    methods, references = _methods()
     figures = {
-        "bodymap": bodymap_figure(analysis),
+        "bodymap": bodymap_figure(analysis, units),
         "load": load_figure(analysis),
         "timeseries": timeseries_figure(analysis, units),
         "route": route_figure(analysis, units),
@@ -297,8 +329,9 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
         footer=analysis.footer,
         load_rows=_load_rows(analysis),
         has_load=analysis.load is not None,
-        segments=_segment_rows(analysis, units),
-        methods=_methods(),
+        segment_tables=_segment_tables(analysis, units),
+        methods=methods,
+        references=references,
         notes=_data_notes(analysis),
         figures=list(figures),
         figures_json=Markup(payload),

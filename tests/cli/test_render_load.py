@@ -37,14 +37,24 @@ def test_load_table_lists_legs_then_approximate_upper_body():
     assert [ln.split()[0] for ln in legs] == ["Glutes", "Quadriceps", "Hamstrings", "Hip", "Calves", "Foot"]
     assert [ln.split()[0] for ln in lines[upper + 1:upper + 4]] == ["Core", "Shoulders", "Back"]
     quads = next(ln for ln in legs if "Quadriceps" in ln)
-    assert " 140 " in quads and "downhill ×1.40" in quads  # 1 + 5·0.08 (science.md §2.7 Dn = 5)
+    assert " 140 " in quads and quads.endswith("downhill +40 %")  # 1 + 5·0.08 (science.md §2.7 Dn = 5)
     assert "█" * 14 + " " in quads  # 140 of 200 over 20 characters
-    assert "compare runs, not groups" in text
+    assert "compare runs, not groups" in text and "Why: what raised" in text
+    assert max(len(ln) for ln in lines) <= 88
+
+
+def test_load_table_names_duration_and_the_per_stride_driver_in_words():
+    # 100 min at −8 %: volume is the top driver (100/60 of the reference strides); the table also says that
+    # each stride was harder because of the descent, instead of a bare "duration ×1.67".
+    quads = next(ln for ln in format_load_table(per_group(n=6000)).splitlines() if "Quadriceps" in ln)
+    assert quads.endswith("duration 1.7×, downhill +40 %")
+    assert "×1." not in quads
 
 
 def test_load_table_handles_nan_and_no_driver():
     pg = per_group(grade=0.0)
-    assert "—" in format_load_table(pg)  # one hour easy: no driver stands out
+    assert all(ln.endswith("like easy running") for ln in format_load_table(pg).splitlines()
+               if ln.startswith("  ") and "load" not in ln)  # one hour easy: no driver stands out
     pg.loc["calves", ["rel_load", "intensity_per_km"]] = np.nan
     calves = next(ln for ln in format_load_table(pg).splitlines() if "Calves" in ln)
     assert "nan" not in calves and "–" in calves

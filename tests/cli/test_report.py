@@ -69,3 +69,19 @@ def test_help_lists_options():
     assert result.exit_code == 0
     for option in ("--height", "--mass", "--profile", "--units", "--plotlyjs", "-o"):
         assert option in result.output
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_index_links_are_url_encoded(entry, tmp_path):
+    # "#" would start a fragment and a name like "javascript:…" would be a script URL if left as is.
+    data = entry_path(entry).read_bytes()
+    names = ["run #1.gpx", "javascript:alert(1).gpx"]
+    for name in names:
+        (tmp_path / name).write_bytes(data)
+    out = tmp_path / "out"
+    result = _run(["report", *(str(tmp_path / n) for n in names), "-o", str(out), "--plotlyjs", "cdn"])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="run%20%231.gpx.html"' in index and 'href="javascript%3Aalert%281%29.gpx.html"' in index
+    assert 'href="javascript:' not in index
+    assert (out / "run #1.gpx.html").is_file()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import catalog_entries, entry_path, shared_params
+from fit_cache import STATS, use_decode_cache
 from fit_tool.fit_file_builder import FitFileBuilder
 from fit_tool.profile.messages.event_message import EventMessage
 from fit_tool.profile.messages.file_id_message import FileIdMessage
@@ -81,9 +82,24 @@ def _run_file(n: int = 10, **record_fields) -> bytes:
                 _session(0, n - 1, Sport.RUNNING, total_distance=3.0 * (n - 1), total_timer_time=n - 1))
 
 
+@pytest.fixture(autouse=True)
+def _decode_once(monkeypatch):
+    use_decode_cache(monkeypatch)  # each (file, decoder) is decoded once per session (tests/io/fit_cache.py)
+
+
 @pytest.fixture(params=FIT_DECODERS)
 def decoder(request) -> str:
     return request.param
+
+
+def test_decode_cache_decodes_once_and_gives_fresh_messages(decoder):
+    data = _run_file(n=12, heart_rate=140)
+    before = dict(STATS)
+    first = _read(data, decoder)[0]
+    second = _read(data, decoder)[0]
+    assert STATS["decoded"] == before["decoded"] + 1 and STATS["reused"] == before["reused"] + 1
+    pd.testing.assert_frame_equal(first.samples, second.samples)
+    assert first.meta.start == second.meta.start  # the reader's in-place time conversion ran on a fresh copy
 
 
 def _read(data: bytes, decoder: str = "fitdecode", **kw):
@@ -189,6 +205,18 @@ def test_truncated_file_keeps_records_with_warning(decoder):
     assert 5 < len(runs[0].samples) < 30
     assert any("ends early" in w for w in runs[0].meta.warnings)
     validate(runs[0].samples)
+
+
+def test_damaged_file_timer_ends_at_the_last_record_read(decoder):
+    # Strava's app writes the session (and the timer start) first: its 100-s timer outlives a cut file
+    records = [_record(i, distance=3.0 * i) for i in range(30)]
+    data = _fit(_session(0, 100, Sport.RUNNING, total_timer_time=100.0), _timer(0, EventType.START), *records)
+    with pytest.warns(TruncatedFileWarning):
+        run = read_fit_bytes(data[: len(data) * 2 // 3], source="cut.fit", decoder=decoder)[0]
+    last_s = run.samples["elapsed_s"].iloc[-1]
+    assert 5 < last_s < 29
+    assert summarize_run(run)["timer_s"] == last_s  # not the 100 s the lost records would have filled
+    assert run.meta.watch.timer_s == 100.0  # the watch's own totals stay as written
 
 
 def test_crc_mismatch_is_corrupt_file_error(decoder):

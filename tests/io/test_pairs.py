@@ -8,10 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import catalog_entries, entry_path, shared_params
+from fit_cache import use_decode_cache
 from numpy.testing import assert_allclose
 
 from runload.errors import RunloadWarning
 from runload.io import read_run
+from runload.summary import summarize_run
+
+
+@pytest.fixture(autouse=True)
+def _decode_once(monkeypatch):
+    use_decode_cache(monkeypatch)  # each (file, decoder) is decoded once per session (tests/io/fit_cache.py)
+
 
 PAIRS = [
     # (FIT, other export, whole-hour clock offset allowed in the export)
@@ -72,6 +80,15 @@ def test_pair_frames_agree(pair):
     hr_b = b.set_axis(b.index - shift).loc[common, "heart_rate_bpm"].to_numpy()
     ok = ~np.isnan(hr_a) & ~np.isnan(hr_b)
     assert np.mean(np.abs(hr_a[ok] - hr_b[ok]) <= 1.0) >= 0.95
+    # timer: GPX/TCX have no timer events, yet give the FIT file's timer state (FR610 TCX: the same ten
+    # start → stop intervals, found as gaps spent standing) and so the same totals over timer time
+    on_a = a.loc[common, "timer_on"].to_numpy()
+    on_b = b.set_axis(b.index - shift).loc[common, "timer_on"].to_numpy()
+    assert np.array_equal(on_a, on_b)
+    sum_a, sum_b = summarize_run(fit), summarize_run(other)
+    assert_allclose(sum_b["timer_s"], sum_a["timer_s"], rtol=1e-3)
+    assert_allclose(sum_b["avg_cadence_spm"], sum_a["avg_cadence_spm"], atol=1.0)
+    assert_allclose(sum_b["avg_heart_rate_bpm"], sum_a["avg_heart_rate_bpm"], atol=1.0)
     if other.meta.watch is not None:  # TCX lap sums against the FIT session
         assert_allclose(other.meta.watch.timer_s, fit.meta.watch.timer_s, rtol=1e-3)
         assert_allclose(other.meta.watch.distance_m, fit.meta.watch.distance_m, rtol=1e-3)

@@ -8,12 +8,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import catalog_entries, entry_path, shared_params
+from conftest import SAMPLE_RUNS_DIR, catalog_entries, entry_path, shared_params
 from numpy.testing import assert_allclose
 
 from runload.errors import CorruptFileError, EmptyRunError, NotARunError, RunloadError, RunloadWarning
+from runload.io import read_run
 from runload.io.tcx import read_tcx_bytes
 from runload.schema import COLUMNS, validate
+from runload.summary import summarize_run
 
 TCX_ENTRIES = catalog_entries(format="tcx")
 NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -94,6 +96,10 @@ def test_catalogue_tcx_gives_runs_or_runload_error(entry):
     assert_allclose(run.meta.watch.distance_m, entry["laps_DistanceMeters_sum"], rtol=1e-6)
     assert len(run.meta.laps) == entry["n_laps"]
     assert sorted(s["lap"].unique()) == list(range(entry["n_laps"]))[: s["lap"].nunique()]
+    # timer time from the trackpoints (laps continue the timer, pauses are gaps spent standing) within
+    # the 1 % the issue allows against the watch's lap sum; counting every lap boundary as a timer stop
+    # (and gaps as running) was 2.5 % off on the 17-lap 2020-12-20 run and 23 % on the FR610 run
+    assert_allclose(summarize_run(run)["timer_s"], entry["laps_TotalTimeSeconds_sum"], rtol=0.01)
     # recorded DistanceMeters is kept: the last one is the lap sum within rounding
     assert_allclose(s["distance_m"].max(), entry["laps_DistanceMeters_sum"], rtol=1e-3)
     assert run.meta.start == pd.Timestamp(entry["start_time"])
@@ -118,7 +124,10 @@ def test_pair_tcx_device_laps_and_timer_intervals(shared_data):
     runs, _ = read(path.read_bytes())
     meta = runs[0].meta
     assert meta.device.product == "Garmin Forerunner 610"
-    assert len(meta.timer_intervals) == 6  # six <Track> elements: the timer was stopped five times
+    # six laps of one <Track> each; the timer stopped nine times, seen as gaps spent standing (the FIT file
+    # of the same run has the same ten intervals from its timer events: tests/io/test_pairs.py)
+    assert len(meta.timer_intervals) == 10
+    assert_allclose(summarize_run(runs[0])["timer_s"], meta.watch.timer_s, rtol=1e-3)  # 2856 s vs 2857.15 s
     assert {"start", "timer_s", "distance_m", "avg_cadence_spm", "avg_heart_rate_bpm", "trigger"} <= set(meta.laps)
     # lap AvgRunCadence is strides/min in the file; converted like the samples
     assert 150 < meta.laps["avg_cadence_spm"].median() < 190
@@ -167,7 +176,9 @@ def test_laps_tracks_and_watch_totals():
     runs, _ = read(tcx_doc([lap1, lap2]))
     run = runs[0]
     assert run.samples["lap"].tolist() == [0, 0, 0, 0, 1, 1, 1]
-    assert len(run.meta.timer_intervals) == 3
+    # the second <Track> of lap 1 follows a timer stop; lap 2's track continues the timer 1 s later
+    assert [(b - a).total_seconds() for a, b in run.meta.timer_intervals] == [1.0, 4.0]
+    assert run.samples["timer_on"].tolist() == [True, False, True, True, True, True, False]
     w = run.meta.watch
     assert_allclose([w.timer_s, w.distance_m, w.calories_kcal, w.max_heart_rate_bpm], [16.0, 48.0, 20.0, 160.0])
     assert_allclose(w.avg_speed_mps, 3.0)
@@ -175,6 +186,41 @@ def test_laps_tracks_and_watch_totals():
     assert_allclose(w.avg_cadence_spm, 2 * (84 * 4 + 88 * 12) / 16, rtol=1e-12)
     assert run.meta.device.product == "Forerunner 965" and run.meta.device.software == "19.18"
     assert run.meta.device.serial == "1234"
+
+
+def test_a_new_lap_is_not_a_timer_stop():
+    # Garmin Connect (and runload's simulator) open a <Track> per <Lap>, one sampling interval after the
+    # lap before: three 10-s laps at 1 Hz are 29 s of timer time, not 3 × 9 s
+    laps = [lap(10 * k, [[tp(i, dist=3.0 * i) for i in range(10 * k, 10 * k + 10)]]) for k in range(3)]
+    run = read(tcx_doc(laps))[0][0]
+    assert run.samples["lap"].tolist() == [0] * 10 + [1] * 10 + [2] * 10
+    assert len(run.meta.timer_intervals) == 1
+    assert summarize_run(run)["timer_s"] == 29.0
+    assert run.samples["timer_on"].sum() == 29  # off only at the last point, as a FIT record at the stop
+
+
+def test_pause_is_a_gap_spent_standing():
+    # 0..9 s running 3 m/s, then no point for 60 s while standing (1 m of drift), then 70..79 s running
+    pts = [tp(i, dist=3.0 * i) for i in range(10)] + [tp(i, dist=28.0 + 3.0 * (i - 70)) for i in range(70, 80)]
+    run = read(tcx_doc([lap(0, [pts], total_s=18.0)]))[0][0]
+    assert [(b - a).total_seconds() for a, b in run.meta.timer_intervals] == [9.0, 9.0]
+    assert summarize_run(run)["timer_s"] == 18.0 and run.samples["timer_on"].iloc[9] == np.False_
+    # the same gap covering 180 m more (running through a GPS/sensor dropout) is timer time
+    pts = [tp(i, dist=3.0 * i) for i in range(10)] + [tp(i, dist=210.0 + 3.0 * (i - 70)) for i in range(70, 80)]
+    run = read(tcx_doc([lap(0, [pts], total_s=79.0)]))[0][0]
+    assert len(run.meta.timer_intervals) == 1 and summarize_run(run)["timer_s"] == 79.0
+
+
+def test_sample_run_tcx_timer_matches_its_laps():
+    # the simulator's TCX has a <Track> per lap 1 s apart and no pause: timer = elapsed = the lap sums
+    files = sorted(SAMPLE_RUNS_DIR.glob("*.tcx.gz"))
+    assert files, "sample_runs/ has no TCX files: run `runload sample -o sample_runs`"
+    for path in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunloadWarning)
+            run = read_run(path)
+        got = summarize_run(run)
+        assert got["timer_s"] == run.meta.watch.timer_s == got["elapsed_s"], path.name
 
 
 def test_biking_is_not_a_run_unless_asked():

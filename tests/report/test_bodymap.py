@@ -78,3 +78,9 @@ def test_without_load_every_region_is_neutral(analysis_factory):
     assert set(regions) == set(MUSCLE_GROUPS)
     assert {t.fillcolor for t in regions.values()} == {NO_DATA_COLOR}
     assert all("not available" in t.text for t in regions.values())
+
+
+def test_hover_names_the_display_distance_unit(analysis):
+    metric = _regions(bodymap_figure(analysis))["calves"].text
+    imperial = _regions(bodymap_figure(analysis, "imperial"))["calves"].text
+    assert "per km " in metric and "per mi " in imperial and "per km" not in imperial

@@ -152,3 +152,32 @@ def test_crafted_strings_execute_nothing(browser, analysis_factory, tmp_path):
         state = _open(browser, out, f"report-crafted-{label}")
         _check(state)
         assert state["injected"] == 0 and not state["body"]
+
+
+def test_switch_to_time_and_back_keeps_the_axes(browser, analysis, tmp_path):
+    # Clicking "over time" must show the run over its elapsed minutes with the pace axis still m:ss and
+    # reversed (before, plotly turned the pace axis linear and the x range was nonsense).
+    out = write_report(analysis, tmp_path / "switch.html", plotlyjs="inline")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.resolve().as_uri())
+    page.wait_for_function("document.querySelector('#fig-timeseries .main-svg')", timeout=15000)
+    axes = """() => { const L = document.getElementById('fig-timeseries')._fullLayout;
+        return {x: L.xaxis.range, xtype: L.xaxis.type, ytype: L.yaxis.type, y: L.yaxis.range.map(v => Date.parse(String(v).replace(' ', 'T') + 'Z'))}; }"""
+    before = page.evaluate(axes)
+    page.click("#fig-timeseries .updatemenu-button >> nth=1")
+    page.wait_for_timeout(300)
+    over_time = page.evaluate(axes)
+    page.click("#fig-timeseries .updatemenu-button >> nth=0")
+    page.wait_for_timeout(300)
+    back = page.evaluate(axes)
+    page.screenshot(path=str(ARTIFACTS / "report-switch-back.png"))
+    page.close()
+    assert errors == []
+    minutes = len(analysis.samples) / 60.0
+    assert over_time["xtype"] == "linear" and over_time["x"][0] < 0 < minutes < over_time["x"][1] < 1.2 * minutes
+    assert over_time["ytype"] == back["ytype"] == "date"
+    assert over_time["y"][0] > over_time["y"][1]  # still reversed: fast at the top
+    assert back["x"][1] < before["x"][1] * 1.01 and back["x"][1] > before["x"][1] * 0.99

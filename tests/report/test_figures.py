@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -11,9 +13,11 @@ from runload.report.figures import (
     MAX_PLOT_POINTS,
     load_figure,
     local_xy_m,
+    pace_axis_range,
     plot_series,
     route_figure,
     timeseries_figure,
+    typed_array,
 )
 from runload.report.units import format_duration, get_units
 
@@ -57,12 +61,63 @@ def test_timeseries_marks_device_and_estimated_gait_differently(analysis):
     assert labels == ["over distance", "over time"]
 
 
+def _decode(spec: dict) -> np.ndarray:
+    assert spec["dtype"] == "f4"
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4")
+
+
 def test_timeseries_switch_uses_one_x_for_all_traces(analysis):
     fig = timeseries_figure(analysis)
     buttons = fig.layout.updatemenus[0].buttons
     x_time = buttons[1].args[0]["x"]
     assert len(x_time) == 1  # one array, applied to every trace by plotly.restyle
-    assert all(len(t.x) == len(x_time[0]) for t in fig.data)
+    minutes = _decode(x_time[0])
+    assert all(len(t.x) == len(minutes) for t in fig.data)
+    # elapsed time in minutes of the decimated bins (plot_series), float32 storage
+    assert_allclose(minutes, plot_series(analysis)["elapsed_s"] / 60.0, rtol=1e-6)
+    assert_allclose(_decode(buttons[0].args[0]["x"][0]), np.asarray(fig.data[0].x, dtype=float), rtol=1e-6)
+
+
+def test_timeseries_switch_keeps_axes_linear_and_restates_the_pace_axis(analysis):
+    # plotly's update re-autotypes y axes when x data change; a date x axis (as before) broke the switch.
+    fig = timeseries_figure(analysis)
+    assert fig.layout.xaxis.type == "linear"
+    for button in fig.layout.updatemenus[0].buttons:
+        layout = button.args[1]
+        assert not any(k.endswith(".type") and k.startswith("xaxis") for k in layout)
+        assert layout["yaxis.type"] == "date" and layout["yaxis.tickformat"] == "%-M:%S"
+        assert list(layout["yaxis.range"]) == list(fig.layout.yaxis.range)
+
+
+def test_pace_axis_is_reversed_unpadded_mss_and_ignores_outliers(analysis_factory):
+    a = analysis_factory(1800)
+    a.samples.iloc[:8, a.samples.columns.get_loc("speed_mps")] = 1.05  # a standing start: ~15:50 /km
+    fig = timeseries_figure(a)
+    assert fig.layout.yaxis.tickformat == "%-M:%S"  # 4:30, not 04:30
+    slow, fast = fig.layout.yaxis.range
+    assert slow > fast  # reversed: fast at the top
+    pace_ms = np.asarray(fig.data[0].y, dtype=float)
+    assert np.nanmax(pace_ms) > slow  # the standing start is off the axis …
+    assert np.mean((pace_ms >= fast) & (pace_ms <= slow)) > 0.98  # … the run is on it
+    assert pace_axis_range(np.array([np.nan])) is None
+
+
+def test_elevation_is_one_trace_coloured_by_grade(analysis):
+    traces = [t for t in timeseries_figure(analysis).data if t.name in ("elevation", "grade")]
+    assert [t.name for t in traces] == ["elevation"]
+    assert traces[0].mode == "lines+markers" and "grade" in traces[0].hovertemplate
+    assert len(traces[0].marker.color) == len(traces[0].y)
+
+
+def test_gait_legend_sits_below_the_plots(analysis):
+    fig = timeseries_figure(analysis)
+    assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"
+    assert all(a.xanchor == "left" for a in fig.layout.annotations)  # row titles at the top left
+
+
+def test_typed_array_round_trip():
+    values = np.array([0.0, 1.5, np.nan, 1e6])
+    assert_allclose(_decode(typed_array(values)), values.astype(np.float32), rtol=0, equal_nan=True)
 
 
 def test_timeseries_rows_follow_available_data(analysis_factory):
@@ -89,7 +144,9 @@ def test_time_axis_only_without_distance(analysis_factory):
     a.run.samples = a.run.samples.drop(columns=["distance_m"])
     fig = timeseries_figure(a)
     assert not fig.layout.updatemenus
-    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.xaxis.type == "linear"
+    assert fig.layout["xaxis" + str(len(fig.layout.annotations))].title.text == "Elapsed time [min]"
+    assert_allclose(np.asarray(fig.data[0].x, dtype=float)[:3], np.arange(3) / 60.0, rtol=1e-6)
 
 
 def test_load_figure_bars_add_up_to_rel_load(analysis):
@@ -118,6 +175,9 @@ def test_route_figure_equal_aspect_and_optional(analysis_factory):
     fig = route_figure(analysis_factory(600))
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     assert {"route", "start", "finish"} <= set(_traces(fig))
+    names = [t.name for t in fig.data]
+    assert names.index("start") > names.index("finish")  # start drawn on top when both are one place
+    assert _traces(fig)["start"].legendrank < _traces(fig)["finish"].legendrank
     assert route_figure(analysis_factory(600, positions=False)) is None
 
 

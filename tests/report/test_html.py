@@ -149,3 +149,87 @@ def test_real_files_end_to_end(entry, tmp_path):
     if entry.get("has_running_dynamics"):
         names = {t.get("name") for t in figures["timeseries"]["data"]}
         assert "contact time — measured by device" in names
+
+
+def test_no_negative_zero_and_no_empty_ascent_cards(analysis_factory):
+    a = analysis_factory(600, altitude=False)
+    a.segments.loc[0, "grade_pct"] = -0.01  # rounds to zero: shown as "0.0 %", never "-0.0 %"
+    page = render_report(a, plotlyjs="cdn")
+    assert "-0.0 %" not in page and ">0.0 %<" in page
+    assert "— / —" not in page
+    assert '<div class="label">Ascent</div>' not in page  # no altitude: no ascent/descent cards
+    with_alt = render_report(analysis_factory(600), plotlyjs="cdn")
+    assert '<div class="label">Ascent</div>' in with_alt and '<div class="label">Descent</div>' in with_alt
+
+
+def test_methods_cite_each_reference_once_by_number(analysis):
+    from runload.references import methods_items
+
+    page = render_report(analysis, plotlyjs="cdn")
+    import html
+
+    citations = list(dict.fromkeys(c for item in methods_items() for c in item["references"]))
+    refs = re.search(r'<ol id="references".*?</ol>', page, re.S).group(0)
+    for number, citation in enumerate(citations, start=1):
+        assert page.count(html.escape(citation)) == 1  # listed once, not under every method
+        assert f'<li id="ref-{number}">{html.escape(citation)}</li>' in refs
+    assert re.search(r'<span class="refs">\[<a href="#ref-1">1</a>', page)
+
+
+def test_segments_one_table_per_kind_splits_folded_when_laps_exist(analysis):
+    import pandas as pd
+
+    laps = analysis.segments[analysis.segments["kind"] == "lap"]
+    splits = laps.assign(kind="split", label=[f"km {k + 1}" for k in range(len(laps))])
+    analysis.segments = pd.concat([splits, analysis.segments], ignore_index=True)  # splits first in the frame
+    page = render_report(analysis, plotlyjs="cdn")
+    kinds = re.findall(r'<details class="segments"( open)? data-kind="(\w+)">', page)
+    assert [k for _, k in kinds] == ["lap", "split", "climb"]
+    assert dict((k, bool(o)) for o, k in kinds) == {"lap": True, "split": False, "climb": True}
+    analysis.segments = splits
+    kinds = re.findall(r'<details class="segments"( open)? data-kind="(\w+)">', render_report(analysis, plotlyjs="cdn"))
+    assert kinds == [(" open", "split")]  # no laps: the splits are open
+
+
+def test_imperial_names_the_per_distance_column_and_hover(analysis):
+    page = render_report(analysis, units="imperial", plotlyjs="cdn")
+    assert '<th class="num">per mi</th>' in page and "per km" not in page
+
+
+def test_no_standout_driver_reads_as_words(analysis):
+    analysis.load.loc["calves", "top_driver"] = "none"
+    page = render_report(analysis, plotlyjs="cdn")
+    row = re.search(r'<tr data-group="calves".*?</tr>', page, re.S).group(0)
+    assert "none stands out" in row and "<td>none</td>" not in row
+
+
+DEV_FIT = [e for e in catalog_entries() if e["path"] == "jimmykane__fit-parser/test/running-with-developer-data.fit"]
+
+
+@pytest.mark.parametrize("entry", shared_params(DEV_FIT))
+def test_crafted_fit_developer_field_names_are_escaped(entry, tmp_path):
+    from runload.simulate_write import fit_crc16
+
+    data = bytearray(entry_path(entry).read_bytes())
+    at = data.find(b"Leg Spring Stiffness")  # a 64-byte string field: room for the markup
+    data[at:at + len(XSS)] = XSS.encode()
+    at = data.find(b"kN/m\x00")  # units: a 16-byte string field
+    data[at:at + 8] = b"<b>u</b>"
+    data[-2:] = fit_crc16(bytes(data[:-2])).to_bytes(2, "little")  # keep the file CRC valid
+    crafted = tmp_path / "crafted.fit"
+    crafted.write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = runload.read_run(crafted)
+        assert XSS in [f.name for f in run.meta.developer_fields]  # the markup reached the report
+        page = render_report(runload.analyze_run(run), plotlyjs="cdn")
+    assert XSS not in page and "<b>u</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; [&lt;b&gt;u&lt;/b&gt;]" in page
+
+
+def test_one_hour_page_without_plotlyjs_stays_small(analysis_factory):
+    # The inline page is plotly.js (4.82 MB) + this; the limit is 5 MB inline, so this part must
+    # stay well under the ~180 kB left (measured 113 kB: benchmarks/bench_report.py).
+    page = render_report(analysis_factory(3600), plotlyjs="cdn")
+    assert len(page.encode("utf-8")) < 140_000
+    assert len(page.encode("utf-8")) + len(get_plotlyjs().encode("utf-8")) < 5_000_000
