@@ -1,7 +1,14 @@
 """GPX 1.0/1.1 reader: one :class:`~runload.run.Run` per recorded track (``<trk>``).
 
-The document is parsed with ``defusedxml`` (see :mod:`runload.io.xmlsafe`) rather than gpxpy: one safe
-parse, direct access to every extension namespace, and the values go straight into arrays.
+The document is parsed by gpxpy (the parser the project asked for): it turns the text into tracks,
+segments and points (time, position, elevation, GPX 1.0 ``<speed>``) and keeps each point's
+``<extensions>`` children as ElementTree elements, from which the values below are read.  gpxpy parses
+with the standard-library ElementTree (or lxml when installed), which expands internal entities, so the
+bytes are first parsed with ``defusedxml`` (:func:`runload.io.xmlsafe.parse_xml`): entity declarations
+("billion laughs") and external entities/DTDs are refused before gpxpy sees the text, broken XML is
+reported with its line and column, and the root element is checked.  gpxpy rejects a whole file for one
+value it cannot convert (``<ele>n/a</ele>``, a ``<trkpt>`` without ``lat``, an unknown ``<fix>``); such a
+file is handed to gpxpy again with those values blanked, and the affected column gets a warning instead.
 
 What is read from each ``<trkpt>``:
 
@@ -19,35 +26,38 @@ column                      source
 ``temperature_c``           ``atemp`` (air), else ``wtemp`` (water)
 ``speed_mps``               ``speed`` in TrackPointExtension v2, else GPX 1.0 ``<speed>``, else any
                             other ``speed`` extension — only when recorded, never invented
-``distance_m``              computed from positions (haversine), not growing across segment gaps
+``distance_m``              computed from positions (haversine), not growing while the timer is off
 ==========================  ==========================================================================
 
-Segments of a track are concatenated; the gap between two segments is timer-off
-(``RunMeta.timer_intervals`` holds one interval per segment).  Routes (``<rte>``) and waypoints are
-plans, not recordings: a file with nothing else gives :class:`~runload.errors.EmptyRunError`.
+Extensions are matched by local name, so any namespace prefix (``gpxtpx:``, ``ns3:``) and both
+TrackPointExtension versions work.  gpxpy keeps no extensions for GPX 1.0 documents; for those they are
+taken from the same points of the defusedxml tree.
+
+Segments of a track are concatenated; the gap between two segments is timer-off, and so is a gap spent
+standing (a pause; see :mod:`runload.io._track`): ``RunMeta.timer_intervals`` holds the stretches
+between them.  Routes (``<rte>``) and waypoints are plans, not recordings: a file with nothing else
+gives :class:`~runload.errors.EmptyRunError`.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 import warnings
-from xml.etree.ElementTree import Element
+from collections.abc import Iterable
+from datetime import datetime
+from xml.etree.ElementTree import Element, tostring
 
+import gpxpy
+import gpxpy.gpx
 import numpy as np
+import pandas as pd
 
 from ..errors import CorruptFileError, EmptyRunError, NotARunError, RunloadWarning
 from ..run import Device, Run, RunMeta
 from ..schema import validate
 from ._track import TrackPoints, build_samples, cadence_unit, sport_kind
-from .xmlsafe import (
-    XML_DECODER,
-    child_text,
-    children,
-    clean_text,
-    local_name,
-    parse_times,
-    parse_xml,
-    to_float,
-)
+from .xmlsafe import child_text, children, clean_text, local_name, namespace, parse_times, parse_xml, to_float
 
 __all__ = ["read_gpx_bytes"]
 
@@ -69,15 +79,28 @@ _WATER_TEMPERATURE = "wtemp"
 _POINT_COLUMNS = ("heart_rate_bpm", "cadence_spm", "power_w", "temperature_c", "speed_mps")
 
 
-def _point_extensions(point: Element) -> dict[str, str]:
-    """Extension values of one ``<trkpt>`` keyed by canonical column (texts, not yet numbers)."""
+#: Value of ``RunMeta.decoder`` for GPX runs.
+GPX_DECODER = f"gpxpy {gpxpy.__version__} (defusedxml pre-check)"
+
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# values gpxpy converts in a point (tag → converter); an unconvertible one fails gpxpy's whole parse
+_POINT_NUMBER_TAGS = {"ele": float, "speed": float, "course": float, "magvar": float, "geoidheight": float,
+                      "hdop": float, "vdop": float, "pdop": float, "ageofdgpsdata": float, "sat": int,
+                      "dgpsid": int}
+_FIX_VALUES = ("none", "2d", "3d", "dgps", "pps", "3")  # gpxpy's accepted <fix> values
+_POINT_TAGS = ("trkpt", "rtept", "wpt")
+
+
+def _extension_values(extensions: Iterable[Element]) -> dict[str, str]:
+    """Extension values of one point keyed by canonical column (texts, not yet numbers).
+
+    ``extensions`` are the children of the point's ``<extensions>`` (gpxpy's ``point.extensions``).
+    """
     found: dict[str, str] = {}
     preferred: set[str] = set()
     water: str | None = None
-    for ext in point:
-        if local_name(ext.tag) != "extensions":
-            continue
-        for el in ext.iter():
+    for top in extensions:
+        for el in top.iter():
             name = local_name(el.tag).lower()
             text = el.text
             if text is None or not text.strip():
@@ -99,48 +122,182 @@ def _point_extensions(point: Element) -> dict[str, str]:
     return found
 
 
-def _track_points(track: Element) -> TrackPoints:
-    """Collect the points of every segment of ``track`` into arrays."""
-    lat, lon, ele, time, seg = [], [], [], [], []
+def _decode(data: bytes, source: str) -> str:
+    """The document as text for gpxpy (BOM, else the XML declaration's encoding, else UTF-8)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        match = _ENCODING.match(data.removeprefix(codecs.BOM_UTF8))
+        encoding = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+    except (LookupError, UnicodeDecodeError) as e:
+        raise CorruptFileError(source, f"unreadable XML: {e}") from e
+
+
+def _is_number(text: str, convert: type) -> bool:
+    try:
+        convert(text.strip())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _repaired_text(root: Element) -> tuple[str, dict[tuple[int, str], int]]:
+    """Serialise ``root`` (modified in place) with the values gpxpy cannot convert blanked.
+
+    Invalid numbers become ``nan`` (gpxpy reads them as NaN; the reader counts them as not numbers),
+    an unknown ``<fix>`` is removed.  The default (GPX) namespace is dropped from the tags, as gpxpy does
+    before parsing.
+
+    Returns
+    -------
+    text : str
+    missing : dict
+        ``(track index, column)`` → number of track points without a ``lat``/``lon`` attribute (they
+        were set to ``nan`` and are missing, not invalid).
+    """
+    gpx_ns = namespace(root.tag)
+    if gpx_ns:
+        prefix = "{" + gpx_ns + "}"
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag.startswith(prefix):
+                el.tag = el.tag[len(prefix):]
+    missing: dict[tuple[int, str], int] = {}
+    track_of: dict[int, int] = {}
+    for t, track in enumerate(children(root, "trk")):
+        for point in track.iter("trkpt"):
+            track_of[id(point)] = t
+    for tag in _POINT_TAGS:
+        for point in root.iter(tag):
+            for attr, column in (("lat", "latitude_deg"), ("lon", "longitude_deg")):
+                value = point.get(attr)
+                if value is None or not value.strip():
+                    key = (track_of.get(id(point), -1), column)
+                    missing[key] = missing.get(key, 0) + 1
+                    point.set(attr, "nan")
+                elif not _is_number(value, float):
+                    point.set(attr, "nan")
+            for field in list(point):
+                convert = _POINT_NUMBER_TAGS.get(field.tag) if isinstance(field.tag, str) else None
+                if convert is not None and field.text is not None and not _is_number(field.text, convert):
+                    if convert is float:
+                        field.text = "nan"
+                    else:
+                        point.remove(field)
+                elif field.tag == "fix" and field.text not in _FIX_VALUES:
+                    point.remove(field)
+    return tostring(root, encoding="unicode"), missing
+
+
+def _parse_gpx(data: bytes, source: str) -> tuple[gpxpy.gpx.GPX, Element, dict[tuple[int, str], int]]:
+    """defusedxml check, then gpxpy (again on a repaired copy if gpxpy rejects a value).
+
+    Returns
+    -------
+    gpx : gpxpy.gpx.GPX
+    root : xml.etree.ElementTree.Element
+        The defusedxml tree (for GPX 1.0 extensions and the timestamps gpxpy could not read).
+    missing : dict
+        Positions absent from the file, see :func:`_repaired_text` (empty when gpxpy read it as is).
+    """
+    root = parse_xml(data, source)  # refuses entities and external references; broken XML → line, column
+    if local_name(root.tag) != "gpx":
+        raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <gpx>")
+    text = _decode(data, source)
+    try:
+        return gpxpy.parse(text), root, {}
+    except gpxpy.gpx.GPXXMLSyntaxException as e:  # defusedxml parsed it, so this is not expected
+        raise CorruptFileError(source, f"broken XML: {e}") from e
+    except gpxpy.gpx.GPXException:
+        pass
+    repaired, missing = _repaired_text(parse_xml(data, source))
+    try:
+        return gpxpy.parse(repaired), root, missing
+    except gpxpy.gpx.GPXException as e:
+        raise CorruptFileError(source, f"invalid GPX: {e}") from e
+
+
+def _utc_times(values: list[datetime | None]) -> pd.DatetimeIndex:
+    """gpxpy datetimes (naive = UTC, or with a fixed offset) → UTC index; ``None`` → NaT."""
+    naive = np.array([np.datetime64("NaT") if v is None else np.datetime64(v.replace(tzinfo=None), "us")
+                      for v in values], dtype="datetime64[us]")
+    offset_s = np.array([0.0 if v is None or v.utcoffset() is None else v.utcoffset().total_seconds()
+                         for v in values], dtype="float64")
+    utc = naive - (offset_s * 1e6).astype("int64").astype("timedelta64[us]")
+    # microseconds, the resolution gpxpy reads and pandas gives ISO 8601 texts
+    return pd.DatetimeIndex(utc).tz_localize("UTC")
+
+
+def _tree_points(root: Element, t: int) -> list[Element]:
+    """The ``<trkpt>`` elements of the ``t``-th ``<trk>`` of the defusedxml tree, in document order."""
+    tracks = children(root, "trk")
+    if t >= len(tracks):
+        return []
+    return [p for segment in children(tracks[t], "trkseg") for p in children(segment, "trkpt")]
+
+
+def _track_points(track: gpxpy.gpx.GPXTrack, t: int, root: Element, version: str | None,
+                  missing: dict[tuple[int, str], int]) -> TrackPoints:
+    """Collect the points of every segment of ``track`` (gpxpy) into arrays."""
+    points = [p for segment in track.segments for p in segment.points]
+    seg = [s for s, segment in enumerate(track.segments) for _ in segment.points]
+    if version == "1.0":  # gpxpy keeps no extensions in GPX 1.0; the defusedxml tree has them
+        tree = _tree_points(root, t)
+        ext_lists = ([[e for x in children(p, "extensions") for e in x] for p in tree]
+                     if len(tree) == len(points) else [[] for _ in points])
+    else:
+        ext_lists = [p.extensions for p in points]
     ext_values: dict[str, list[str | None]] = {c: [] for c in _POINT_COLUMNS}
-    core_speed: list[str | None] = []
-    for s, segment in enumerate(children(track, "trkseg")):
-        for point in children(segment, "trkpt"):
-            lat.append(point.get("lat"))
-            lon.append(point.get("lon"))
-            ele.append(child_text(point, "ele"))
-            time.append(child_text(point, "time"))
-            core_speed.append(child_text(point, "speed"))  # GPX 1.0 core element
-            seg.append(s)
-            ext = _point_extensions(point)
-            for c in _POINT_COLUMNS:
-                ext_values[c].append(ext.get(c))
+    for found in map(_extension_values, ext_lists):
+        for c in _POINT_COLUMNS:
+            ext_values[c].append(found.get(c))
     warn: list[str] = []
-    times, n_bad_time = parse_times(time)
-    if n_bad_time:
-        warn.append(f"{n_bad_time} timestamps could not be parsed")
+    gpx_times = [p.time for p in points]
+    times = _utc_times(gpx_times)
+    unread = [i for i, v in enumerate(gpx_times) if v is None]
+    if unread:  # no <time>, or one gpxpy's pattern does not take (surrounding blanks): try pandas
+        tree = _tree_points(root, t)
+        texts = [child_text(tree[i], "time") for i in unread] if len(tree) == len(points) else []
+        if texts:
+            parsed, n_bad_time = parse_times(texts)
+            values = times.tz_convert(None).to_numpy(copy=True)
+            values[unread] = parsed.tz_convert(None).to_numpy().astype("datetime64[us]")
+            times = pd.DatetimeIndex(values).tz_localize("UTC")
+            if n_bad_time:
+                warn.append(f"{n_bad_time} timestamps could not be parsed")
     columns: dict[str, np.ndarray] = {}
-    for name, texts in (("latitude_deg", lat), ("longitude_deg", lon), ("altitude_m", ele),
-                        *((c, ext_values[c]) for c in _POINT_COLUMNS)):
-        values, n_bad = to_float(texts)
+    raw = {"latitude_deg": [p.latitude for p in points], "longitude_deg": [p.longitude for p in points],
+           "altitude_m": [p.elevation for p in points]}
+    for name, values in raw.items():
+        numbers = np.array([np.nan if v is None else v for v in values], dtype="float64")
+        bad = ~np.isfinite(numbers)
+        n_bad = int(bad.sum()) - int((np.array([v is None for v in values], dtype=bool)).sum()) \
+            - missing.get((t, name), 0)
+        numbers[bad] = np.nan
+        if n_bad:
+            warn.append(f"{n_bad} {name} values are not numbers; dropped")
+        columns[name] = numbers
+    for name in _POINT_COLUMNS:
+        values, n_bad = to_float(ext_values[name])
         if n_bad:
             warn.append(f"{n_bad} {name} values are not numbers; dropped")
         columns[name] = values
-    speed_core, _ = to_float(core_speed)
+    core_speed = np.array([np.nan if getattr(p, "speed", None) is None else p.speed for p in points],
+                          dtype="float64")
+    core_speed[~np.isfinite(core_speed)] = np.nan
     speed = columns["speed_mps"]
-    columns["speed_mps"] = np.where(np.isnan(speed), speed_core, speed)
-    n = len(lat)
+    columns["speed_mps"] = np.where(np.isnan(speed), core_speed, speed)
+    n = len(points)
     return TrackPoints(times=times, columns=columns, segment=np.asarray(seg, dtype="int64"),
                        lap=np.zeros(n, dtype="int64"), warnings=warn)
 
 
-def _describe_empty(root: Element) -> str:
-    n_routes = len(children(root, "rte"))
-    n_waypoints = len(children(root, "wpt"))
-    if n_routes:
-        return f"holds {n_routes} route(s) (a planned course without times), no recorded track"
-    if n_waypoints:
-        return f"holds only {n_waypoints} waypoint(s), no recorded track"
+def _describe_empty(gpx: gpxpy.gpx.GPX) -> str:
+    if gpx.routes:
+        return f"holds {len(gpx.routes)} route(s) (a planned course without times), no recorded track"
+    if gpx.waypoints:
+        return f"holds only {len(gpx.waypoints)} waypoint(s), no recorded track"
     return "no tracks"
 
 
@@ -173,25 +330,22 @@ def read_gpx_bytes(data: bytes, *, source: str, decoder: str | None = None,
     NotARunError
         Every track names a sport other than running (and ``include_non_running`` is False).
     """
-    root = parse_xml(data, source)
-    if local_name(root.tag) != "gpx":
-        raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <gpx>")
-    creator = clean_text(root.get("creator"))
-    tracks = children(root, "trk")
-    if not tracks:
-        raise EmptyRunError(source, _describe_empty(root))
-    metadata_name = child_text(root, "metadata", "name")
+    gpx, root, missing = _parse_gpx(data, source)
+    creator = clean_text(gpx.creator)
+    if not gpx.tracks:
+        raise EmptyRunError(source, _describe_empty(gpx))
+    metadata_name = clean_text(gpx.name)
 
     runs: list[Run] = []
     skipped_sports: list[str] = []
     n_untimed = 0
-    for t, track in enumerate(tracks):
-        sport = child_text(track, "type")
+    for t, track in enumerate(gpx.tracks):
+        sport = clean_text(track.type)
         kind = sport_kind(sport)
         if kind == "other" and not include_non_running:
             skipped_sports.append(sport or "?")
             continue
-        points = _track_points(track)
+        points = _track_points(track, t, root, gpx.version, missing)
         if len(points.times) == 0:
             continue
         frame, intervals = build_samples(points)
@@ -211,8 +365,8 @@ def read_gpx_bytes(data: bytes, *, source: str, decoder: str | None = None,
                 messages.append(f"cadence in the file looks like {unit} (median {median:.0f}); {action}")
         meta = RunMeta(
             source=source, format="gpx", sport=sport, device=Device(product=creator),
-            start=frame.index[0].to_pydatetime(), name=child_text(track, "name") or metadata_name,
-            watch=None, decoder=XML_DECODER, timer_intervals=intervals, cadence_unit_in_file=unit,
+            start=frame.index[0].to_pydatetime(), name=clean_text(track.name) or metadata_name,
+            watch=None, decoder=GPX_DECODER, timer_intervals=intervals, cadence_unit_in_file=unit,
         )
         meta.warnings = [f"{source}: {m}" for m in messages]
         runs.append(Run(samples=validate(frame), meta=meta))

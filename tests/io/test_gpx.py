@@ -73,7 +73,10 @@ def test_catalogue_gpx_gives_runs_or_runload_error(entry):
         assert run.meta.format == "gpx" and run.meta.source == str(path)
         assert {"elapsed_s", "lap", "timer_on", "latitude_deg", "longitude_deg", "distance_m"} <= set(s.columns)
         assert set(s.columns) <= set(COLUMNS)
-        assert (s["lap"] == 0).all() and s["timer_on"].all()
+        assert (s["lap"] == 0).all()
+        # the timer is off only at the last point of each timer interval (as a FIT record at a stop)
+        ends = [s.index.get_loc(pd.Timestamp(b)) for _, b in run.meta.timer_intervals]
+        assert np.flatnonzero(~s["timer_on"].to_numpy()).tolist() == ends
         d = s["distance_m"].dropna().to_numpy()
         assert np.all(np.diff(d) >= 0) and d[0] == 0
         assert not any(s[c].isna().all() for c in s.columns), "all-NaN columns must be absent"
@@ -212,6 +215,21 @@ def test_segments_are_concatenated_and_the_gap_is_timer_off():
     assert_allclose(s["elapsed_s"].iloc[-1], 69.0)
 
 
+def test_gap_spent_standing_is_a_pause_running_through_a_dropout_is_not():
+    # one <trkseg>: 0..9 s at 1 Hz, 60 s without a point, 70..79 s (Garmin does not split on auto-pause)
+    def pts(jump_deg):  # 0.0001° of longitude per point; the gap adds one more step and jump_deg
+        return [trkpt(i) for i in range(10)] + [trkpt(i, lon0=14.0 - 0.006 + jump_deg) for i in range(70, 80)]
+    step_m = 2 * 6_371_008.8 * np.arcsin(np.cos(np.radians(46.0)) * np.sin(np.radians(1e-4) / 2))  # 7.72 m
+    # standing: the point after the gap is 1 step (7.7 m in 61 s: 0.13 m/s) from the one before
+    run = read(gpx_doc(seg(pts(0.0))))[0][0]
+    assert [(b - a).total_seconds() for a, b in run.meta.timer_intervals] == [9.0, 9.0]
+    assert_allclose(run.samples["distance_m"].iloc[-1], 18 * step_m, rtol=1e-9)  # the drift is not counted
+    # running through a GPS dropout: 0.005° (386 m in 61 s, 6.3 m/s) is timer time and distance
+    run = read(gpx_doc(seg(pts(0.005))))[0][0]
+    assert len(run.meta.timer_intervals) == 1
+    assert_allclose(run.samples["distance_m"].iloc[-1], 19 * step_m + 50 * step_m, rtol=1e-6)
+
+
 def test_points_without_time_dropped_with_warning():
     pts = [trkpt(i) for i in range(4)]
     pts.insert(2, '<trkpt lat="46" lon="14.5"><ele>1</ele></trkpt>')
@@ -280,3 +298,65 @@ def test_external_entity_refused():
            b'<gpx version="1.1"><trk><name>&xxe;</name></trk></gpx>')
     with pytest.raises(CorruptFileError, match="unsafe XML"):
         read_gpx_bytes(doc, source="xxe.gpx")
+
+
+# --- gpxpy is the parser ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", shared_params([e for e in GPX_ENTRIES if e["points_with_time"] > 0
+                                                 and e["n_tracks"] > 0]))
+def test_points_and_times_are_gpxpy_s(entry):
+    import gpxpy
+
+    path = entry_path(entry)
+    gpx = gpxpy.parse(path.read_text(encoding="utf-8-sig"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunloadWarning)
+            runs = read_gpx_bytes(path.read_bytes(), source=str(path), include_non_running=True)
+    except EmptyRunError:
+        return  # a track without timestamps (covered above)
+    timed = [t for t in gpx.tracks if any(p.time for s in t.segments for p in s.points)]
+    assert len(runs) == len(timed)
+    for run, track in zip(runs, timed, strict=True):
+        times = sorted({pd.Timestamp(p.time).tz_convert("UTC") if pd.Timestamp(p.time).tz else
+                        pd.Timestamp(p.time).tz_localize("UTC") for s in track.segments for p in s.points if p.time})
+        assert run.samples.index.tolist() == times
+        assert run.meta.decoder.startswith("gpxpy ")
+
+
+def test_reader_goes_through_gpxpy_parse(monkeypatch):
+    import gpxpy
+
+    calls = []
+    real_parse = gpxpy.parse
+
+    def spy(text, *args, **kwargs):
+        calls.append(text)
+        gpx = real_parse(text, *args, **kwargs)
+        gpx.tracks[0].name = "renamed by gpxpy"  # what gpxpy returns is what the run shows
+        return gpx
+
+    monkeypatch.setattr(gpxpy, "parse", spy)
+    runs, _ = read(gpx_doc(seg([trkpt(0), trkpt(1)])))
+    assert len(calls) == 1 and runs[0].meta.name == "renamed by gpxpy"
+
+
+def test_values_gpxpy_rejects_are_repaired_not_fatal():
+    pts = [trkpt(i, body="<fix>bogus</fix><sat>many</sat>") for i in range(3)]
+    pts[2] = pts[2].replace('lat="46.0" ', "")  # gpxpy: latitude is mandatory
+    runs, messages = read(gpx_doc(seg(pts)))
+    s = runs[0].samples
+    assert len(s) == 3 and s["latitude_deg"].isna().tolist() == [False, False, True]
+    assert any("incomplete; dropped" in m for m in messages)  # lon without lat
+    assert not any("not numbers" in m for m in messages)  # a missing lat is missing, not invalid
+
+
+def test_latin1_document_and_gpx10_extensions():
+    ext = "<g:TrackPointExtension><g:hr>140</g:hr></g:TrackPointExtension>"
+    doc = gpx_doc(seg([trkpt(i, ext) for i in range(3)]), version="1.0", extra_ns=f'xmlns:g="{TPX_V1}"')
+    doc = doc.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(
+        b"<name>test run</name>", "<name>Läufchen</name>".encode("latin-1"))
+    run = read(doc)[0][0]
+    assert run.meta.name == "Läufchen"
+    assert_allclose(run.samples["heart_rate_bpm"], 140.0)  # gpxpy drops 1.0 extensions; the tree has them
