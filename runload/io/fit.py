@@ -35,7 +35,7 @@ from ..errors import (
     TruncatedFileWarning,
 )
 from ..run import DeveloperField, Device, Run, RunMeta, WatchTotals
-from ..schema import validate
+from ..schema import RUNNING_DYNAMICS, validate
 from .fit_decode import DECODERS, FitDecodeResult, FitMessage
 
 __all__ = ["FIT_DECODERS", "read_fit_bytes", "FOOT_SPORTS", "SEMICIRCLE_TO_DEG"]
@@ -70,15 +70,7 @@ _DIRECT = {
     "step_length": "step_length_mm",
 }
 #: Columns where an exact 0 means "not measured" (see module docstring).
-_ZERO_IS_MISSING = (
-    "heart_rate_bpm",
-    "stance_time_ms",
-    "stance_time_pct",
-    "stance_time_balance_pct",
-    "vertical_oscillation_mm",
-    "vertical_ratio_pct",
-    "step_length_mm",
-)
+_ZERO_IS_MISSING = ("heart_rate_bpm", *RUNNING_DYNAMICS)
 _RAW_FIELDS = (
     *_DIRECT,
     "timestamp", "speed", "enhanced_speed", "altitude", "enhanced_altitude", "position_lat",
