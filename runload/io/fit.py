@@ -34,9 +34,17 @@ from ..errors import (
     RunloadWarning,
     TruncatedFileWarning,
 )
-from ..run import DeveloperField, Device, Run, RunMeta, WatchTotals
+from ..run import Run, RunMeta
 from ..schema import RUNNING_DYNAMICS, validate
 from .fit_decode import DECODERS, FitDecodeResult, FitMessage
+from .fit_meta import (
+    athlete_from_messages,
+    developer_info,
+    device_from_messages,
+    enum_name,
+    laps_frame,
+    watch_totals,
+)
 
 __all__ = ["FIT_DECODERS", "read_fit_bytes", "FOOT_SPORTS", "SEMICIRCLE_TO_DEG"]
 
@@ -83,11 +91,6 @@ _NATIVE_POWER_FIELD = 7
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=timezone.utc)
 _TIME_FIELDS = ("timestamp", "start_time")
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
-#: Known Connect IQ application ids (developer_data_id.application_id) → who wrote the fields.
-_KNOWN_APPS = {
-    "18fb2cf0-1a4b-430d-ad66-988c847421f4": "Stryd",
-    "660a581e-5301-460c-8f2f-034c8b6dc90f": "Stryd",
-}
 _FINAL_ORDER = (
     "elapsed_s", "distance_m", "speed_mps", "cadence_spm", "heart_rate_bpm", "altitude_m", "grade_pct",
     "latitude_deg", "longitude_deg", "power_w", "temperature_c", "stance_time_ms", "stance_time_pct",
@@ -150,10 +153,10 @@ def read_fit_bytes(
     sessions = _sessions(messages, raw)
     if not sessions:
         sport_msg = (messages.get("sport") or [FitMessage("sport", {})])[0].fields
-        sport = _enum(sport_msg.get("sport"))
+        sport = enum_name(sport_msg.get("sport"))
         if sport is None:
             notes.append(f"{source}: no sport recorded in the file; read as a run")
-        sessions = [_Session({}, sport, _enum(sport_msg.get("sub_sport")), _first_time(raw), None)]
+        sessions = [_Session({}, sport, enum_name(sport_msg.get("sub_sport")), _first_time(raw), None)]
 
     chosen = [s for s in sessions if include_non_running or s.sport is None or s.sport in RUNNING_SPORTS]
     if not chosen:
@@ -165,9 +168,9 @@ def read_fit_bytes(
     owner = _assign_sessions(raw.index, sessions)
     laps_all = messages.get("lap", [])
     timer_events = _timer_events(messages.get("event", []))
-    device = _device(messages)
-    athlete = _athlete(messages)
-    dev_info = _developer_info(messages)
+    device = device_from_messages(messages)
+    athlete = athlete_from_messages(messages)
+    dev_info = developer_info(messages)
     runs: list[Run] = []
     for session_no, session in enumerate(sessions):
         if session not in chosen:
@@ -345,10 +348,6 @@ class _Session:
         self.fields, self.sport, self.sub_sport, self.start, self.end = fields, sport, sub_sport, start, end
 
 
-def _enum(value) -> str | None:
-    return None if value is None else str(value)
-
-
 def _sessions(messages: dict[str, list[FitMessage]], raw: pd.DataFrame) -> list[_Session]:
     out = []
     for m in messages.get("session", []):
@@ -361,7 +360,7 @@ def _sessions(messages: dict[str, list[FitMessage]], raw: pd.DataFrame) -> list[
             end = start + pd.Timedelta(seconds=float(elapsed))
         elif isinstance(f.get("timestamp"), datetime):
             end = f["timestamp"]
-        out.append(_Session(f, _enum(f.get("sport")), _enum(f.get("sub_sport")), start, end))
+        out.append(_Session(f, enum_name(f.get("sport")), enum_name(f.get("sub_sport")), start, end))
     # Files that repeat the summary (triathlon "summary first" + "summary last") list a session twice.
     seen, unique = set(), []
     for s in out:
@@ -490,8 +489,8 @@ def _build_run(part, session, laps_all, timer_events, device, dev_info, source, 
         sub_sport=session.sub_sport,
         device=device,
         start=pd.Timestamp(start).to_pydatetime(),
-        watch=_watch_totals(session.fields, foot) if session.fields else None,
-        laps=_laps_frame(laps, foot),
+        watch=watch_totals(session.fields, foot) if session.fields else None,
+        laps=laps_frame(laps, foot),
         developer_fields=[f for key, f in dev_info["fields"].items() if key in used],
         decoder=decoder,
         timer_intervals=intervals or [],
@@ -507,140 +506,3 @@ def _dev_keys(index: pd.DatetimeIndex, dev_info: dict):
     for key, times in dev_info["times"].items():
         if first is not None and times[0] <= last and times[1] >= first:
             yield key
-
-
-def _f(fields: dict, *names: str) -> float | None:
-    """First of ``names`` present as a number, as float."""
-    for name in names:
-        v = fields.get(name)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return float(v)
-    return None
-
-
-def _steps_per_min(fields: dict, whole: tuple[str, ...], frac: str) -> float | None:
-    c = _f(fields, *whole)
-    return None if c is None else 2.0 * (c + (_f(fields, frac) or 0.0))
-
-
-def _watch_totals(f: dict, foot: bool) -> WatchTotals:
-    cadence = _steps_per_min(f, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence")
-    return WatchTotals(
-        distance_m=_f(f, "total_distance"),
-        timer_s=_f(f, "total_timer_time"),
-        elapsed_s=_f(f, "total_elapsed_time"),
-        avg_cadence_spm=cadence if foot else None,
-        avg_speed_mps=_f(f, "enhanced_avg_speed", "avg_speed"),
-        max_speed_mps=_f(f, "enhanced_max_speed", "max_speed"),
-        avg_heart_rate_bpm=_f(f, "avg_heart_rate"),
-        max_heart_rate_bpm=_f(f, "max_heart_rate"),
-        ascent_m=_f(f, "total_ascent"),
-        descent_m=_f(f, "total_descent"),
-        avg_stance_time_ms=_f(f, "avg_stance_time"),
-        avg_vertical_oscillation_mm=_f(f, "avg_vertical_oscillation"),
-        avg_step_length_mm=_f(f, "avg_step_length"),
-        calories_kcal=_f(f, "total_calories"),
-    )
-
-
-def _laps_frame(laps: list[dict], foot: bool) -> pd.DataFrame:
-    if not laps:
-        return pd.DataFrame()
-    rows = {
-        "start": pd.to_datetime([f["start_time"] for f in laps], utc=True),
-        "timer_s": [_f(f, "total_timer_time") for f in laps],
-        "elapsed_s": [_f(f, "total_elapsed_time") for f in laps],
-        "distance_m": [_f(f, "total_distance") for f in laps],
-        "avg_cadence_spm": [
-            _steps_per_min(f, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence") if foot
-            else None for f in laps
-        ],
-        "avg_heart_rate_bpm": [_f(f, "avg_heart_rate") for f in laps],
-        "trigger": [_enum(f.get("lap_trigger")) for f in laps],
-    }
-    frame = pd.DataFrame(rows)
-    for name in ("timer_s", "elapsed_s", "distance_m", "avg_cadence_spm", "avg_heart_rate_bpm"):
-        frame[name] = frame[name].astype("float64")
-    return frame.dropna(axis=1, how="all")
-
-
-# --- file-level meta ----------------------------------------------------------------------------------
-
-
-def _athlete(messages: dict[str, list[FitMessage]]) -> tuple[float | None, float | None]:
-    """Height [m] and body mass [kg] from the watch's ``user_profile`` message, when plausible.
-
-    The FIT profile scales ``height`` to metres and ``weight`` to kilograms; values outside the ranges
-    :class:`~runload.profile.AthleteProfile` accepts (1.0–2.5 m, 25–250 kg) are treated as unset.
-    """
-    for m in messages.get("user_profile", []):
-        height, mass = _f(m.fields, "height"), _f(m.fields, "weight")
-        height = height if height is not None and 1.0 <= height <= 2.5 else None
-        mass = mass if mass is not None and 25.0 <= mass <= 250.0 else None
-        if height is not None or mass is not None:
-            return height, mass
-    return None, None
-
-
-def _device(messages: dict[str, list[FitMessage]]) -> Device:
-    fid = (messages.get("file_id") or [FitMessage("file_id", {})])[0].fields
-    creator = next((m.fields for m in messages.get("device_info", [])
-                    if m.fields.get("device_index") in ("creator", 0)), {})
-    software = _f(creator, "software_version")
-    if software is None:
-        fc = (messages.get("file_creator") or [FitMessage("file_creator", {})])[0].fields
-        raw = _f(fc, "software_version")  # file_creator stores version × 100 (FIT profile: no scale)
-        software = None if raw is None else raw / 100.0
-    product = fid.get("garmin_product", fid.get("product"))
-    if product is None:
-        product = creator.get("garmin_product", creator.get("product"))
-    serial = fid.get("serial_number", creator.get("serial_number"))
-    manufacturer = fid.get("manufacturer", creator.get("manufacturer"))
-    return Device(
-        manufacturer=_enum(manufacturer),
-        product=_enum(product),
-        serial=_enum(serial),
-        software=None if software is None else f"{software:g}",
-    )
-
-
-def _uuid(value) -> str | None:
-    if isinstance(value, (tuple, list)) and len(value) == 16 and all(isinstance(b, int) for b in value):
-        h = bytes(value).hex()
-    elif isinstance(value, (bytes, bytearray)) and len(value) == 16:
-        h = bytes(value).hex()
-    else:
-        return None
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _developer_info(messages: dict[str, list[FitMessage]]) -> dict:
-    """Developer fields seen in records → :class:`DeveloperField`, and the time span each appears in."""
-    apps: dict = {}
-    for m in messages.get("developer_data_id", []):
-        f = m.fields
-        uuid = _uuid(f.get("application_id"))
-        name = _KNOWN_APPS.get(uuid or "")
-        if name is None and f.get("manufacturer_id") is not None:
-            name = str(f["manufacturer_id"])
-        if name is None and uuid is not None:
-            name = f"Connect IQ app {uuid}"
-        apps[f.get("developer_data_index")] = name
-    fields: dict = {}
-    times: dict = {}
-    for r in messages.get("record", []):
-        if not r.developer:
-            continue
-        t = r.fields.get("timestamp")
-        if not isinstance(t, datetime):
-            continue
-        ts = pd.Timestamp(t)
-        for key in r.developer:
-            if key not in fields:
-                index, name, units = key
-                fields[key] = DeveloperField(name=name, units=units, application=apps.get(index))
-                times[key] = [ts, ts]
-            else:
-                span = times[key]
-                span[0], span[1] = min(span[0], ts), max(span[1], ts)
-    return {"fields": fields, "times": times}

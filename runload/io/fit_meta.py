@@ -1,0 +1,164 @@
+"""The watch's own summaries in a FIT file, in runload units: session totals, laps, the device, the
+runner's user profile, and developer fields (Stryd, Connect IQ apps).
+
+Helpers of :mod:`runload.io.fit`, which turns the records into samples; kept apart so that each module
+holds one concern.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from ..run import DeveloperField, Device, WatchTotals
+from .fit_decode import FitMessage
+
+__all__ = ["watch_totals", "laps_frame", "athlete_from_messages", "device_from_messages", "developer_info",
+           "enum_name"]
+
+#: Known Connect IQ application ids (developer_data_id.application_id) → who wrote the fields.
+_KNOWN_APPS = {
+    "18fb2cf0-1a4b-430d-ad66-988c847421f4": "Stryd",
+    "660a581e-5301-460c-8f2f-034c8b6dc90f": "Stryd",
+}
+
+def enum_name(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _f(fields: dict, *names: str) -> float | None:
+    """First of ``names`` present as a number, as float."""
+    for name in names:
+        v = fields.get(name)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+    return None
+
+
+def _steps_per_min(fields: dict, whole: tuple[str, ...], frac: str) -> float | None:
+    c = _f(fields, *whole)
+    return None if c is None else 2.0 * (c + (_f(fields, frac) or 0.0))
+
+
+def watch_totals(f: dict, foot: bool) -> WatchTotals:
+    cadence = _steps_per_min(f, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence")
+    return WatchTotals(
+        distance_m=_f(f, "total_distance"),
+        timer_s=_f(f, "total_timer_time"),
+        elapsed_s=_f(f, "total_elapsed_time"),
+        avg_cadence_spm=cadence if foot else None,
+        avg_speed_mps=_f(f, "enhanced_avg_speed", "avg_speed"),
+        max_speed_mps=_f(f, "enhanced_max_speed", "max_speed"),
+        avg_heart_rate_bpm=_f(f, "avg_heart_rate"),
+        max_heart_rate_bpm=_f(f, "max_heart_rate"),
+        ascent_m=_f(f, "total_ascent"),
+        descent_m=_f(f, "total_descent"),
+        avg_stance_time_ms=_f(f, "avg_stance_time"),
+        avg_vertical_oscillation_mm=_f(f, "avg_vertical_oscillation"),
+        avg_step_length_mm=_f(f, "avg_step_length"),
+        calories_kcal=_f(f, "total_calories"),
+    )
+
+
+def laps_frame(laps: list[dict], foot: bool) -> pd.DataFrame:
+    if not laps:
+        return pd.DataFrame()
+    rows = {
+        "start": pd.to_datetime([f["start_time"] for f in laps], utc=True),
+        "timer_s": [_f(f, "total_timer_time") for f in laps],
+        "elapsed_s": [_f(f, "total_elapsed_time") for f in laps],
+        "distance_m": [_f(f, "total_distance") for f in laps],
+        "avg_cadence_spm": [
+            _steps_per_min(f, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence") if foot
+            else None for f in laps
+        ],
+        "avg_heart_rate_bpm": [_f(f, "avg_heart_rate") for f in laps],
+        "trigger": [enum_name(f.get("lap_trigger")) for f in laps],
+    }
+    frame = pd.DataFrame(rows)
+    for name in ("timer_s", "elapsed_s", "distance_m", "avg_cadence_spm", "avg_heart_rate_bpm"):
+        frame[name] = frame[name].astype("float64")
+    return frame.dropna(axis=1, how="all")
+
+
+# --- file-level meta ----------------------------------------------------------------------------------
+
+
+def athlete_from_messages(messages: dict[str, list[FitMessage]]) -> tuple[float | None, float | None]:
+    """Height [m] and body mass [kg] from the watch's ``user_profile`` message, when plausible.
+
+    The FIT profile scales ``height`` to metres and ``weight`` to kilograms; values outside the ranges
+    :class:`~runload.profile.AthleteProfile` accepts (1.0–2.5 m, 25–250 kg) are treated as unset.
+    """
+    for m in messages.get("user_profile", []):
+        height, mass = _f(m.fields, "height"), _f(m.fields, "weight")
+        height = height if height is not None and 1.0 <= height <= 2.5 else None
+        mass = mass if mass is not None and 25.0 <= mass <= 250.0 else None
+        if height is not None or mass is not None:
+            return height, mass
+    return None, None
+
+
+def device_from_messages(messages: dict[str, list[FitMessage]]) -> Device:
+    fid = (messages.get("file_id") or [FitMessage("file_id", {})])[0].fields
+    creator = next((m.fields for m in messages.get("device_info", [])
+                    if m.fields.get("device_index") in ("creator", 0)), {})
+    software = _f(creator, "software_version")
+    if software is None:
+        fc = (messages.get("file_creator") or [FitMessage("file_creator", {})])[0].fields
+        raw = _f(fc, "software_version")  # file_creator stores version × 100 (FIT profile: no scale)
+        software = None if raw is None else raw / 100.0
+    product = fid.get("garmin_product", fid.get("product"))
+    if product is None:
+        product = creator.get("garmin_product", creator.get("product"))
+    serial = fid.get("serial_number", creator.get("serial_number"))
+    manufacturer = fid.get("manufacturer", creator.get("manufacturer"))
+    return Device(
+        manufacturer=enum_name(manufacturer),
+        product=enum_name(product),
+        serial=enum_name(serial),
+        software=None if software is None else f"{software:g}",
+    )
+
+
+def _uuid(value) -> str | None:
+    if isinstance(value, (tuple, list)) and len(value) == 16 and all(isinstance(b, int) for b in value):
+        h = bytes(value).hex()
+    elif isinstance(value, (bytes, bytearray)) and len(value) == 16:
+        h = bytes(value).hex()
+    else:
+        return None
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def developer_info(messages: dict[str, list[FitMessage]]) -> dict:
+    """Developer fields seen in records → :class:`DeveloperField`, and the time span each appears in."""
+    apps: dict = {}
+    for m in messages.get("developer_data_id", []):
+        f = m.fields
+        uuid = _uuid(f.get("application_id"))
+        name = _KNOWN_APPS.get(uuid or "")
+        if name is None and f.get("manufacturer_id") is not None:
+            name = str(f["manufacturer_id"])
+        if name is None and uuid is not None:
+            name = f"Connect IQ app {uuid}"
+        apps[f.get("developer_data_index")] = name
+    fields: dict = {}
+    times: dict = {}
+    for r in messages.get("record", []):
+        if not r.developer:
+            continue
+        t = r.fields.get("timestamp")
+        if not isinstance(t, datetime):
+            continue
+        ts = pd.Timestamp(t)
+        for key in r.developer:
+            if key not in fields:
+                index, name, units = key
+                fields[key] = DeveloperField(name=name, units=units, application=apps.get(index))
+                times[key] = [ts, ts]
+            else:
+                span = times[key]
+                span[0], span[1] = min(span[0], ts), max(span[1], ts)
+    return {"fields": fields, "times": times}
