@@ -32,6 +32,7 @@ __all__ = [
     "STRIDES_MEDIAN_LIMIT_SPM",
     "sport_kind",
     "cadence_unit",
+    "apply_cadence_unit",
     "haversine_m",
     "path_distance_m",
     "PAUSE_GAP_S",
@@ -131,6 +132,31 @@ def cadence_unit(values: np.ndarray) -> tuple[str | None, float, float]:
     if median < STRIDES_MEDIAN_LIMIT_SPM:
         return "strides/min", 2.0, median
     return "steps/min", 1.0, median
+
+
+def apply_cadence_unit(frame: pd.DataFrame, messages: list[str], laps: pd.DataFrame | None = None) -> str | None:
+    """Convert ``frame["cadence_spm"]`` (and ``laps["avg_cadence_spm"]``) to steps/min in place.
+
+    The unit is judged from the samples, or from the lap averages when the samples carry no cadence
+    (:func:`cadence_unit`); a line saying what was found and done is appended to ``messages``.
+    Returns the unit found in the file, or ``None`` when there is no cadence to judge by.
+    """
+    laps = pd.DataFrame() if laps is None else laps
+    if "cadence_spm" in frame.columns:
+        unit, factor, median = cadence_unit(frame["cadence_spm"].to_numpy())
+    elif "avg_cadence_spm" in laps:
+        unit, factor, median = cadence_unit(laps["avg_cadence_spm"].to_numpy())
+    else:
+        return None
+    if unit is None:
+        return None
+    if "cadence_spm" in frame.columns:
+        frame["cadence_spm"] = frame["cadence_spm"] * factor
+    if "avg_cadence_spm" in laps:
+        laps["avg_cadence_spm"] = laps["avg_cadence_spm"] * factor
+    action = "doubled to steps/min" if factor == 2.0 else "kept as steps/min"
+    messages.append(f"cadence in the file looks like {unit} (median {median:.0f}); {action}")
+    return unit
 
 
 def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:

@@ -56,7 +56,7 @@ import pandas as pd
 from ..errors import CorruptFileError, EmptyRunError, NotARunError, RunloadWarning
 from ..run import Device, Run, RunMeta
 from ..schema import validate
-from ._track import TrackPoints, build_samples, cadence_unit, sport_kind
+from ._track import TrackPoints, apply_cadence_unit, build_samples, sport_kind
 from .xmlsafe import child_text, children, clean_text, local_name, namespace, parse_times, parse_xml, to_float
 
 __all__ = ["read_gpx_bytes"]
@@ -356,13 +356,7 @@ def read_gpx_bytes(data: bytes, *, source: str, decoder: str | None = None,
         if kind == "unknown":
             said = f"type {sport!r}" if sport else "no sport"
             messages.append(f"track {t}: the file states {said}; treated as a run")
-        unit = None
-        if "cadence_spm" in frame.columns:
-            unit, factor, median = cadence_unit(frame["cadence_spm"].to_numpy())
-            if unit is not None:
-                frame["cadence_spm"] = frame["cadence_spm"] * factor
-                action = "doubled to steps/min" if factor == 2.0 else "kept as steps/min"
-                messages.append(f"cadence in the file looks like {unit} (median {median:.0f}); {action}")
+        unit = apply_cadence_unit(frame, messages)
         meta = RunMeta(
             source=source, format="gpx", sport=sport, device=Device(product=creator),
             start=frame.index[0].to_pydatetime(), name=clean_text(track.name) or metadata_name,

@@ -38,7 +38,7 @@ import pandas as pd
 from ..errors import CorruptFileError, EmptyRunError, NotARunError, RunloadWarning
 from ..run import Device, Run, RunMeta, WatchTotals
 from ..schema import validate
-from ._track import TrackPoints, build_samples, cadence_unit, sport_kind
+from ._track import TrackPoints, apply_cadence_unit, build_samples, sport_kind
 from .xmlsafe import (
     XML_DECODER,
     child,
@@ -204,25 +204,6 @@ def _device(activity: Element) -> Device:
     return Device(product=child_text(creator, "Name"), serial=child_text(creator, "UnitId"), software=software)
 
 
-def _apply_cadence(frame: pd.DataFrame, laps: pd.DataFrame, messages: list[str]) -> str | None:
-    """Convert sample and lap cadence to steps/min; returns the unit found in the file."""
-    if "cadence_spm" in frame.columns:
-        unit, factor, median = cadence_unit(frame["cadence_spm"].to_numpy())
-    elif "avg_cadence_spm" in laps:
-        unit, factor, median = cadence_unit(laps["avg_cadence_spm"].to_numpy())
-    else:
-        return None
-    if unit is None:
-        return None
-    if "cadence_spm" in frame.columns:
-        frame["cadence_spm"] = frame["cadence_spm"] * factor
-    if "avg_cadence_spm" in laps:
-        laps["avg_cadence_spm"] = laps["avg_cadence_spm"] * factor
-    action = "doubled to steps/min" if factor == 2.0 else "kept as steps/min"
-    messages.append(f"cadence in the file looks like {unit} (median {median:.0f}); {action}")
-    return unit
-
-
 def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
                    include_non_running: bool = False) -> list[Run]:
     """Read every running activity of a TCX document.
@@ -279,7 +260,7 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
         if kind == "unknown":
             messages.append(f"activity {a}: the file states Sport={sport!r}; treated as a run")
         laps = _laps_frame(activity)
-        unit = _apply_cadence(frame, laps, messages)
+        unit = apply_cadence_unit(frame, messages, laps)
         start_ids, _ = parse_times([child_text(activity, "Id")])
         start = start_ids[0] if not pd.isna(start_ids[0]) else frame.index[0]
         meta = RunMeta(
