@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmptyRunError, InvalidMethodError, RunloadWarning
+from .geo import cumulative_distance_m
 from .run import Run
 
 __all__ = [
@@ -253,19 +254,6 @@ def grade_from_altitude(distance_m, altitude_m, window_m: float = 40.0,
     return out, noise
 
 
-def _haversine_cumulative(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Cumulative great-circle distance [m] along positions (NaN positions are skipped)."""
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    out = np.full(lat.shape, np.nan)
-    if ok.sum() < 2:
-        return out
-    la, lo = np.radians(lat[ok]), np.radians(lon[ok])
-    h = np.sin(np.diff(la) / 2) ** 2 + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(np.diff(lo) / 2) ** 2
-    step = 2 * 6371008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-    out[ok] = np.concatenate([[0.0], np.cumsum(step)])
-    return out
-
-
 def _warn(run: Run, message: str) -> None:
     msg = f"{run.meta.source}: {message}"
     warnings.warn(msg, RunloadWarning, stacklevel=3)
@@ -276,7 +264,7 @@ def _clean_distance(run: Run, t: np.ndarray, dt: np.ndarray, counted: np.ndarray
     s = run.samples
     dist = _col(s, "distance_m")
     if np.isfinite(dist).sum() < 2:
-        dist = _haversine_cumulative(_col(s, "latitude_deg"), _col(s, "longitude_deg"))
+        dist = cumulative_distance_m(_col(s, "latitude_deg"), _col(s, "longitude_deg"))
     if np.isfinite(dist).sum() < 2:
         speed = _col(s, "speed_mps")
         if np.isfinite(speed).sum() < 2:

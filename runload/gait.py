@@ -46,6 +46,7 @@ from .springmass import (
     stiffness_morin2005,
     target_stiffness_farley1996,
 )
+from .stats import weighted_mean
 
 __all__ = [
     "GAIT_MODEL_ID",
@@ -60,7 +61,6 @@ __all__ = [
     "contact_time_powerlaw",
     "device_contact_time",
     "summarize_gait",
-    "weighted_mean",
 ]
 
 GAIT_MODEL_ID = "morin2005_farley1996_v2"  # v2: 30 s model inputs
@@ -424,16 +424,6 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
         out.loc[level, "k_leg_kn_per_m"] = sm["k_leg_n_per_m"] / 1000.0
     out["state"] = state
     return out
-
-
-def weighted_mean(values, weights) -> float:
-    """Σ w·x / Σ w over the finite values with positive weight; NaN when there are none."""
-    x = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
-    if not ok.any():
-        return float("nan")
-    return float(np.sum(x[ok] * w[ok]) / np.sum(w[ok]))
 
 
 def summarize_gait(frame: pd.DataFrame) -> dict:

@@ -116,6 +116,11 @@ class RunMeta:
     athlete_height_m, athlete_mass_kg : float | None
         [m], [kg] the runner's height and mass as the watch's user profile records them (FIT
         ``user_profile``); :func:`runload.profile.profile_for_run` uses them when no profile is given.
+    utc_offset_s : float | None
+        [s] local time minus UTC at the start of the run: from the FIT ``activity.local_timestamp``, or
+        for GPX/TCX from the time zone at the first position; ``None`` when unknown (show UTC).
+    timezone : str | None
+        IANA time-zone name (``"Europe/Ljubljana"``) where it was derived from the position.
     """
 
     source: str
@@ -137,6 +142,8 @@ class RunMeta:
     cadence_unit_in_file: str | None = None
     athlete_height_m: float | None = None
     athlete_mass_kg: float | None = None
+    utc_offset_s: float | None = None
+    timezone: str | None = None
 
 
 @dataclass

@@ -59,6 +59,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from .errors import InvalidMethodError, RunloadError
+from .geo import EARTH_RADIUS_M
 from .springmass import (
     G,
     cadence_pref_population,
@@ -75,7 +76,6 @@ KINDS = ("easy", "intervals", "hills", "treadmill", "easy_dynamics")
 ORIGIN_LAT_DEG = 47.3745  # a park loop near Zürich's Dolder (any fixed origin would do)
 ORIGIN_LON_DEG = 8.5710
 ORIGIN_ALTITUDE_M = 560.0
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 LOOP_LENGTH_M = 1600.0  # perimeter of the park loop
 HILL_BEARING_RAD = np.deg2rad(60.0)  # the hill road leaves the loop heading east-north-east
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .io._track import haversine_m, pause_after
+from .geo import haversine_m
+from .io._track import pause_after
 from .run import Run
+from .stats import weighted_mean
 
 __all__ = ["summarize_run", "ALTITUDE_SMOOTHING_S"]
 
@@ -69,8 +71,8 @@ def summarize_run(run: Run) -> dict:
     out["avg_speed_mps"] = (
         out["distance_m"] / out["timer_s"] if out["timer_s"] > 0 else np.nan
     )
-    out["avg_cadence_spm"] = _weighted_mean(s, "cadence_spm", weights)
-    out["avg_heart_rate_bpm"] = _weighted_mean(s, "heart_rate_bpm", weights)
+    out["avg_cadence_spm"] = _column_mean(s, "cadence_spm", weights)
+    out["avg_heart_rate_bpm"] = _column_mean(s, "heart_rate_bpm", weights)
     out["max_heart_rate_bpm"] = float(s["heart_rate_bpm"].max()) if _has(s, "heart_rate_bpm") else np.nan
     if _has(s, "altitude_m"):
         out["ascent_m"], out["descent_m"] = _climb_m(s, on)
@@ -122,14 +124,9 @@ def _distance_m(s: pd.DataFrame) -> float:
 _START_SLACK_M = 50.0
 
 
-def _weighted_mean(s: pd.DataFrame, name: str, weights: np.ndarray) -> float:
+def _column_mean(s: pd.DataFrame, name: str, weights: np.ndarray) -> float:
     """Time-weighted mean of a column over timer time (missing values left out, zeros kept)."""
-    if not _has(s, name):
-        return np.nan
-    v = s[name].to_numpy(dtype="float64")
-    ok = ~np.isnan(v) & (weights > 0)
-    total = weights[ok].sum()
-    return float(np.sum(v[ok] * weights[ok]) / total) if total > 0 else np.nan
+    return weighted_mean(s[name], weights) if _has(s, name) else np.nan
 
 
 def _climb_m(s: pd.DataFrame, on: np.ndarray) -> tuple[float, float]:

@@ -27,13 +27,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from ..geo import haversine_m
+
 __all__ = [
-    "EARTH_RADIUS_M",
     "STRIDES_MEDIAN_LIMIT_SPM",
     "sport_kind",
     "cadence_unit",
     "apply_cadence_unit",
-    "haversine_m",
     "path_distance_m",
     "PAUSE_GAP_S",
     "PAUSE_SPEED_MPS",
@@ -42,9 +42,6 @@ __all__ = [
     "build_samples",
 ]
 
-#: Mean Earth radius R1 = (2a + b)/3 of the WGS84 ellipsoid [m] (IUGG; Moritz 2000,
-#: "Geodetic Reference System 1980", J. Geodesy 74:128, doi:10.1007/s001900050278).
-EARTH_RADIUS_M = 6_371_008.8
 
 #: A median non-zero cadence below this value [1/min] is strides/min (one foot counted) and is doubled.
 #: Running step rates are about 150–200 steps/min, i.e. 75–100 strides/min, so 120 separates the two
@@ -157,38 +154,6 @@ def apply_cadence_unit(frame: pd.DataFrame, messages: list[str], laps: pd.DataFr
     action = "doubled to steps/min" if factor == 2.0 else "kept as steps/min"
     messages.append(f"cadence in the file looks like {unit} (median {median:.0f}); {action}")
     return unit
-
-
-def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
-    """Great-circle distance on a sphere of radius :data:`EARTH_RADIUS_M`.
-
-    Parameters
-    ----------
-    lat1_deg, lon1_deg, lat2_deg, lon2_deg : array-like
-        WGS84 coordinates [deg].
-
-    Returns
-    -------
-    numpy.ndarray
-        Distance [m]; NaN where any coordinate is NaN or a latitude lies outside ±90°.
-
-    Notes
-    -----
-    d = 2 R asin(sqrt(sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2))).  The spherical model is within about
-    0.5 % of the ellipsoidal distance, well inside GPS noise for consecutive track points.
-
-    References
-    ----------
-    .. [1] Sinnott, R. W. (1984). Virtues of the haversine. Sky and Telescope 68(2), 159.
-    """
-    lat1, lon1, lat2, lon2 = (np.asarray(x, dtype="float64") for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg))
-    bad = (np.abs(lat1) > 90) | (np.abs(lat2) > 90)
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2 - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return np.where(bad, np.nan, d)
 
 
 def path_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray, segment: np.ndarray) -> np.ndarray:

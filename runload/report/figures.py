@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis import MUSCLE_GROUPS, Analysis
+from ..geo import local_xy_m
 from ..muscles import display_name
 from .units import Units, get_units
 
@@ -39,13 +40,11 @@ __all__ = [
     "timeseries_figure",
     "load_figure",
     "route_figure",
-    "local_xy_m",
     "typed_array",
     "pace_axis_range",
 ]
 
 MAX_PLOT_POINTS = 500
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius [m] (IUGG)
 MIN_PACE_SPEED_MPS = 1.0  # slower than 16:40 /km is not shown as a pace [m/s]
 PACE_RANGE_QUANTILES = (0.005, 0.995)  # the pace axis spans these quantiles (plus padding): outliers are cut
 
@@ -376,22 +375,6 @@ def _fmt0(value: float) -> str:
 def _group_label(group: str, approximate: bool) -> str:
     label = display_name(group) if group in MUSCLE_GROUPS else html.escape(str(group))
     return f"{label} (approximate)" if approximate else label
-
-
-def local_xy_m(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
-    """Local east/north coordinates [m] of positions, relative to their first valid point.
-
-    Equirectangular projection about the mean latitude: x = R·Δλ·cos φ̄, y = R·Δφ.  Error < 0.1 % over
-    the few kilometres of a run; good enough for drawing a track, not for distances.
-    """
-    lat = np.radians(np.asarray(lat_deg, dtype=float))
-    lon = np.radians(np.asarray(lon_deg, dtype=float))
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    if not ok.any():
-        return np.full(lat.shape, np.nan), np.full(lat.shape, np.nan)
-    lat0, lon0 = lat[ok][0], lon[ok][0]
-    cos_mean = np.cos(np.nanmean(lat[ok]))
-    return EARTH_RADIUS_M * (lon - lon0) * cos_mean, EARTH_RADIUS_M * (lat - lat0)
 
 
 def route_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure | None:

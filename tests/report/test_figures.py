@@ -12,7 +12,6 @@ from runload.errors import InvalidMethodError
 from runload.report.figures import (
     MAX_PLOT_POINTS,
     load_figure,
-    local_xy_m,
     pace_axis_range,
     plot_series,
     route_figure,
@@ -162,13 +161,6 @@ def test_load_figure_bars_add_up_to_rel_load(analysis):
 
 def test_load_figure_none_without_load(analysis_factory):
     assert load_figure(analysis_factory(300, with_load=False)) is None
-
-
-def test_local_xy_m_known_offsets():
-    # 0.001° of latitude = R·π/180·0.001 = 111.195 m (R = 6 371 008.8 m); longitude scaled by cos(lat).
-    x, y = local_xy_m([46.0, 46.001, 46.0], [14.0, 14.0, 14.001])
-    assert_allclose(y, [0.0, 111.195, 0.0], atol=0.01)
-    assert_allclose(x[2], 111.195 * np.cos(np.radians(46.0003333)), rtol=1e-5)
 
 
 def test_route_figure_equal_aspect_and_optional(analysis_factory):
