@@ -24,7 +24,21 @@ class Device:
     software: str | None = None
 
     def __str__(self) -> str:
-        parts = [p for p in (self.manufacturer, self.product) if p]
+        """The device as a person would name it: the product, after the maker unless the product names it.
+
+        Examples
+        --------
+        >>> str(Device("garmin", "fr935"))
+        'Garmin fr935'
+        >>> str(Device("suunto", "Suunto Vertical 2"))
+        'Suunto Vertical 2'
+        >>> str(Device("wahoo_fitness", "ELEMNT BOLT")), str(Device())
+        ('Wahoo Fitness ELEMNT BOLT', 'unknown device')
+        """
+        maker = self.manufacturer.replace("_", " ").strip().title() if self.manufacturer else None
+        if self.product and maker and self.product.lower().startswith(maker.lower()):
+            return self.product
+        parts = [p for p in (maker, self.product) if p]
         return " ".join(parts) if parts else "unknown device"
 
 

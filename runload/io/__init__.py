@@ -56,7 +56,8 @@ def read_run(path: str | Path, *, decoder: str = "fitdecode") -> Run:
     if not runs:  # readers raise NotARunError themselves; this guards a reader bug
         raise NotARunError(path, None)
     if len(runs) > 1:
-        msg = f"{path}: {len(runs)} running sessions in the file; using the first (read_runs gives all)"
+        msg = (f"{path}: {len(runs)} running sessions in the file; using the first, {len(runs) - 1} more "
+               "not read (read_runs gives all)")
         warnings.warn(msg, RunloadWarning, stacklevel=2)
         runs[0].meta.warnings.append(msg)
     return runs[0]

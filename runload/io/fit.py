@@ -6,11 +6,19 @@ as the reference), which yields plain messages.  This module turns those message
 1. damage: a bad header or a CRC mismatch is a :class:`CorruptFileError`; a file that ends early or hits
    an undefined local message keeps the samples before the damage with a warning;
 2. the ``record`` messages become one frame in runload units (semicircles → degrees, running cadence in
-   strides/min → steps/min = 2 × (cadence + fractional_cadence), enhanced fields preferred);
-3. the frame is split per ``session`` (start_time … start_time + total_elapsed_time; a record on the
-   boundary of two sessions goes to the later one); with no session message the whole file is one run;
-4. per session: ``lap`` numbers from the lap start times, ``timer_on`` from timer start/stop events, and
-   :class:`RunMeta` with the watch's own totals (:class:`WatchTotals`) and laps.
+   strides/min → steps/min = 2 × (cadence + fractional_cadence), enhanced fields preferred), in file order;
+3. the records are assigned to sessions by message order (a record belongs to the session message that
+   follows it; see :mod:`runload.io.fit_sessions` for files that write all sessions together), never by
+   the session's stated elapsed time, so no record is dropped; with no session message the whole file is
+   one run;
+4. each session's time axis is repaired (:func:`runload.io.timebase.repair_time_axis`): a single
+   out-of-order timestamp is interpolated between its neighbours, a clock jump is removed (the later
+   records continue from the last good one, the timer is stopped across the jump) with one warning per
+   jump; timer events, laps and the session start move with the records they were written beside;
+5. per session: ``lap`` numbers from the lap start times, ``timer_on`` from timer start/stop events
+   (``timer_on`` of a record says whether the timer ran during the interval after it, so the record
+   before a stop is off), and :class:`RunMeta` with the watch's own totals (:class:`WatchTotals`), laps,
+   the device's name and the local time offset (``activity.local_timestamp`` − ``timestamp``).
 
 Values the device marks invalid (the FIT base type's sentinel) are missing, never zero.  Running-dynamics
 fields of exactly 0 (contact time, oscillation, step length, ratios) are missing too: a watch writes 0
@@ -43,8 +51,20 @@ from .fit_meta import (
     device_from_messages,
     enum_name,
     laps_frame,
+    utc_offset_s,
     watch_totals,
 )
+from .fit_sessions import (
+    ClockMap,
+    Session,
+    assign_sessions,
+    remove_gaps,
+    sessions_from,
+    timer_events,
+    timer_intervals,
+    timer_on,
+)
+from .timebase import repair_time_axis
 
 __all__ = ["FIT_DECODERS", "read_fit_bytes", "FOOT_SPORTS", "SEMICIRCLE_TO_DEG"]
 
@@ -90,7 +110,6 @@ _NATIVE_POWER_FIELD = 7
 #: FIT time zero: 1989-12-31T00:00:00Z (FIT SDK, type date_time).
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=timezone.utc)
 _TIME_FIELDS = ("timestamp", "start_time")
-_TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
 _FINAL_ORDER = (
     "elapsed_s", "distance_m", "speed_mps", "cadence_spm", "heart_rate_bpm", "altitude_m", "grade_pct",
     "latitude_deg", "longitude_deg", "power_w", "temperature_c", "stance_time_ms", "stance_time_pct",
@@ -149,14 +168,15 @@ def read_fit_bytes(
     records = messages.get("record", [])
     _check_damage(result, source, records, notes)
 
-    raw = _records_frame(records, source, notes, _native_power_fields(messages.get("field_description", [])))
-    sessions = _sessions(messages, raw)
+    raw = _records_frame(result.messages, source, notes,
+                         _native_power_fields(messages.get("field_description", [])))
+    sessions = sessions_from(result.messages, _first_time(raw))
     if not sessions:
         sport_msg = (messages.get("sport") or [FitMessage("sport", {})])[0].fields
         sport = enum_name(sport_msg.get("sport"))
         if sport is None:
             notes.append(f"{source}: no sport recorded in the file; read as a run")
-        sessions = [_Session({}, sport, enum_name(sport_msg.get("sub_sport")), _first_time(raw), None)]
+        sessions = [Session({}, sport, enum_name(sport_msg.get("sub_sport")), _first_time(raw), None)]
 
     chosen = [s for s in sessions if include_non_running or s.sport is None or s.sport in RUNNING_SPORTS]
     if not chosen:
@@ -165,13 +185,23 @@ def read_fit_bytes(
     if raw.empty:
         raise EmptyRunError(source, "no records with a valid timestamp in the file")
 
-    owner = _assign_sessions(raw.index, sessions)
-    laps_all = messages.get("lap", [])
-    timer_events = _timer_events(messages.get("event", []))
+    rec_pos = raw["_pos"].to_numpy()
+    raw_ns = raw["_raw_ns"].to_numpy()
+    owner = assign_sessions(rec_pos, raw_ns, sessions)
+    session_notes: dict[int, list[str]] = {}  # repairs of one session's clock concern its run only
+    new_ns, stretch, gaps = _repair_clock(raw_ns, owner, sessions, source, session_notes)
+    clock = ClockMap(rec_pos, raw_ns, new_ns, stretch)
+    raw.index = pd.DatetimeIndex(pd.to_datetime(new_ns, utc=True), name="time").as_unit("ns")
+    laps_all = [{**m.fields, "start_time": clock(m.fields["start_time"], pos)}
+                for pos, m in enumerate(result.messages)
+                if m.name == "lap" and isinstance(m.fields.get("start_time"), datetime)]
+    events = timer_events(result.messages, clock)
     device = device_from_messages(messages)
     athlete = athlete_from_messages(messages)
     dev_info = developer_info(messages)
+    offset = utc_offset_s(messages)
     runs: list[Run] = []
+    run_sessions: list[int] = []
     for session_no, session in enumerate(sessions):
         if session not in chosen:
             continue
@@ -179,8 +209,11 @@ def read_fit_bytes(
         if len(part) < MIN_SAMPLES:
             notes.append(f"{source}: session {session_no} ({session.sport}) has {len(part)} record(s); skipped")
             continue
-        runs.append(_build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete,
-                               damaged=result.error is not None))
+        run = _build_run(_merge_duplicates(part), session, clock, laps_all, events, gaps.get(session_no, []),
+                         device, dev_info, source, decoder, athlete, damaged=result.error is not None)
+        run.meta.utc_offset_s = offset
+        runs.append(run)
+        run_sessions.append(session_no)
     if not runs:
         raise EmptyRunError(
             source, f"fewer than {MIN_SAMPLES} timestamped records inside the running session(s)"
@@ -192,6 +225,10 @@ def read_fit_bytes(
         category = TruncatedFileWarning if "ends early" in note else RunloadWarning
         warnings.warn(note, category, stacklevel=2)
         for run in runs:
+            run.meta.warnings.append(note)
+    for run, session_no in zip(runs, run_sessions, strict=True):
+        for note in session_notes.get(session_no, []):
+            warnings.warn(note, RunloadWarning, stacklevel=2)
             run.meta.warnings.append(note)
     return runs
 
@@ -264,20 +301,23 @@ def _num(values: list) -> np.ndarray:
 
 
 def _records_frame(
-    records: list[FitMessage], source: str, notes: list[str], native_power: set | frozenset = frozenset()
+    messages: list[FitMessage], source: str, notes: list[str], native_power: set | frozenset = frozenset()
 ) -> pd.DataFrame:
-    """All records as one frame with raw-but-converted columns, index = UTC time, sorted, deduplicated.
+    """All records as one frame with raw-but-converted columns, in file order (never sorted here).
 
-    Cadence stays in the internal columns ``_cadence_rpm``/``_fractional_rpm`` until the session's sport
-    is known; developer power goes to ``_dev_power_w``.
+    The index is the raw UTC time; ``_pos`` is the record's position among the file's messages and
+    ``_raw_ns`` its raw time [ns].  Cadence stays in the internal columns ``_cadence_rpm``/
+    ``_fractional_rpm`` until the session's sport is known; developer power goes to ``_dev_power_w``.
     """
-    stamps = [r.fields.get("timestamp") for r in records]
-    keep = [isinstance(t, datetime) for t in stamps]
+    pairs = [(pos, m) for pos, m in enumerate(messages) if m.name == "record"]
+    keep = [isinstance(m.fields.get("timestamp"), datetime) for _, m in pairs]
     if not all(keep):
         notes.append(f"{source}: {keep.count(False)} record(s) without a valid timestamp dropped")
-    recs = [r for r, k in zip(records, keep, strict=True) if k]
+    pairs = [p for p, k in zip(pairs, keep, strict=True) if k]
+    recs = [m for _, m in pairs]
     if not recs:
-        return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="time"))
+        return pd.DataFrame({"_pos": np.zeros(0, dtype="int64"), "_raw_ns": np.zeros(0, dtype="int64")},
+                            index=pd.DatetimeIndex([], tz="UTC", name="time"))
     index = pd.DatetimeIndex(pd.to_datetime([r.fields["timestamp"] for r in recs], utc=True), name="time")
     index = index.as_unit("ns")
     fields = [r.fields for r in recs]
@@ -296,19 +336,60 @@ def _records_frame(
     out["_dev_power_w"] = _developer_power(recs, native_power)
     for name in _ZERO_IS_MISSING:
         out[name] = np.where(out[name] == 0, np.nan, out[name])
+    out["_pos"] = np.array([p for p, _ in pairs], dtype="int64")
+    out["_raw_ns"] = index.asi8.copy()
     frame = pd.DataFrame(out, index=index)
     activity = [f.get("activity_type") for f in fields]
     if any(a is not None for a in activity):
         frame["activity_type"] = pd.Series([None if a is None else str(a) for a in activity],
                                            index=index, dtype="object")
-    frame = frame.sort_index(kind="stable")
-    if frame.index.has_duplicates:
-        # Two records with one timestamp (a lap record and a sensor record, say): merge them, first
-        # non-missing value per column wins.
-        frame = frame.groupby(level=0, sort=True).first()
-        if "activity_type" in frame:
-            frame["activity_type"] = frame["activity_type"].astype("object")
     return frame
+
+
+def _merge_duplicates(part: pd.DataFrame) -> pd.DataFrame:
+    """One session's records (repaired, non-decreasing times) with records of one timestamp merged.
+
+    Two records with one timestamp (a lap record and a sensor record, say) become one: the first
+    non-missing value per column wins.
+    """
+    part = part.sort_index(kind="stable")
+    if part.index.has_duplicates:
+        part = part.groupby(level=0, sort=True).first()
+        if "activity_type" in part:
+            part["activity_type"] = part["activity_type"].astype("object")
+    return part
+
+
+def _repair_clock(raw_ns: np.ndarray, owner: np.ndarray, sessions: list, source: str,
+                  notes: dict[int, list[str]]):
+    """Repair each session's time axis (:func:`~runload.io.timebase.repair_time_axis`).
+
+    Returns
+    -------
+    new_ns : ndarray of int64
+        Repaired times of all records, in file order.
+    stretch : ndarray of int
+        Number of the stretch between clock jumps of each record (over the whole file, in file order).
+    gaps : dict
+        Session number → list of (end of the last good sample, first sample after the jump) on the
+        repaired axis: the timer is stopped across each.
+    """
+    new_ns = raw_ns.copy()
+    stretch = np.zeros(len(raw_ns), dtype=int)
+    gaps: dict[int, list] = {}
+    counted = 0
+    for k in sorted(set(owner.tolist()), key=lambda k: np.flatnonzero(owner == k)[0]):
+        idx = np.flatnonzero(owner == k)
+        rep = repair_time_axis(raw_ns[idx])
+        new_ns[idx] = rep.t_ns
+        seg = np.searchsorted(np.array(rep.breaks, dtype=int), np.arange(len(idx)), side="right")
+        stretch[idx] = counted + seg
+        counted += len(rep.breaks) + 1
+        gaps[k] = [(pd.Timestamp(rep.t_ns[b - 1], tz="UTC").to_pydatetime(),
+                    pd.Timestamp(rep.t_ns[b], tz="UTC").to_pydatetime()) for b in rep.breaks]
+        where = f" session {k} ({sessions[k].sport}):" if len(sessions) > 1 else ""
+        notes.setdefault(k, []).extend(f"{source}:{where} {w}" for w in rep.warnings)
+    return new_ns, stretch, gaps
 
 
 def _native_power_fields(descriptions: list[FitMessage]) -> set[tuple]:
@@ -338,116 +419,21 @@ def _first_time(raw: pd.DataFrame) -> datetime | None:
     return raw.index[0].to_pydatetime() if len(raw) else None
 
 
-# --- sessions -----------------------------------------------------------------------------------------
-
-
-class _Session:
-    """A session message reduced to what the split needs (``fields`` is the raw session message)."""
-
-    def __init__(self, fields: dict, sport, sub_sport, start, end):
-        self.fields, self.sport, self.sub_sport, self.start, self.end = fields, sport, sub_sport, start, end
-
-
-def _sessions(messages: dict[str, list[FitMessage]], raw: pd.DataFrame) -> list[_Session]:
-    out = []
-    for m in messages.get("session", []):
-        f = m.fields
-        start = f.get("start_time")
-        start = start if isinstance(start, datetime) else None
-        elapsed = f.get("total_elapsed_time")
-        end = None
-        if start is not None and isinstance(elapsed, (int, float)):
-            end = start + pd.Timedelta(seconds=float(elapsed))
-        elif isinstance(f.get("timestamp"), datetime):
-            end = f["timestamp"]
-        out.append(_Session(f, enum_name(f.get("sport")), enum_name(f.get("sub_sport")), start, end))
-    # Files that repeat the summary (triathlon "summary first" + "summary last") list a session twice.
-    seen, unique = set(), []
-    for s in out:
-        key = (s.start, s.sport, s.fields.get("total_elapsed_time"))
-        if key not in seen:
-            seen.add(key)
-            unique.append(s)
-    unique.sort(key=lambda s: (s.start is None, s.start or datetime.min))
-    for i, s in enumerate(unique):  # a session without start_time starts where the previous one ended
-        if s.start is None:
-            s.start = unique[i - 1].end if i else _first_time(raw)
-    return unique
-
-
-def _assign_sessions(index: pd.DatetimeIndex, sessions: list[_Session]) -> np.ndarray:
-    """Session number of each record (-1 outside every session): the latest session started at or before
-    the record, if the record is not after that session's end."""
-    if len(sessions) == 1 and sessions[0].end is None:
-        return np.zeros(len(index), dtype=int)
-    t = _asi8(index)
-    starts = np.array([_ns(s.start) for s in sessions], dtype="int64")
-    ends = np.array([_ns(s.end) if s.end is not None else np.iinfo("int64").max for s in sessions])
-    pos = np.searchsorted(starts, t, side="right") - 1
-    inside = (pos >= 0) & (t <= ends[np.clip(pos, 0, None)])
-    return np.where(inside, pos, -1)
-
-
-def _ns(value) -> int:
-    """Nanoseconds since the epoch (naive datetimes are UTC, as FIT times are)."""
-    return pd.Timestamp(value).as_unit("ns").value
-
-
-def _asi8(index: pd.DatetimeIndex) -> np.ndarray:
-    """Nanoseconds since the epoch, whatever unit pandas chose for the index."""
-    if len(index) == 0:
-        return np.zeros(0, dtype="int64")
-    return index.as_unit("ns").asi8
-
-
-def _timer_events(events: list[FitMessage]) -> list[tuple[datetime, bool]]:
-    """(time, True for start / False for stop) of the timer events, in time order."""
-    out = []
-    for e in events:
-        f = e.fields
-        if f.get("event") != "timer" or not isinstance(f.get("timestamp"), datetime):
-            continue
-        kind = f.get("event_type")
-        if kind == "start":
-            out.append((f["timestamp"], True))
-        elif kind in _TIMER_STOPS:
-            out.append((f["timestamp"], False))
-    out.sort(key=lambda x: x[0])
-    return out
-
-
-def _timer_intervals(events, start: datetime, end: datetime) -> list[tuple[datetime, datetime]] | None:
-    """Periods the timer ran, clipped to [start, end]; None when the events say nothing about the session.
-
-    A first event that is a stop means the timer was already running at the session start.  When no
-    timer event falls at or before the session end (multisport files that log events only for the last
-    leg), the timer is unknown for the session.
-    """
-    if not events or events[0][0] > end:
-        return None
-    intervals, begin = [], None
-    if not events[0][1]:
-        begin = min(start, events[0][0])
-    for when, is_start in events:
-        if is_start and begin is None:
-            begin = when
-        elif not is_start and begin is not None:
-            intervals.append((begin, when))
-            begin = None
-    if begin is not None:
-        intervals.append((begin, max(end, begin)))
-    clipped = [(max(a, start), min(b, end)) for a, b in intervals]
-    return [(a, b) for a, b in clipped if b > a]
-
-
 # --- one run ------------------------------------------------------------------------------------------
 
 
-def _build_run(part, session, laps_all, timer_events, device, dev_info, source, decoder, athlete,
+def _build_run(part, session, clock, laps_all, events, gaps, device, dev_info, source, decoder, athlete,
                damaged: bool = False) -> Run:
-    """One session's Run.  In a ``damaged`` file the session ends at its last record read: the timer
-    events and totals written before the damage (Strava writes its session first) describe samples
-    that were lost, so the timer intervals are clipped there; the watch's totals stay as written."""
+    """One session's Run from its records (``part``: repaired times, merged duplicates).
+
+    The session spans its first to its last record, and further to its stated end (start + elapsed
+    time) or, after a clock jump, to the time of its session message: records are never cut at the
+    stated end, but a timer that ran past the last record (a stop event a few seconds later) counts.
+    In a ``damaged`` file the session ends at its last record read: the timer events and totals written
+    before the damage (Strava writes its session first) describe samples that were lost, so the timer
+    intervals are clipped there; the watch's totals stay as written.  Across a clock jump (``gaps``)
+    the timer is stopped.
+    """
     foot = session.sport in FOOT_SPORTS or session.sport is None
     frame = part.copy()
     if foot:
@@ -455,33 +441,42 @@ def _build_run(part, session, laps_all, timer_events, device, dev_info, source, 
         frame["cadence_spm"] = 2.0 * (frame["_cadence_rpm"] + frac)
     if frame["power_w"].isna().all():
         frame["power_w"] = frame["_dev_power_w"]
-    frame = frame.drop(columns=["_cadence_rpm", "_fractional_rpm", "_dev_power_w"])
-    t0 = frame.index[0]
+    first_pos = int(frame["_pos"].min())
+    raw_span = (pd.Timestamp(int(frame["_raw_ns"].min()), tz="UTC"),
+                pd.Timestamp(int(frame["_raw_ns"].max()), tz="UTC"))
+    frame = frame.drop(columns=["_cadence_rpm", "_fractional_rpm", "_dev_power_w", "_pos", "_raw_ns"])
+    t0, t_last = frame.index[0], frame.index[-1]
     frame["elapsed_s"] = (frame.index - t0).total_seconds().astype("float64")
-    start = session.start if session.start is not None else t0.to_pydatetime()
-    end = session.end if session.end is not None else frame.index[-1].to_pydatetime()
+    start = clock(session.start, first_pos) if session.start is not None else t0.to_pydatetime()
+    end = t_last
+    if not gaps and session.end is not None:
+        end = max(end, pd.Timestamp(clock(session.end, first_pos)))
+    elif gaps and session.pos >= 0 and isinstance(session.fields.get("timestamp"), datetime):
+        end = max(end, pd.Timestamp(clock(session.fields["timestamp"], session.pos)))
     if damaged:
-        end = min(pd.Timestamp(end), frame.index[-1]).to_pydatetime()
+        end = min(end, t_last)
+    end = end.to_pydatetime()
 
-    laps = [m.fields for m in laps_all if isinstance(m.fields.get("start_time"), datetime)
-            and start - pd.Timedelta(seconds=1) <= m.fields["start_time"] <= end]
+    laps = [f for f in laps_all if start - pd.Timedelta(seconds=1) <= f["start_time"] <= end]
     laps.sort(key=lambda f: f["start_time"])
     if laps:
-        lap_starts = _asi8(pd.DatetimeIndex([f["start_time"] for f in laps]))
-        frame["lap"] = np.clip(np.searchsorted(lap_starts, _asi8(frame.index), side="right") - 1, 0, None)
+        lap_starts = pd.DatetimeIndex([f["start_time"] for f in laps]).as_unit("ns").asi8
+        frame["lap"] = np.clip(np.searchsorted(lap_starts, frame.index.as_unit("ns").asi8, side="right") - 1,
+                               0, None)
     else:
         frame["lap"] = 0
     frame["lap"] = frame["lap"].astype("int64")
 
-    intervals = _timer_intervals(timer_events, start, end)
+    intervals = timer_intervals(events, start, end)
+    if gaps:
+        intervals = remove_gaps(intervals if intervals is not None else [(start, end)], gaps)
     if intervals is not None:
-        bounds = _asi8(pd.DatetimeIndex([x for iv in intervals for x in iv]))
-        frame["timer_on"] = np.searchsorted(bounds, _asi8(frame.index), side="right") % 2 == 1
+        frame["timer_on"] = timer_on(frame.index, intervals)
     frame = frame.dropna(axis=1, how="all")
     frame = frame[[c for c in _FINAL_ORDER if c in frame.columns]]
     validate(frame)
 
-    used = {key for key in _dev_keys(part.index, dev_info)}
+    used = {key for key in _dev_keys(raw_span, dev_info)}
     meta = RunMeta(
         source=source,
         format="fit",
@@ -501,8 +496,9 @@ def _build_run(part, session, laps_all, timer_events, device, dev_info, source, 
     return Run(samples=frame, meta=meta)
 
 
-def _dev_keys(index: pd.DatetimeIndex, dev_info: dict):
-    first, last = (index[0], index[-1]) if len(index) else (None, None)
+def _dev_keys(raw_span: tuple[pd.Timestamp, pd.Timestamp], dev_info: dict):
+    """Developer fields seen in the session's records (by their raw, unrepaired times)."""
+    first, last = raw_span
     for key, times in dev_info["times"].items():
-        if first is not None and times[0] <= last and times[1] >= first:
+        if times[0] <= last and times[1] >= first:
             yield key

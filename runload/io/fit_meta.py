@@ -7,7 +7,7 @@ holds one concern.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -15,7 +15,7 @@ from ..run import DeveloperField, Device, WatchTotals
 from .fit_decode import FitMessage
 
 __all__ = ["watch_totals", "laps_frame", "athlete_from_messages", "device_from_messages", "developer_info",
-           "enum_name"]
+           "enum_name", "utc_offset_s", "product_name"]
 
 #: Known Connect IQ application ids (developer_data_id.application_id) → who wrote the fields.
 _KNOWN_APPS = {
@@ -101,6 +101,7 @@ def athlete_from_messages(messages: dict[str, list[FitMessage]]) -> tuple[float 
 
 
 def device_from_messages(messages: dict[str, list[FitMessage]]) -> Device:
+    """The recording device: manufacturer, product name (see :func:`product_name`), serial, software."""
     fid = (messages.get("file_id") or [FitMessage("file_id", {})])[0].fields
     creator = next((m.fields for m in messages.get("device_info", [])
                     if m.fields.get("device_index") in ("creator", 0)), {})
@@ -109,17 +110,102 @@ def device_from_messages(messages: dict[str, list[FitMessage]]) -> Device:
         fc = (messages.get("file_creator") or [FitMessage("file_creator", {})])[0].fields
         raw = _f(fc, "software_version")  # file_creator stores version × 100 (FIT profile: no scale)
         software = None if raw is None else raw / 100.0
-    product = fid.get("garmin_product", fid.get("product"))
-    if product is None:
-        product = creator.get("garmin_product", creator.get("product"))
     serial = fid.get("serial_number", creator.get("serial_number"))
     manufacturer = fid.get("manufacturer", creator.get("manufacturer"))
     return Device(
         manufacturer=enum_name(manufacturer),
-        product=enum_name(product),
+        product=product_name(fid, creator),
         serial=enum_name(serial),
         software=None if software is None else f"{software:g}",
     )
+
+
+def product_name(fid: dict, creator: dict) -> str | None:
+    """The device's product name.
+
+    In this order: the name the file writes itself (``file_id.product_name``, then the creator
+    ``device_info.product_name`` or ``descriptor`` — COROS, Suunto and Wahoo write these); the decoder's
+    name for a Garmin product number; the name in the maintained FIT profiles of fitdecode and
+    python-fitparse for a Garmin product number the decoder left as a number (the newer of the two
+    profiles knows more devices); otherwise ``"product N"``, so that a bare number is never shown as if
+    it were a name.  ``None`` when the file names no product at all.
+    """
+    for fields in (fid, creator):
+        for key in ("product_name", "descriptor"):
+            v = fields.get(key)
+            if isinstance(v, str) and v.strip().strip("\x00"):
+                return v.strip().strip("\x00")
+    product = fid.get("garmin_product", fid.get("product"))
+    maker = fid.get("manufacturer")
+    if product is None:
+        product = creator.get("garmin_product", creator.get("product"))
+        maker = creator.get("manufacturer", maker)
+    if product is None:
+        return None
+    if isinstance(product, str):
+        return product
+    if isinstance(product, int) and not isinstance(product, bool):
+        name = _profile_product(maker, product)
+        if name is not None:
+            return name
+    return f"product {product}"
+
+
+def _profile_product(manufacturer, number: int) -> str | None:
+    """Name of a product number in the decoders' FIT profiles, or None.
+
+    The profile says which manufacturers' ``file_id.product`` is a named type (``garmin_product`` for
+    garmin, dynastream, dynastream_oem and tacx; ``favero_product`` for Favero); the name comes from
+    fitdecode's profile, else from python-fitparse's (the newer of the two knows more devices).
+    """
+    try:
+        from fitdecode.profile import FIELD_TYPES as fitdecode_types
+        from fitdecode.profile import MESSAGE_TYPES
+        product = next(f for f in MESSAGE_TYPES[0].fields.values() if f.name == "product")
+        types = [sf.name for sf in product.subfields
+                 if any(manufacturer in (r.value, r.raw_value) for r in sf.ref_fields)]
+    except (ImportError, KeyError, AttributeError, StopIteration):
+        return None
+    for type_name in types:
+        name = getattr(fitdecode_types.get(type_name), "enum", {}).get(number)
+        if name is None:
+            try:
+                from fitparse.profile import FIELD_TYPES as fitparse_types
+                name = getattr(fitparse_types.get(type_name), "values", {}).get(number)
+            except ImportError:
+                name = None
+        if name is not None:
+            return str(name)
+    return None
+
+
+#: [s] Local time offsets are whole quarter hours (UTC+5:45 Nepal is the finest in use).
+_OFFSET_STEP_S = 900
+#: [s] The largest offset from UTC in use (UTC+14, Kiribati; UTC−12); a larger difference is a broken clock.
+_MAX_OFFSET_S = 14 * 3600
+
+
+def utc_offset_s(messages: dict[str, list[FitMessage]]) -> float | None:
+    """Local time minus UTC [s] from the ``activity`` message, rounded to a quarter hour.
+
+    The FIT ``activity`` message stamps its end both in UTC (``timestamp``) and in the watch's local
+    time (``local_timestamp``, FIT SDK type local_date_time); their difference is the watch's offset.
+    ``None`` when either is missing or the difference is more than 14 h (an unset clock).
+    """
+    for m in messages.get("activity", []):
+        utc, local = m.fields.get("timestamp"), m.fields.get("local_timestamp")
+        if isinstance(local, int) and not isinstance(local, bool):  # the decoder left a raw count
+            local = _FIT_EPOCH + timedelta(seconds=local)
+        if not (isinstance(utc, datetime) and isinstance(local, datetime)):
+            continue
+        diff = (local.replace(tzinfo=None) - utc.replace(tzinfo=None)).total_seconds()
+        if abs(diff) > _MAX_OFFSET_S + _OFFSET_STEP_S / 2:
+            continue
+        return float(round(diff / _OFFSET_STEP_S) * _OFFSET_STEP_S)
+    return None
+
+
+_FIT_EPOCH = datetime(1989, 12, 31)
 
 
 def _uuid(value) -> str | None:

@@ -4,11 +4,13 @@ The document is parsed by gpxpy (the parser the project asked for): it turns the
 segments and points (time, position, elevation, GPX 1.0 ``<speed>``) and keeps each point's
 ``<extensions>`` children as ElementTree elements, from which the values below are read.  gpxpy parses
 with the standard-library ElementTree (or lxml when installed), which expands internal entities, so the
-bytes are first parsed with ``defusedxml`` (:func:`runload.io.xmlsafe.parse_xml`): entity declarations
+bytes are first parsed with ``defusedxml`` (:func:`runload.io.xmlsafe.read_xml`): entity declarations
 ("billion laughs") and external entities/DTDs are refused before gpxpy sees the text, broken XML is
-reported with its line and column, and the root element is checked.  gpxpy rejects a whole file for one
-value it cannot convert (``<ele>n/a</ele>``, a ``<trkpt>`` without ``lat``, an unknown ``<fix>``); such a
-file is handed to gpxpy again with those values blanked, and the affected column gets a warning instead.
+reported with its line and column, and the root element is checked; whitespace before ``<?xml`` and
+undeclared namespace prefixes are repaired there, and gpxpy is given the repaired bytes.  gpxpy rejects
+a whole file for one value it cannot convert (``<ele>n/a</ele>``, a ``<trkpt>`` without ``lat``, an
+unknown ``<fix>``); such a file is handed to gpxpy again with those values blanked, and the affected
+column gets a warning instead.
 
 What is read from each ``<trkpt>``:
 
@@ -29,6 +31,12 @@ column                      source
 ``distance_m``              computed from positions (haversine), not growing while the timer is off
 ==========================  ==========================================================================
 
+Heart rate can also come from a separate track: SportTracks-style exports (Sports Tracker and others)
+write ``<extensions><st:activity><st:heartRateTrack><st:heartRate time="…" bpm="…"/>`` beside the
+``<trk>`` instead of a value per point.  Those values are aligned to the points by time (linear
+interpolation between heart-rate samples at most :data:`HEART_RATE_TRACK_MAX_GAP_S` apart) wherever a
+point has no heart rate of its own, with a warning saying so.
+
 Extensions are matched by local name, so any namespace prefix (``gpxtpx:``, ``ns3:``) and both
 TrackPointExtension versions work.  gpxpy keeps no extensions for GPX 1.0 documents; for those they are
 taken from the same points of the defusedxml tree.
@@ -43,7 +51,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import warnings
 from collections.abc import Iterable
 from datetime import datetime
 from xml.etree.ElementTree import Element, tostring
@@ -53,11 +60,22 @@ import gpxpy.gpx
 import numpy as np
 import pandas as pd
 
-from ..errors import CorruptFileError, EmptyRunError, NotARunError, RunloadWarning
-from ..run import Device, Run, RunMeta
-from ..schema import validate
-from ._track import TrackPoints, apply_cadence_unit, build_samples, sport_kind
-from .xmlsafe import child_text, children, clean_text, local_name, namespace, parse_times, parse_xml, to_float
+from ..errors import CorruptFileError, EmptyRunError
+from ..run import Device, Run
+from ._track import TrackPoints, finish_runs, make_run, sport_kind
+from .xmlsafe import (
+    XmlDocument,
+    bad_times_message,
+    child_text,
+    children,
+    clean_text,
+    local_name,
+    namespace,
+    parse_times,
+    plausible_times,
+    read_xml,
+    to_float,
+)
 
 __all__ = ["read_gpx_bytes"]
 
@@ -89,6 +107,10 @@ _POINT_NUMBER_TAGS = {"ele": float, "speed": float, "course": float, "magvar": f
                       "dgpsid": int}
 _FIX_VALUES = ("none", "2d", "3d", "dgps", "pps", "3")  # gpxpy's accepted <fix> values
 _POINT_TAGS = ("trkpt", "rtept", "wpt")
+
+#: Heart-rate samples of a separate ``<heartRateTrack>`` further apart than this [s] are not
+#: interpolated between (a strap that lost contact); SportTracks writes one every few seconds.
+HEART_RATE_TRACK_MAX_GAP_S = 10.0
 
 
 def _extension_values(extensions: Iterable[Element]) -> dict[str, str]:
@@ -190,32 +212,78 @@ def _repaired_text(root: Element) -> tuple[str, dict[tuple[int, str], int]]:
     return tostring(root, encoding="unicode"), missing
 
 
-def _parse_gpx(data: bytes, source: str) -> tuple[gpxpy.gpx.GPX, Element, dict[tuple[int, str], int]]:
+def _parse_gpx(data: bytes, source: str) -> tuple[gpxpy.gpx.GPX, XmlDocument, dict[tuple[int, str], int]]:
     """defusedxml check, then gpxpy (again on a repaired copy if gpxpy rejects a value).
 
     Returns
     -------
     gpx : gpxpy.gpx.GPX
-    root : xml.etree.ElementTree.Element
-        The defusedxml tree (for GPX 1.0 extensions and the timestamps gpxpy could not read).
+    doc : XmlDocument
+        The defusedxml tree (for GPX 1.0 extensions, timestamps and the heart-rate track) and the bytes
+        gpxpy parsed (after :func:`~runload.io.xmlsafe.read_xml`'s repairs).
     missing : dict
         Positions absent from the file, see :func:`_repaired_text` (empty when gpxpy read it as is).
     """
-    root = parse_xml(data, source)  # refuses entities and external references; broken XML → line, column
+    doc = read_xml(data, source)  # refuses entities and external references; broken XML → line, column
+    root = doc.root
     if local_name(root.tag) != "gpx":
         raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <gpx>")
-    text = _decode(data, source)
+    text = _decode(doc.data, source)
     try:
-        return gpxpy.parse(text), root, {}
+        return gpxpy.parse(text), doc, {}
     except gpxpy.gpx.GPXXMLSyntaxException as e:  # defusedxml parsed it, so this is not expected
         raise CorruptFileError(source, f"broken XML: {e}") from e
     except gpxpy.gpx.GPXException:
         pass
-    repaired, missing = _repaired_text(parse_xml(data, source))
+    repaired, missing = _repaired_text(read_xml(doc.data, source).root)
     try:
-        return gpxpy.parse(repaired), root, missing
+        return gpxpy.parse(repaired), doc, missing
     except gpxpy.gpx.GPXException as e:
         raise CorruptFileError(source, f"invalid GPX: {e}") from e
+
+
+def _heart_rate_track(root: Element) -> tuple[pd.DatetimeIndex, np.ndarray] | None:
+    """Times and values [1/min] of every ``<heartRate time= bpm=>`` in a ``<heartRateTrack>``, by time."""
+    texts, values = [], []
+    for track in (el for el in root.iter() if local_name(el.tag) == "heartRateTrack"):
+        for sample in track:
+            if local_name(sample.tag) == "heartRate":
+                texts.append(sample.get("time"))
+                values.append(sample.get("bpm"))
+    if not texts:
+        return None
+    times, _ = parse_times(texts)
+    bpm, _ = to_float(values)
+    ok = ~np.asarray(times.isna()) & ~np.isnan(bpm)
+    if not ok.any():
+        return None
+    order = np.argsort(times[ok].asi8, kind="stable")
+    return times[ok][order], bpm[ok][order]
+
+
+def _align_heart_rate(points: TrackPoints, track: tuple[pd.DatetimeIndex, np.ndarray]) -> None:
+    """Fill ``heart_rate_bpm`` of points without one from a separate heart-rate track, by time."""
+    hr_times, bpm = track
+    hr_s = hr_times.as_unit("ns").asi8 / 1e9
+    t = points.times.as_unit("ns").asi8 / 1e9
+    has_time = ~np.asarray(points.times.isna())
+    value = np.full(t.shape, np.nan)
+    if hr_s.size == 1:
+        value[has_time & (t == hr_s[0])] = bpm[0]
+    else:
+        right = np.clip(np.searchsorted(hr_s, t, side="left"), 1, hr_s.size - 1)
+        left = right - 1
+        inside = has_time & (t >= hr_s[0]) & (t <= hr_s[-1])
+        close = (hr_s[right] - hr_s[left]) <= HEART_RATE_TRACK_MAX_GAP_S
+        exact = (t == hr_s[left]) | (t == hr_s[right])
+        use = inside & (close | exact)
+        value[use] = np.interp(t[use], hr_s, bpm)
+    current = points.columns["heart_rate_bpm"]
+    fill = np.isnan(current) & ~np.isnan(value)
+    if fill.any():
+        points.columns["heart_rate_bpm"] = np.where(fill, value, current)
+        points.warnings.append(f"heart rate of {int(fill.sum())} points taken from the file's separate "
+                               f"heart-rate track (<heartRateTrack>, {bpm.size} values), aligned by time")
 
 
 def _utc_times(values: list[datetime | None]) -> pd.DatetimeIndex:
@@ -238,14 +306,15 @@ def _tree_points(root: Element, t: int) -> list[Element]:
 
 
 def _track_points(track: gpxpy.gpx.GPXTrack, t: int, root: Element, version: str | None,
-                  missing: dict[tuple[int, str], int]) -> TrackPoints:
-    """Collect the points of every segment of ``track`` (gpxpy) into arrays."""
+                  missing: dict[tuple[int, str], int], data: bytes) -> TrackPoints:
+    """Collect the points of every segment of ``track`` (gpxpy) into arrays (``data`` locates bad times)."""
     points = [p for segment in track.segments for p in segment.points]
     seg = [s for s, segment in enumerate(track.segments) for _ in segment.points]
+    tree = _tree_points(root, t)
+    aligned = len(tree) == len(points)
     if version == "1.0":  # gpxpy keeps no extensions in GPX 1.0; the defusedxml tree has them
-        tree = _tree_points(root, t)
         ext_lists = ([[e for x in children(p, "extensions") for e in x] for p in tree]
-                     if len(tree) == len(points) else [[] for _ in points])
+                     if aligned else [[] for _ in points])
     else:
         ext_lists = [p.extensions for p in points]
     ext_values: dict[str, list[str | None]] = {c: [] for c in _POINT_COLUMNS}
@@ -256,16 +325,15 @@ def _track_points(track: gpxpy.gpx.GPXTrack, t: int, root: Element, version: str
     gpx_times = [p.time for p in points]
     times = _utc_times(gpx_times)
     unread = [i for i, v in enumerate(gpx_times) if v is None]
-    if unread:  # no <time>, or one gpxpy's pattern does not take (surrounding blanks): try pandas
-        tree = _tree_points(root, t)
-        texts = [child_text(tree[i], "time") for i in unread] if len(tree) == len(points) else []
-        if texts:
-            parsed, n_bad_time = parse_times(texts)
-            values = times.tz_convert(None).to_numpy(copy=True)
-            values[unread] = parsed.tz_convert(None).to_numpy().astype("datetime64[us]")
-            times = pd.DatetimeIndex(values).tz_localize("UTC")
-            if n_bad_time:
-                warn.append(f"{n_bad_time} timestamps could not be parsed")
+    if unread and aligned:  # no <time>, or one gpxpy's pattern does not take (surrounding blanks): try pandas
+        parsed, _ = parse_times([child_text(tree[i], "time") for i in unread])
+        values = times.tz_convert(None).to_numpy(copy=True)
+        values[unread] = parsed.tz_convert(None).to_numpy().astype("datetime64[us]")
+        times = pd.DatetimeIndex(values).tz_localize("UTC")
+    times = times.where(plausible_times(times))  # year 1 from gpxpy, 1677, …: not a recorded time
+    texts = [child_text(p, "time") for p in tree] if aligned else []
+    if any(text is not None and pd.isna(v) for text, v in zip(texts, times, strict=False)):
+        warn.append(bad_times_message(texts, times, data))
     columns: dict[str, np.ndarray] = {}
     raw = {"latitude_deg": [p.latitude for p in points], "longitude_deg": [p.longitude for p in points],
            "altitude_m": [p.elevation for p in points]}
@@ -303,81 +371,55 @@ def _describe_empty(gpx: gpxpy.gpx.GPX) -> str:
 
 def read_gpx_bytes(data: bytes, *, source: str, decoder: str | None = None,
                    include_non_running: bool = False) -> list[Run]:
-    """Read every running track of a GPX document.
+    """Read every running ``<trk>`` of a GPX document (reader contract: :data:`runload.io.READERS`).
 
-    Parameters
-    ----------
-    data : bytes
-        The GPX document (decompressed).
-    source : str
-        Display path, used in messages and ``RunMeta.source``.
-    decoder : str, optional
-        Ignored (accepted so every reader has the same signature).
-    include_non_running : bool
-        Also return tracks whose ``<type>`` names another sport.
-
-    Returns
-    -------
-    list of Run
-        One per track with timed points, in file order.
+    ``decoder`` is ignored; ``include_non_running`` also returns tracks whose ``<type>`` names another
+    sport.  Returns one run per track with timed points, in file order.
 
     Raises
     ------
     CorruptFileError
-        Broken or unsafe XML, or the root element is not ``<gpx>``.
+        Broken or unsafe XML, the root element is not ``<gpx>``, or no point has a valid time because
+        every timestamp is unreadable (the message names the first one's line).
     EmptyRunError
         No track, only routes/waypoints, or no point with a timestamp.
     NotARunError
         Every track names a sport other than running (and ``include_non_running`` is False).
     """
-    gpx, root, missing = _parse_gpx(data, source)
+    gpx, doc, missing = _parse_gpx(data, source)
     creator = clean_text(gpx.creator)
     if not gpx.tracks:
         raise EmptyRunError(source, _describe_empty(gpx))
     metadata_name = clean_text(gpx.name)
+    hr_track = _heart_rate_track(doc.root)
 
     runs: list[Run] = []
     skipped_sports: list[str] = []
     n_untimed = 0
+    bad_time: str | None = None
     for t, track in enumerate(gpx.tracks):
         sport = clean_text(track.type)
-        kind = sport_kind(sport)
-        if kind == "other" and not include_non_running:
+        if sport_kind(sport) == "other" and not include_non_running:
             skipped_sports.append(sport or "?")
             continue
-        points = _track_points(track, t, root, gpx.version, missing)
+        points = _track_points(track, t, doc.root, gpx.version, missing, doc.data)
         if len(points.times) == 0:
             continue
-        frame, intervals = build_samples(points)
-        if frame is None:
+        if hr_track is not None:
+            _align_heart_rate(points, hr_track)
+        said = f"type {sport!r}" if sport else "no sport"
+        run = make_run(points, source=source, fmt="gpx", sport=sport, file_warnings=doc.warnings,
+                       unknown_sport=f"track {t}: the file states {said}", device=Device(product=creator),
+                       name=clean_text(track.name) or metadata_name, watch=None, decoder=GPX_DECODER)
+        if run is None:
             n_untimed += 1
+            bad_time = bad_time or next((w for w in points.warnings if "timestamps could not" in w), None)
             continue
-        messages = list(points.warnings)
-        if kind == "unknown":
-            said = f"type {sport!r}" if sport else "no sport"
-            messages.append(f"track {t}: the file states {said}; treated as a run")
-        unit = apply_cadence_unit(frame, messages)
-        meta = RunMeta(
-            source=source, format="gpx", sport=sport, device=Device(product=creator),
-            start=frame.index[0].to_pydatetime(), name=clean_text(track.name) or metadata_name,
-            watch=None, decoder=GPX_DECODER, timer_intervals=intervals, cadence_unit_in_file=unit,
-        )
-        meta.warnings = [f"{source}: {m}" for m in messages]
-        runs.append(Run(samples=validate(frame), meta=meta))
-
-    if not runs:
-        if skipped_sports:
-            sports = ", ".join(sorted(set(skipped_sports)))
-            raise NotARunError(source, sports, f"not a run (track type: {sports})")
-        if n_untimed:
-            raise EmptyRunError(source, "no timestamps: the track points have no <time>, so this is a "
-                                        "route or a drawn path, not a recorded run")
-        raise EmptyRunError(source, "the tracks hold no points")
-    for i, run in enumerate(runs):
-        run.meta.session_index = i
-        run.meta.n_sessions = len(runs)
-        if n_untimed:
-            run.meta.warnings.append(f"{source}: skipped {n_untimed} track(s) without timestamps")
-        for message in run.meta.warnings:
-            warnings.warn(message, RunloadWarning, stacklevel=2)
-    return runs
+        runs.append(run)
+    if not runs and bad_time and not skipped_sports:
+        raise CorruptFileError(source, f"no track point has a valid time: {bad_time}")
+    empty = ("no timestamps: the track points have no <time>, so this is a route or a drawn path, not a "
+             "recorded run") if n_untimed else "the tracks hold no points"
+    return finish_runs(runs, source=source, skipped_sports=skipped_sports, sport_label="track type",
+                       empty_reason=empty, n_skipped=n_untimed,
+                       skipped_note=f"skipped {n_untimed} track(s) without timestamps")

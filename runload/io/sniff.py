@@ -85,11 +85,24 @@ def _extension(path) -> str | None:
     return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
 
 
+#: Well-known file signatures, to say what a wrong file is without quoting its content.
+_KNOWN_MAGICS = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"%PDF", "a PDF document"),
+                 (b"BZh", "bzip2 data"), (b"\xfd7zXZ", "xz data"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+                 (b"Rar!", "a RAR archive"), (b"SQLite format 3", "an SQLite database"))
+
+
 def _describe(data: bytes) -> str:
-    head = data[:16]
-    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-        return f"text starting {head.decode('ascii')!r}"
-    return f"bytes starting {head.hex(' ')}"
+    """What the bytes look like, in words — never the bytes themselves (they may be private)."""
+    for magic, kind in _KNOWN_MAGICS:
+        if data.startswith(magic):
+            return kind
+    head = data[:512]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return "binary data"
+    return "text"
 
 
 def sniff_format(data: bytes, path: str | Path | None = None) -> str:
@@ -121,7 +134,7 @@ def sniff_format(data: bytes, path: str | Path | None = None) -> str:
         raise UnsupportedFormatError(path, "gzip data inside gzip data (compressed twice); decompress it once")
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         raise UnsupportedFormatError(
-            path, "a zip archive: pass it to `runload batch`/`inspect` or runload.io.archive.discover, which "
+            path, "a zip archive: pass it to `runload inspect` or runload.io.archive.discover, which "
                   "read the runs inside it")
     ext = _extension(path)
     rest = _skip_to_root(_head_text(data))

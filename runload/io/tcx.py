@@ -29,25 +29,26 @@ timer-weighted lap averages and the lap maxima; the laps frame holds each lap.
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
 from xml.etree.ElementTree import Element
 
 import numpy as np
 import pandas as pd
 
-from ..errors import CorruptFileError, EmptyRunError, NotARunError, RunloadWarning
-from ..run import Device, Run, RunMeta, WatchTotals
-from ..schema import validate
-from ._track import TrackPoints, apply_cadence_unit, build_samples, sport_kind
+from ..errors import CorruptFileError, EmptyRunError
+from ..run import Device, Run, WatchTotals
+from ..stats import weighted_mean
+from ._track import TrackPoints, finish_runs, make_run, sport_kind
 from .xmlsafe import (
     XML_DECODER,
+    bad_times_message,
     child,
     child_text,
     children,
     clean_text,
     local_name,
     parse_times,
-    parse_xml,
+    read_xml,
     to_float,
 )
 
@@ -88,9 +89,9 @@ def _trackpoint(point: Element) -> dict[str, str | None]:
     return out
 
 
-def _activity_points(activity: Element) -> TrackPoints:
+def _activity_points(activity: Element, data: bytes) -> TrackPoints:
     """All trackpoints of an activity, with lap number and recording segment (a lap's second and later
-    ``<Track>`` elements each start a segment)."""
+    ``<Track>`` elements each start a segment).  ``data`` (the document) locates bad timestamps."""
     rows: list[dict[str, str | None]] = []
     lap_no: list[int] = []
     seg_no: list[int] = []
@@ -106,9 +107,10 @@ def _activity_points(activity: Element) -> TrackPoints:
                 lap_no.append(lap_i)
                 seg_no.append(segment)
     warn: list[str] = []
-    times, n_bad_time = parse_times(r.get("time") for r in rows)
+    texts = [r.get("time") for r in rows]
+    times, n_bad_time = parse_times(texts)
     if n_bad_time:
-        warn.append(f"{n_bad_time} timestamps could not be parsed")
+        warn.append(bad_times_message(texts, times, data))
     columns = {}
     for name in _POINT_COLUMNS:
         values, n_bad = to_float(r.get(name) for r in rows)
@@ -128,7 +130,8 @@ def _lap_number(lap: Element, *path: str) -> float:
 
 
 def _laps_frame(activity: Element) -> pd.DataFrame:
-    """One row per ``<Lap>`` in runload units (cadence still as stored; see :func:`_apply_cadence`)."""
+    """One row per ``<Lap>`` in runload units (cadence still as stored; converted by
+    :func:`runload.io._track.apply_cadence_unit`)."""
     rows = []
     for lap in children(activity, "Lap"):
         avg_cad = np.nan
@@ -161,10 +164,9 @@ def _laps_frame(activity: Element) -> pd.DataFrame:
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
-    ok = values.notna() & weights.notna() & (weights > 0)
-    if not ok.any():
-        return None
-    return float(np.average(values[ok], weights=weights[ok]))
+    """Timer-weighted mean of a lap column (:func:`runload.stats.weighted_mean`); ``None`` when unknown."""
+    mean = weighted_mean(values.to_numpy(dtype="float64"), weights.to_numpy(dtype="float64"))
+    return None if np.isnan(mean) else mean
 
 
 def _watch_totals(laps: pd.DataFrame) -> WatchTotals | None:
@@ -204,36 +206,61 @@ def _device(activity: Element) -> Device:
     return Device(product=child_text(creator, "Name"), serial=child_text(creator, "UnitId"), software=software)
 
 
+def _lap_distance(laps: pd.DataFrame) -> Callable[[pd.DataFrame, list[str]], None]:
+    """``make_run`` adjustment: distance from the lap totals when no trackpoint carries distance or position.
+
+    Indoor (treadmill) activities often record ``DistanceMeters`` only on the ``<Lap>``.  Each lap's
+    distance is then spread over its samples in proportion to elapsed time, so the run's distance equals
+    the watch's total and its speed is the lap's average speed; a warning says so.
+    """
+
+    def adjust(frame: pd.DataFrame, messages: list[str]) -> None:
+        if "distance_m" in frame or "latitude_deg" in frame or "distance_m" not in laps:
+            return
+        lap_m = laps["distance_m"].to_numpy(dtype="float64")
+        if not np.nansum(lap_m) > 0:
+            return
+        t = frame["elapsed_s"].to_numpy()
+        lap_no = frame["lap"].to_numpy()
+        distance = np.full(len(frame), np.nan)
+        before = 0.0
+        for i, metres in enumerate(np.nan_to_num(lap_m)):
+            rows = np.flatnonzero(lap_no == i)
+            if rows.size:
+                # the lap runs from the previous lap's last sample (or its own first) to its last sample
+                start = t[rows[0] - 1] if rows[0] > 0 else t[rows[0]]
+                span = t[rows[-1]] - start
+                share = (t[rows] - start) / span if span > 0 else np.ones(rows.size)
+                distance[rows] = before + metres * share
+            before += float(metres)
+        frame["distance_m"] = distance
+        messages.append("no trackpoint carries a distance or position: distance_m spread over each lap's "
+                        f"time from the laps' DistanceMeters ({before:.0f} m in all), so speed is each lap's "
+                        "average")
+
+    return adjust
+
+
 def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
                    include_non_running: bool = False) -> list[Run]:
-    """Read every running activity of a TCX document.
+    """Read every running ``<Activity>`` of a TCX document (reader contract: :data:`runload.io.READERS`).
 
-    Parameters
-    ----------
-    data : bytes
-        The TCX document (decompressed).
-    source : str
-        Display path, used in messages and ``RunMeta.source``.
-    decoder : str, optional
-        Ignored (accepted so every reader has the same signature).
-    include_non_running : bool
-        Also return activities whose ``Sport`` names another sport (``Biking``).
-
-    Returns
-    -------
-    list of Run
-        One per activity with timed trackpoints, in file order (multisport sessions included).
+    ``decoder`` is ignored; ``include_non_running`` also returns activities whose ``Sport`` names another
+    sport (``Biking``).  Returns one run per activity with timed trackpoints, in file order (multisport
+    sessions included).
 
     Raises
     ------
     CorruptFileError
-        Broken or unsafe XML, or the root element is not ``<TrainingCenterDatabase>``.
+        Broken or unsafe XML, the root element is not ``<TrainingCenterDatabase>``, or no trackpoint has
+        a valid time because every timestamp is unreadable (the message names the first one's line).
     EmptyRunError
         No activity (e.g. a course file) or no trackpoint with a time.
     NotARunError
         Every activity names a sport other than running (and ``include_non_running`` is False).
     """
-    root = parse_xml(data, source)
+    doc = read_xml(data, source)
+    root = doc.root
     if local_name(root.tag) != "TrainingCenterDatabase":
         raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <TrainingCenterDatabase>")
     activities = [el for el in root.iter() if local_name(el.tag) == "Activity"]
@@ -245,42 +272,28 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
     runs: list[Run] = []
     skipped_sports: list[str] = []
     n_empty = 0
+    bad_time: str | None = None
     for a, activity in enumerate(activities):
         sport = clean_text(activity.get("Sport"))
-        kind = sport_kind(sport)
-        if kind == "other" and not include_non_running:
+        if sport_kind(sport) == "other" and not include_non_running:
             skipped_sports.append(sport or "?")
             continue
-        points = _activity_points(activity)
-        frame, intervals = build_samples(points)
-        if frame is None:
-            n_empty += 1
-            continue
-        messages = list(points.warnings)
-        if kind == "unknown":
-            messages.append(f"activity {a}: the file states Sport={sport!r}; treated as a run")
+        points = _activity_points(activity, doc.data)
         laps = _laps_frame(activity)
-        unit = apply_cadence_unit(frame, messages, laps)
         start_ids, _ = parse_times([child_text(activity, "Id")])
-        start = start_ids[0] if not pd.isna(start_ids[0]) else frame.index[0]
-        meta = RunMeta(
-            source=source, format="tcx", sport=sport, device=_device(activity),
-            start=start.to_pydatetime(), name=child_text(activity, "Notes"), watch=_watch_totals(laps),
-            laps=laps, decoder=XML_DECODER, timer_intervals=intervals, cadence_unit_in_file=unit,
-        )
-        meta.warnings = [f"{source}: {m}" for m in messages]
-        runs.append(Run(samples=validate(frame), meta=meta))
-
-    if not runs:
-        if skipped_sports:
-            sports = ", ".join(sorted(set(skipped_sports)))
-            raise NotARunError(source, sports, f"not a run (Sport: {sports})")
-        raise EmptyRunError(source, "no trackpoint with a time in any activity")
-    for i, run in enumerate(runs):
-        run.meta.session_index = i
-        run.meta.n_sessions = len(runs)
-        if n_empty:
-            run.meta.warnings.append(f"{source}: skipped {n_empty} activit(y/ies) without timed trackpoints")
-        for message in run.meta.warnings:
-            warnings.warn(message, RunloadWarning, stacklevel=2)
-    return runs
+        run = make_run(points, source=source, fmt="tcx", sport=sport, laps=laps, file_warnings=doc.warnings,
+                       unknown_sport=f"activity {a}: the file states Sport={sport!r}",
+                       adjust=_lap_distance(laps),
+                       device=_device(activity), name=child_text(activity, "Notes"), decoder=XML_DECODER,
+                       **({} if pd.isna(start_ids[0]) else {"start": start_ids[0].to_pydatetime()}))
+        if run is None:
+            n_empty += 1
+            bad_time = bad_time or next((w for w in points.warnings if "timestamps could not" in w), None)
+            continue
+        run.meta.watch = _watch_totals(run.meta.laps)  # after make_run converted the lap cadence
+        runs.append(run)
+    if not runs and bad_time and not skipped_sports:
+        raise CorruptFileError(source, f"no trackpoint has a valid time: {bad_time}")
+    return finish_runs(runs, source=source, skipped_sports=skipped_sports, sport_label="Sport",
+                       empty_reason="no trackpoint with a time in any activity", n_skipped=n_empty,
+                       skipped_note=f"skipped {n_empty} activit(y/ies) without timed trackpoints")

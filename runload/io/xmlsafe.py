@@ -1,9 +1,19 @@
 """Safe XML parsing and value conversion shared by the GPX and TCX readers.
 
-Every XML document from a user goes through :func:`parse_xml`, which uses ``defusedxml`` so entity
-declarations (the "billion laughs" expansion bomb) and external entities/DTDs fetched from elsewhere are
-refused before anything is expanded.  Broken XML becomes a :class:`~runload.errors.CorruptFileError`
-naming the line and column.
+Every XML document from a user goes through :func:`read_xml` (or :func:`parse_xml`, its root), which
+uses ``defusedxml`` so entity declarations (the "billion laughs" expansion bomb) and external
+entities/DTDs fetched from elsewhere are refused before anything is expanded.  Broken XML becomes a
+:class:`~runload.errors.CorruptFileError` naming the line and column.  Three repairs keep real exports
+readable, each reported in :attr:`XmlDocument.warnings` where it changes what the file says:
+
+* whitespace (and a UTF-8 byte order mark) before the ``<?xml`` declaration, which Garmin Connect
+  writes into some TCX exports and the XML specification forbids, is removed (line numbers in messages
+  still count the removed lines);
+* namespace prefixes used without a declaration (``<gpxdata:hr>`` in files whose root declares no
+  ``xmlns:gpxdata``) are declared on the root element with a placeholder namespace, so the elements are
+  read by their local name like any other;
+* elements nested deeper than :data:`MAX_XML_DEPTH` are refused with the line where the limit was
+  crossed, before a recursive serialiser or gpxpy meets them (``RecursionError``).
 
 Element names are compared by *local name* (the part after ``}``): real exports bind the same
 namespaces to different prefixes (``gpxtpx:``, ``ns3:``, ``ns2:``) and some omit the namespace, so
@@ -16,27 +26,134 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 
 import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as _defused_fromstring
+from defusedxml.ElementTree import DefusedXMLParser
+from defusedxml.ElementTree import _TreeBuilder as _DefusedTreeBuilder
 
 from ..errors import CorruptFileError
 
-__all__ = ["XML_DECODER", "parse_xml", "local_name", "child", "children", "child_text", "clean_text",
-           "to_float", "parse_times"]
+__all__ = ["XML_DECODER", "MAX_XML_DEPTH", "EARLIEST_TIME", "LATEST_TIME", "XmlDocument", "read_xml",
+           "parse_xml", "line_of", "local_name", "child", "children", "child_text", "clean_text", "to_float",
+           "parse_times", "plausible_times", "bad_times_message", "UNDECLARED_NAMESPACE"]
 
 #: Value of ``RunMeta.decoder`` for runs read from XML.
 XML_DECODER = "defusedxml.ElementTree"
 
+#: Deepest element nesting accepted.  GPX and TCX documents are at most about ten levels deep with their
+#: extensions (TCX ``…/Trackpoint/Extensions/TPX/Speed`` is 9); Python's recursion limit (1,000), which
+#: ElementTree's serialiser and gpxpy reach on deeper documents, is far above this.
+MAX_XML_DEPTH = 100
+
+#: Timestamps outside [EARLIEST_TIME, LATEST_TIME) are not times a watch recorded (year 0, the proleptic
+#: calendar's edge, a wrapped counter): they are treated like unparseable ones.  1970 is the Unix epoch a
+#: watch without a clock fix writes; no GPS watch existed before it.
+EARLIEST_TIME = pd.Timestamp("1970-01-01", tz="UTC")
+LATEST_TIME = pd.Timestamp("2100-01-01", tz="UTC")
+
 # C0 controls except tab/newline/carriage return, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BOM_UTF8 = b"\xef\xbb\xbf"
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]+")
+# a prefixed element or attribute name (``<gpxdata:hr``, ``</gpxdata:hr``, `` xsi:type=``)
+_PREFIX_USE = re.compile(rb"(?:</?|\s)([A-Za-z_][\w.\-]*):[A-Za-z_][\w.\-]*(?=[\s/>=])")
+_PREFIX_DECLARED = re.compile(rb"xmlns:([A-Za-z_][\w.\-]*)\s*=")
+_ROOT_START = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
+#: Namespace given to prefixes a document uses without declaring them (``urn:…:<prefix>``).
+UNDECLARED_NAMESPACE = "urn:runload:undeclared-prefix:"
 
 
-def parse_xml(data: bytes, source: str) -> Element:
-    """Parse ``data`` into an ElementTree root with entity expansion and external entities forbidden.
+@dataclass
+class XmlDocument:
+    """A parsed document: its root, the bytes that were parsed (after the repairs) and what was repaired."""
+
+    root: Element
+    data: bytes
+    warnings: list[str] = field(default_factory=list)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _DepthLimitedBuilder(_DefusedTreeBuilder):
+    """Tree builder that refuses nesting deeper than :data:`MAX_XML_DEPTH`."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.parser = None
+
+    def start(self, tag, attrs):
+        self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise _TooDeep(self.parser.CurrentLineNumber if self.parser is not None else None)
+        return super().start(tag, attrs)
+
+    def end(self, tag):
+        self.depth -= 1
+        return super().end(tag)
+
+
+def _strip_leading_space(data: bytes) -> tuple[bytes, int]:
+    """Remove whitespace before an XML declaration (after a UTF-8 BOM): ``(data, lines removed)``."""
+    body = data.removeprefix(_BOM_UTF8)
+    m = _LEADING_SPACE.match(body)
+    if m is None or not body[m.end():].startswith(b"<?xml"):
+        return data, 0
+    removed = m.group(0)
+    lines = removed.count(b"\n") + removed.replace(b"\r\n", b"").count(b"\r")
+    return body[m.end():], lines
+
+
+def _declare_prefixes(data: bytes) -> tuple[bytes, list[str]]:
+    """Declare the namespace prefixes ``data`` uses but never declares, on its root element.
+
+    Works on ASCII-compatible encodings (UTF-8, ISO-8859-x); returns ``data`` unchanged otherwise.
+    """
+    used = {m.group(1) for m in _PREFIX_USE.finditer(data)} - {b"xml", b"xmlns"}
+    missing = sorted(used - {m.group(1) for m in _PREFIX_DECLARED.finditer(data)})
+    if not missing:
+        return data, []
+    pos = 0
+    while True:  # skip the prolog: declaration, comments, processing instructions, DOCTYPE
+        start = data.find(b"<", pos)
+        if start < 0:
+            return data, []
+        if data.startswith(b"<?", start):
+            pos = data.find(b"?>", start) + 2
+        elif data.startswith(b"<!--", start):
+            pos = data.find(b"-->", start) + 3
+        elif data.startswith(b"<!", start):
+            pos = data.find(b">", start) + 1
+        else:
+            break
+        if pos < 3:
+            return data, []
+    m = _ROOT_START.match(data, start)
+    if m is None:
+        return data, []
+    names = [p.decode("ascii") for p in missing]
+    decl = b"".join(b' xmlns:' + p + b'="' + (UNDECLARED_NAMESPACE + p.decode("ascii")).encode("ascii") + b'"'
+                    for p in missing)
+    return data[:m.end()] + decl + data[m.end():], names
+
+
+def _parse(data: bytes) -> Element:
+    target = _DepthLimitedBuilder()
+    parser = DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    target.parser = parser.parser
+    parser.feed(data)
+    return parser.close()
+
+
+def read_xml(data: bytes, source: str) -> XmlDocument:
+    """Parse ``data`` safely (no entity expansion, no external entities, bounded depth), with repairs.
 
     Parameters
     ----------
@@ -47,27 +164,63 @@ def parse_xml(data: bytes, source: str) -> Element:
 
     Returns
     -------
-    xml.etree.ElementTree.Element
-        The root element.
+    XmlDocument
+        The root, the bytes actually parsed (hand these to a second parser such as gpxpy) and the
+        repairs made (undeclared prefixes; whitespace before ``<?xml`` is removed without a warning).
 
     Raises
     ------
     CorruptFileError
-        The document is not well-formed (message names line and column) or declares entities / external
-        references (refused, never expanded).
+        The document is not well-formed (message names line and column), declares entities / external
+        references (refused, never expanded) or nests elements deeper than :data:`MAX_XML_DEPTH`.
     """
+    data, line_offset = _strip_leading_space(data)
+    notes: list[str] = []
     try:
-        return _defused_fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        try:
+            root = _parse(data)
+        except ParseError as e:
+            if str(e).split(":")[0] != "unbound prefix":
+                raise
+            repaired, names = _declare_prefixes(data)
+            if not names:
+                raise
+            root = _parse(repaired)
+            data = repaired
+            notes.append(f"namespace prefix(es) {', '.join(names)} used without a declaration; read by "
+                         "their element names")
+    except _TooDeep as e:
+        line = None if e.line is None else e.line + line_offset
+        raise CorruptFileError(source, f"elements nested more than {MAX_XML_DEPTH} deep at line {line} "
+                                       "(not a GPX/TCX document structure)") from None
     except DefusedXmlException as e:
         raise CorruptFileError(
             source, f"unsafe XML refused ({type(e).__name__}: entity declarations and external "
                     "references are not allowed in GPX/TCX)") from e
     except ParseError as e:
         line, column = getattr(e, "position", (None, None))
+        if line is not None:
+            line += line_offset
         msg = str(e).split(":")[0]
         raise CorruptFileError(source, f"broken XML at line {line}, column {column}: {msg}") from e
     except (ValueError, LookupError) as e:  # unknown encoding name, undecodable bytes
         raise CorruptFileError(source, f"unreadable XML: {e}") from e
+    return XmlDocument(root=root, data=data, warnings=notes)
+
+
+def parse_xml(data: bytes, source: str) -> Element:
+    """The root element of ``data`` parsed by :func:`read_xml`."""
+    return read_xml(data, source).root
+
+
+def line_of(data: bytes, text: str | None) -> int | None:
+    """1-based line of the first occurrence of ``text`` in ``data`` (UTF-8), ``None`` when not found."""
+    if not text:
+        return None
+    pos = data.find(text.encode("utf-8", errors="replace"))
+    if pos < 0:
+        return None
+    return data.count(b"\n", 0, pos) + 1
 
 
 def local_name(tag: object) -> str:
@@ -137,18 +290,37 @@ def to_float(values: Iterable[str | None]) -> tuple[np.ndarray, int]:
     return numbers, n_invalid
 
 
+def bad_times_message(texts: list[str | None], times: pd.DatetimeIndex, data: bytes) -> str:
+    """Say how many timestamp texts did not give a valid time, quoting the first with its line in ``data``."""
+    bad = [text.strip() for text, t in zip(texts, times, strict=True) if clean_text(text) and pd.isna(t)]
+    if not bad:
+        return "all timestamps are valid"
+    line = line_of(data, bad[0])
+    where = f"line {line}, " if line is not None else ""
+    return (f"{len(bad)} timestamps could not be parsed or lie outside {EARLIEST_TIME.year}–"
+            f"{LATEST_TIME.year - 1} (first: {where}{clean_text(bad[0])[:40]!r})")
+
+
+def plausible_times(times: pd.DatetimeIndex) -> np.ndarray:
+    """Mask of the timestamps inside [:data:`EARLIEST_TIME`, :data:`LATEST_TIME`) (NaT → False)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray((times >= EARLIEST_TIME) & (times < LATEST_TIME), dtype=bool)
+
+
 def parse_times(values: Iterable[str | None]) -> tuple[pd.DatetimeIndex, int]:
     """Parse ISO 8601 timestamps (``Z``, offsets, fractional seconds) to a tz-aware UTC index.
 
-    Timestamps without a zone are taken as UTC (GPX and TCX times are UTC by specification).
+    Timestamps without a zone are taken as UTC (GPX and TCX times are UTC by specification).  A
+    timestamp outside :func:`plausible_times`'s window (year 0, 1677) counts as invalid.
 
     Returns
     -------
-    times : pandas.DatetimeIndex (UTC), NaT where missing or unparseable
+    times : pandas.DatetimeIndex (UTC), NaT where missing, unparseable or implausible
     n_invalid : int
         How many present texts were not valid timestamps.
     """
     raw = _stripped(values)
     times = pd.DatetimeIndex(pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601"))
+    times = times.where(plausible_times(times))
     n_invalid = int((raw.notna().to_numpy() & times.isna()).sum())
     return times, n_invalid

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from conftest import catalog_entries, entry_path, shared_params
 from numpy.testing import assert_allclose
+from xml_docs import read_doc, read_file_quietly
 
 from runload.errors import CorruptFileError, EmptyRunError, NotARunError, RunloadError, RunloadWarning
+from runload.io import read_run, read_runs
 from runload.io.gpx import read_gpx_bytes
 from runload.schema import COLUMNS, validate
 
@@ -44,10 +46,7 @@ def seg(points: list[str]) -> str:
 
 
 def read(data: bytes, **kw):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        runs = read_gpx_bytes(data, source="test.gpx", **kw)
-    return runs, [str(w.message) for w in caught if issubclass(w.category, RunloadWarning)]
+    return read_doc("gpx", data, **kw)
 
 
 # --- real files -------------------------------------------------------------------------------------
@@ -57,9 +56,7 @@ def read(data: bytes, **kw):
 def test_catalogue_gpx_gives_runs_or_runload_error(entry):
     path = entry_path(entry)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RunloadWarning)
-            runs = read_gpx_bytes(path.read_bytes(), source=str(path))
+        runs = read_file_quietly("gpx", path)
     except RunloadError as e:
         assert str(path) in str(e)
         # files the catalogue knows to hold no timed track must fail, and only those
@@ -360,3 +357,55 @@ def test_latin1_document_and_gpx10_extensions():
     run = read(doc)[0][0]
     assert run.meta.name == "Läufchen"
     assert_allclose(run.samples["heart_rate_bpm"], 140.0)  # gpxpy drops 1.0 extensions; the tree has them
+
+
+# --- issue 8: separate heart-rate track, several tracks ---------------------------------------------------
+
+ST_NS = "urn:uuid:D0EB2ED5-49B6-44e3-B13C-CF15BE7DD7DD"  # SportTracks' namespace for <st:activity>
+
+
+def _st_heart_rate(samples: list[tuple[float, float]]) -> str:
+    t0 = pd.Timestamp("2024-05-01T06:00:00Z")
+    rows = "".join(f'<st:heartRate time="{(t0 + pd.Timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")}" '
+                   f'bpm="{bpm:g}"/>' for s, bpm in samples)
+    return (f'<extensions><st:activity xmlns:st="{ST_NS}" startTime="2024-05-01T06:00:00Z">'
+            f"<st:heartRateTrack>{rows}</st:heartRateTrack></st:activity></extensions>")
+
+
+def test_separate_heart_rate_track_is_aligned_by_time():
+    # points every second for 30 s; heart rate every 4 s from second 2 to 22 (SportTracks export)
+    hr = [(s, 100.0 + s) for s in range(2, 23, 4)]
+    doc = gpx_doc(seg([trkpt(i) for i in range(30)]))
+    doc = doc.replace(b"</gpx>", _st_heart_rate(hr).encode() + b"</gpx>")
+    runs, messages = read(doc)
+    got = runs[0].samples["heart_rate_bpm"].to_numpy()
+    # interpolated between the heart-rate samples (100 + s on the line through them), missing outside them
+    assert_allclose(got[2:23], 100.0 + np.arange(2, 23))
+    assert np.isnan(got[:2]).all() and np.isnan(got[23:]).all()
+    assert any("heart-rate track" in m and "21 points" in m for m in messages)
+
+
+def test_heart_rate_track_not_bridged_over_a_long_gap_and_point_values_win():
+    hr = [(0, 120.0), (2, 122.0), (28, 150.0)]
+    points = [trkpt(i, "<gpxtpx:TrackPointExtension><gpxtpx:hr>99</gpxtpx:hr></gpxtpx:TrackPointExtension>"
+                    if i == 1 else "") for i in range(30)]
+    doc = gpx_doc(seg(points), extra_ns=f'xmlns:gpxtpx="{TPX_V2}"').replace(
+        b"</gpx>", _st_heart_rate(hr).encode() + b"</gpx>")
+    runs, _ = read(doc)
+    got = runs[0].samples["heart_rate_bpm"].to_numpy()
+    assert got[0] == 120.0 and got[1] == 99.0 and got[2] == 122.0 and got[28] == 150.0
+    assert np.isnan(got[3:28]).all()  # 26 s without a heart-rate sample: not interpolated
+
+
+def test_several_tracks_are_several_runs_and_read_run_says_how_many_more(tmp_path):
+    tracks = "".join(f"<trk><type>running</type>{seg([trkpt(i + 100 * k) for i in range(10)])}</trk>"
+                     for k in range(3))
+    doc = gpx_doc("").replace(b"<trk><name>test run</name><type>running</type></trk>", tracks.encode())
+    path = tmp_path / "three.gpx"
+    path.write_bytes(doc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RunloadWarning)
+        runs = read_runs(path)
+    assert len(runs) == 3 and [r.meta.session_index for r in runs] == [0, 1, 2]
+    with pytest.warns(RunloadWarning, match="using the first, 2 more"):
+        read_run(path)
