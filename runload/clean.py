@@ -6,18 +6,21 @@ recorded) and adds or replaces:
 
 ``elapsed_s``       [s]   time since the first sample
 ``dt_s``            [s]   weight of the sample: the timer-running part of the interval until the next
-                          sample, capped at :data:`MAX_SAMPLE_WEIGHT_S` (a GPS dropout does not give
-                          one sample minutes of weight; a pause gives it none)
-``distance_m``      [m]   cumulative distance, non-decreasing, spikes removed, paused drift removed
+                          sample (a pause gives it none), see :func:`sample_intervals`; the weights add
+                          up to the run's timer time, ``summarize_run(run)["timer_s"]``
+``distance_m``      [m]   cumulative distance, non-decreasing: values inconsistent with their
+                          neighbours interpolated (:mod:`runload.distance_repair`), spikes and paused
+                          drift removed
 ``speed_mps``       [m/s] repaired (spikes and dropouts replaced by speed from distance; derived from
                           distance when the file has none, e.g. GPX) and smoothed (5 s rolling median)
-``cadence_spm``     [steps/min] implausible values removed, 5 s rolling median
+``cadence_spm``     [steps/min] implausible values removed, stretches recorded at half the step rate
+                          doubled (:mod:`runload.cadence_stretch`), 5 s rolling median
 ``heart_rate_bpm``  [1/min] values outside 20–250 removed
 ``altitude_m``      [m]   5 s rolling median of the recorded altitude
-``grade_pct``       [%]   slope over a centred distance window (NaN when unknown), see :func:`grade_from_altitude`
+``grade_pct``       [%]   slope judged locally (NaN where unknown), see :func:`runload.grade.grade_for_run`
 ``acceleration_mps2`` [m/s²] dv/dt over a centred 4 s window
 ``accelerating``    bool  |dv/dt| > 0.3 m/s² (science.md §1.5.7)
-``state``           str   ``running``, ``walking``, ``standing`` or ``paused``
+``state``           str   ``running``, ``walking``, ``standing`` (not moving) or ``paused``
 
 The columns ``speed_mps``, ``distance_m``, ``cadence_spm``, ``heart_rate_bpm``, ``altitude_m`` and
 ``grade_pct`` are always present in the cleaned frame (all-NaN when the file lacks them), so that later
@@ -26,8 +29,11 @@ smart (irregular) recording gives the same result as one recorded every second.
 
 Sample weighting (zero-order hold): each sample stands for the interval until the next sample — FIT
 smart recording writes a record when a value changes, so a value holds until the next record.  The last
-sample has weight 0, so the weights of a run without pauses add up to its elapsed time, as the watch's
-timer does, and a segment of samples i0…i1 covers exactly [t_i0, t_(i1+1)).
+sample has weight 0 (unless the file's timer events show the timer running on after it), so the weights
+of a run without pauses add up to its elapsed time, as the watch's timer does, and a segment of samples
+i0…i1 covers exactly [t_i0, t_(i1+1)).  The weights are not capped: a long gap with the timer running
+(a GPS dropout, sparse indoor recording) is time the runner spent, held at the values of the sample
+before it.
 """
 
 from __future__ import annotations
@@ -37,46 +43,39 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import EmptyRunError, InvalidMethodError, RunloadWarning
+from .cadence_stretch import half_cadence_stretches
+from .distance_repair import repair_distance
+from .errors import EmptyRunError, RunloadWarning
 from .geo import cumulative_distance_m
+from .grade import altitude_source, grade_for_run
+from .io._track import pause_after
 from .run import Run
 
 __all__ = [
     "RUNNING_CADENCE_MIN_SPM",
     "RUNNING_SPEED_MIN_MPS",
     "STATES",
-    "ALTITUDE_SOURCES",
     "clean_samples",
     "timer_seconds",
-    "altitude_source",
-    "grade_from_altitude",
     "sample_intervals",
 ]
 
 # science.md §1.4 / §1.5.7: adults switch from walking to running at about 140 spm.
-RUNNING_CADENCE_MIN_SPM = 140.0
+from .gait_model import RUNNING_CADENCE_MIN_SPM  # noqa: E402, I001 - one walk–run threshold (gait_v*.toml)
 RUNNING_SPEED_MIN_MPS = 1.8
 # Without cadence only speed can tell; the walk–run transition speed is about 2.0–2.1 m/s [D].
 RUNNING_SPEED_NO_CADENCE_MPS = 2.1
 STANDING_SPEED_MPS = 0.5  # below this the runner is standing (GPS drift included) [D]
-STANDING_CADENCE_SPM = 50.0  # a cadence below this with a slow speed is standing, not walking [D]
+STANDING_CADENCE_SPM = 50.0  # without a speed, a cadence below this is standing, not walking [D]
 ACCELERATING_MPS2 = 0.3  # science.md §1.5.7
 MAX_SPEED_MPS = 12.5  # faster than any human; a value above it is a spike
 MAX_CADENCE_SPM = 260.0  # faster than any sprinter's step rate
 HEART_RATE_RANGE_BPM = (20.0, 250.0)
-MAX_SAMPLE_WEIGHT_S = 30.0  # a timer-on gap longer than this counts only this long as a sample weight
-PAUSE_GAP_S = 15.0  # without timer information, a gap this long covered this slowly is a pause [D]
 SMOOTH_WINDOW_S = 5.0  # rolling-median window for speed, cadence and altitude (Appendix A)
 SPEED_FROM_DISTANCE_WINDOW_S = 5.0
 ACCELERATION_WINDOW_S = 4.0
-# science.md §2.6: ≥ 30 m for barometric altitude, ≥ 100 m for GPS-only altitude.
-GRADE_WINDOW_M = {"barometric": 40.0, "gps": 100.0}
-GRADE_MAX_RATIO = 0.45  # clamp (Minetti 2002 range)
-GRADE_ZERO_RATIO = 0.01  # |i| below this is treated as level
-GRADE_NOISE_MAX_RATIO = 0.02  # robust SD of the grade noise above which grade is unknown [D]
 
 STATES = ("running", "walking", "standing", "paused")
-ALTITUDE_SOURCES = ("auto", "barometric", "gps")
 
 
 def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
@@ -127,9 +126,17 @@ def sample_intervals(run: Run) -> tuple[np.ndarray, np.ndarray]:
     dt_s, timer_dt_s : ndarray  [s]
         ``dt_s[i]`` = t_(i+1) − t_i (0 for the last sample).  ``timer_dt_s[i]`` is the part of that
         interval with the timer running: exact from ``run.meta.timer_intervals`` when the file has timer
-        events, else counted when the sample has ``timer_on``; without any timer information the whole
-        interval counts unless it is a gap of more than 15 s covered at under 0.5 m/s (an auto-pause in a
-        GPX track).  Not capped: see :data:`MAX_SAMPLE_WEIGHT_S` for the weights.
+        events (overlaps merged; timer time before the first sample counts for the first sample, after
+        the last sample for the last one, so the weights add up to the watch's timer), else counted when
+        the sample has ``timer_on``; without any timer information the whole interval counts unless it
+        is a pause by runload's one pause rule (:func:`runload.io._track.pause_after`: a gap of more
+        than 20 s covered at under 0.5 m/s; where the recording measures no distance, a gap with no
+        steps on one side).
+
+    Notes
+    -----
+    This is the one timer of runload: :func:`timer_seconds`, the cleaned ``dt_s`` and
+    :func:`runload.summary.summarize_run`'s ``timer_s`` are all its sum.
     """
     samples = run.samples
     t = _seconds(samples.index)
@@ -153,7 +160,8 @@ def sample_intervals(run: Run) -> tuple[np.ndarray, np.ndarray]:
             last_end = b
         if knots_t:
             f = np.interp(t, knots_t, knots_f)
-            timer_dt = np.diff(f, append=f[-1])
+            timer_dt = np.diff(f, append=total)  # the last sample holds until the timer's last stop
+            timer_dt[0] += f[0]  # timer time before the first sample
             return dt, np.clip(timer_dt, 0.0, None)
     if "timer_on" in samples.columns:
         # The interval after sample i counts when the timer was on at sample i (a stop at sample i ends
@@ -161,13 +169,10 @@ def sample_intervals(run: Run) -> tuple[np.ndarray, np.ndarray]:
         on = samples["timer_on"].to_numpy(dtype=bool)
         return dt, np.where(on, dt, 0.0)
     timer_dt = dt.copy()
-    dist = _col(samples, "distance_m")
-    if np.isfinite(dist).sum() >= 2:
-        d = np.maximum.accumulate(_interp_valid(t, dist))
-        dd = np.diff(d, append=d[-1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pause = (dt > PAUSE_GAP_S) & (dd / dt < STANDING_SPEED_MPS)
-        timer_dt[pause] = 0.0
+    if len(t) > 1:
+        pause = pause_after(t, *(_col(samples, c) if c in samples.columns else None for c in (
+            "distance_m", "latitude_deg", "longitude_deg", "cadence_spm")))
+        timer_dt[:-1][pause] = 0.0
     return dt, timer_dt
 
 
@@ -176,91 +181,15 @@ def timer_seconds(run: Run) -> float:
     return float(sample_intervals(run)[1].sum())
 
 
-def altitude_source(run: Run, choice: str = "auto") -> str:
-    """Decide whether the run's altitude is barometric or GPS-only.
-
-    ``auto``: FIT files are taken as barometric (most Garmin watches that write ``enhanced_altitude``
-    have a barometric altimeter, science.md §2.6); GPX and TCX as GPS-only unless told otherwise.
-    The noise check in :func:`grade_from_altitude` still rejects a profile that is too noisy.
-    """
-    if choice not in ALTITUDE_SOURCES:
-        raise InvalidMethodError("altitude_source", choice, ALTITUDE_SOURCES)
-    if choice != "auto":
-        return choice
-    return "barometric" if run.meta.format == "fit" else "gps"
-
-
-def grade_from_altitude(distance_m, altitude_m, window_m: float = 40.0,
-                        noise_max_ratio: float = GRADE_NOISE_MAX_RATIO) -> tuple[np.ndarray, float]:
-    """Grade [%] from altitude over a centred horizontal-distance window (science.md §2.6).
-
-    Parameters
-    ----------
-    distance_m : array-like  [m]  cumulative horizontal distance, non-decreasing
-    altitude_m : array-like  [m]  smoothed altitude (NaN where missing)
-    window_m : float  [m]  full window width (≥ 30 m barometric, ≥ 100 m GPS)
-    noise_max_ratio : float  [-]  when the robust SD of the altitude noise translates into a grade noise
-        above this, every grade is unknown (NaN)
-
-    Returns
-    -------
-    grade_pct : ndarray  [%]
-        i = Δaltitude / Δdistance over [d − w/2, d + w/2] (clipped at the ends; NaN when less than half
-        a window of distance is available), clamped to ±45 %, and 0 where |i| < 1 %.
-    noise_ratio : float  [-]  estimated SD of the grade noise (NaN when it cannot be estimated)
-
-    Notes
-    -----
-    Standing samples share a distance; their altitudes are averaged, so a stop does not create a
-    vertical wall.  The noise estimate is 1.4826·MAD of the altitude residual from its window mean,
-    times √2 / (w/2) (the difference of two noisy points half a window apart from the centre).
-    """
-    d = np.asarray(distance_m, dtype=float)
-    a = np.asarray(altitude_m, dtype=float)
-    out = np.full(d.shape, np.nan)
-    ok = np.isfinite(d) & np.isfinite(a)
-    if ok.sum() < 3:
-        return out, np.nan
-    du, inverse = np.unique(d[ok], return_inverse=True)
-    au = np.bincount(inverse, weights=a[ok]) / np.bincount(inverse)
-    if len(du) < 3 or du[-1] - du[0] < window_m / 2:
-        return out, np.nan
-    half = window_m / 2.0
-    valid_d = np.isfinite(d)
-    dd = np.where(valid_d, d, du[0])
-    lo = np.maximum(dd - half, du[0])
-    hi = np.minimum(dd + half, du[-1])
-    span = hi - lo
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (np.interp(hi, du, au) - np.interp(lo, du, au)) / span
-    ratio[(span < half) | ~valid_d] = np.nan
-    # Noise: residual of each profile point from the mean of its neighbours within the window.
-    cum = np.concatenate([[0.0], np.cumsum(0.5 * (au[1:] + au[:-1]) * np.diff(du))])
-    plo = np.maximum(du - half, du[0])
-    phi = np.minimum(du + half, du[-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (np.interp(phi, du, cum) - np.interp(plo, du, cum)) / (phi - plo)
-    resid = au - mean
-    resid = resid[np.isfinite(resid)]
-    noise = np.nan
-    if len(resid) >= 10:
-        mad = np.median(np.abs(resid - np.median(resid)))
-        noise = float(1.4826 * mad * np.sqrt(2.0) / half)
-        if noise > noise_max_ratio:
-            return out, noise
-    ratio = np.clip(ratio, -GRADE_MAX_RATIO, GRADE_MAX_RATIO)
-    ratio[np.abs(ratio) < GRADE_ZERO_RATIO] = 0.0
-    out[:] = 100.0 * ratio
-    return out, noise
-
-
 def _warn(run: Run, message: str) -> None:
     msg = f"{run.meta.source}: {message}"
     warnings.warn(msg, RunloadWarning, stacklevel=3)
 
 
 def _clean_distance(run: Run, t: np.ndarray, dt: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, int]:
-    """Cumulative distance [m]: recorded, else from positions, else from speed; spikes and paused drift removed."""
+    """Cumulative distance [m]: recorded, else from positions, else from speed; values inconsistent with
+    their neighbours interpolated and resets continued (:func:`runload.distance_repair.repair_distance`,
+    warned), spikes and paused drift removed."""
     s = run.samples
     dist = _col(s, "distance_m")
     if np.isfinite(dist).sum() < 2:
@@ -270,7 +199,14 @@ def _clean_distance(run: Run, t: np.ndarray, dt: np.ndarray, counted: np.ndarray
         if np.isfinite(speed).sum() < 2:
             return np.full(len(t), np.nan), 0
         dist = np.cumsum(np.where(np.isfinite(speed), speed, 0.0) * dt)
-    dist = np.maximum.accumulate(_interp_valid(t, dist))
+    dist, n_inconsistent, resets = repair_distance(t, dist)
+    if n_inconsistent:
+        _warn(run, f"{n_inconsistent} recorded distance value(s) did not fit the samples around them "
+                   "(out of order or a spike); treated as missing and interpolated")
+    if resets:
+        _warn(run, "the recorded distance started again from a lower value at "
+                   + ", ".join(f"{t[i]:.0f} s" for i in resets) + "; continued from the value before")
+    dist = np.maximum.accumulate(dist)  # no-op after the repair; keeps the guarantee explicit
     inc = np.diff(dist, append=dist[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = np.where(dt > 0, inc / dt, np.where(inc > 0, np.inf, 0.0))
@@ -284,8 +220,27 @@ def _clean_distance(run: Run, t: np.ndarray, dt: np.ndarray, counted: np.ndarray
     return dist[0] + np.concatenate([[0.0], np.cumsum(inc[:-1])]), int(spike.sum())
 
 
+def _movement_unmeasured(s: pd.DataFrame) -> bool:
+    """Whether the file shows steps but measures no movement: no positions, no recorded distance that
+    ever grows, no speed above 0, and a cadence above 0 somewhere.  Its zeros mean "not measured"."""
+    lat, lon = _col(s, "latitude_deg"), _col(s, "longitude_deg")
+    d, v, c = _col(s, "distance_m"), _col(s, "speed_mps"), _col(s, "cadence_spm")
+    with np.errstate(invalid="ignore"):
+        if (np.isfinite(lat) & np.isfinite(lon)).sum() >= 2 or np.any(v > 0):
+            return False
+        if np.any(np.diff(d[np.isfinite(d)]) > 0):
+            return False
+        return bool(np.any(c > 0))
+
+
 def _classify(speed: np.ndarray, cadence: np.ndarray, activity, paused: np.ndarray) -> np.ndarray:
-    """Per-sample state: running, walking, standing or paused (science.md §1.4, §1.5.7)."""
+    """Per-sample state: running, walking, standing or paused (science.md §1.4, §1.5.7).
+
+    Standing means not moving: with a known speed, slower than :data:`STANDING_SPEED_MPS`, whatever the
+    cadence (slow uphill hiking at 0.5–1 m/s is walking even when the watch counts few or no steps, e.g.
+    hands on the knees or on poles); without a speed, a cadence below :data:`STANDING_CADENCE_SPM` or
+    none.
+    """
     v_known, c_known = np.isfinite(speed), np.isfinite(cadence)
     with np.errstate(invalid="ignore"):
         running = np.where(
@@ -295,11 +250,7 @@ def _classify(speed: np.ndarray, cadence: np.ndarray, activity, paused: np.ndarr
                      v_known & (speed >= RUNNING_SPEED_NO_CADENCE_MPS)),
         )
         slow_cadence = ~c_known | (cadence < STANDING_CADENCE_SPM)
-        standing = np.where(
-            v_known,
-            (speed < STANDING_SPEED_MPS) | (c_known & (cadence < STANDING_CADENCE_SPM) & (speed < 1.5)),
-            slow_cadence,
-        )
+        standing = np.where(v_known, speed < STANDING_SPEED_MPS, slow_cadence)
     if activity is not None:
         walking_type = np.asarray(activity == "walking", dtype=bool)
         running &= ~walking_type
@@ -343,7 +294,7 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
     dt, timer_dt = sample_intervals(run)
     counted = timer_dt > 0
     out["elapsed_s"] = t
-    out["dt_s"] = np.minimum(timer_dt, MAX_SAMPLE_WEIGHT_S)
+    out["dt_s"] = timer_dt
 
     # Paused: timer off at the sample itself.
     if "timer_on" in s.columns:
@@ -357,6 +308,12 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
         paused = np.zeros(len(s), dtype=bool)
 
     distance, n_dist_spikes = _clean_distance(run, t, dt, counted)
+    unmeasured = _movement_unmeasured(s)
+    if unmeasured:
+        distance = np.full(len(t), np.nan)
+        _warn(run, "the file records steps but no movement (no positions, a distance that never grows, no "
+                   "speed: indoors without a foot pod?); distance and speed unknown, running and walking "
+                   "judged from cadence")
     out["distance_m"] = distance
 
     # Speed: from distance where the recorded speed is missing, a spike or a dropout.
@@ -382,6 +339,8 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
     with np.errstate(invalid="ignore"):
         speed = np.where(speed > MAX_SPEED_MPS, np.nan, speed)
     speed = _rolling_median(speed, index, SMOOTH_WINDOW_S)
+    if unmeasured:
+        speed = np.full(len(t), np.nan)
     out["speed_mps"] = speed
     if n_dist_spikes or n_speed_fixed > 0.01 * len(s):
         _warn(run, f"replaced {n_dist_spikes} distance jump(s) and {n_speed_fixed} speed spike(s) or "
@@ -390,6 +349,10 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
     cadence = _col(s, "cadence_spm")
     with np.errstate(invalid="ignore"):
         cadence[(cadence < 0) | (cadence > MAX_CADENCE_SPM)] = np.nan
+    # Cadence unit judged per stretch against speed (science.md §1.2, §1.5.8): strides/min stretches doubled.
+    for stretch in half_cadence_stretches(t, speed, cadence, distance):
+        cadence[stretch.first:stretch.last + 1] *= 2.0
+        _warn(run, stretch.describe())
     out["cadence_spm"] = _rolling_median(cadence, index, SMOOTH_WINDOW_S)
 
     hr = _col(s, "heart_rate_bpm")
@@ -397,23 +360,15 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
         hr[(hr < HEART_RATE_RANGE_BPM[0]) | (hr > HEART_RATE_RANGE_BPM[1])] = np.nan
     out["heart_rate_bpm"] = hr
 
-    # Grade from altitude over a distance window; device grade only when there is no altitude.
+    # Grade judged locally from the altitude (runload/grade.py); the device's grade only without altitude.
     alt = _col(s, "altitude_m")
-    source = altitude_source(run, altitude)
-    window = grade_window_m if grade_window_m is not None else GRADE_WINDOW_M[source]
     if np.isfinite(alt).sum() >= 3:
         alt = _rolling_median(alt, index, SMOOTH_WINDOW_S)
-        grade, noise = grade_from_altitude(distance, alt, window)
-        if np.isnan(grade).all() and np.isfinite(noise) and noise > GRADE_NOISE_MAX_RATIO:
-            _warn(run, f"altitude too noisy for a grade ({source}, noise ≈ {100 * noise:.1f} % grade); "
-                       "grade left unknown")
-    elif "grade_pct" in s.columns and s["grade_pct"].notna().sum() >= 3:
-        ratio = _rolling_median(_col(s, "grade_pct"), index, 10.0) / 100.0
-        ratio = np.clip(ratio, -GRADE_MAX_RATIO, GRADE_MAX_RATIO)
-        ratio[np.abs(ratio) < GRADE_ZERO_RATIO] = 0.0
-        grade = 100.0 * ratio
-    else:
-        grade = np.full(len(s), np.nan)
+    device_grade = _rolling_median(_col(s, "grade_pct"), index, 10.0) if "grade_pct" in s.columns else None
+    grade, grade_notes = grade_for_run(t, distance, alt, source=altitude_source(run, altitude),
+                                       window_m=grade_window_m, device_grade_pct=device_grade)
+    for note in grade_notes:
+        _warn(run, note)
     out["altitude_m"] = alt
     out["grade_pct"] = grade
 

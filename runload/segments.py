@@ -23,14 +23,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .clean import grade_from_altitude
 from .errors import InvalidMethodError
+from .grade import grade_from_altitude, plausible_altitude
 
 __all__ = [
     "SEGMENT_KINDS",
     "SEGMENT_COLUMNS",
     "UNITS",
     "MINETTI2002_COEFFICIENTS",
+    "GAP_MAX_SPEED_FACTOR",
     "cost_of_running_minetti2002",
     "detect_segments",
     "summarize_spans",
@@ -49,6 +50,11 @@ UNITS = {"metric": (1000.0, "km"), "imperial": (1609.344, "mi")}
 MINETTI2002_COEFFICIENTS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)
 MINETTI2002_GRADE_RANGE = (-0.45, 0.45)
 
+# Grade-adjusted speed is at most this multiple of the actual speed [D]: Cr(+0.25)/Cr(0) of Minetti 2002
+# (10.7 / 3.6 ≈ 3.0).  A grade steeper than about +25 % counts as +25 % for GAP, so a wrong grade (a
+# GPS altitude artefact that got through) cannot make the GAP of a 5:00 /km stretch faster than 1:40 /km,
+# and a steep hike cannot claim more than three times its speed.
+GAP_MAX_SPEED_FACTOR = 3.0
 MIN_PACE_DISTANCE_M = 10.0  # below this a pace is meaningless
 # Interval detection [D]
 SPEED_WINDOW_S = 30.0
@@ -127,7 +133,8 @@ def summarize_spans(samples: pd.DataFrame, i0, i1, kinds, labels) -> pd.DataFram
     -------
     pandas.DataFrame
         ``duration_s`` Σ dt [s] (timer time, standing included); ``distance_m`` [m]; ``pace_s_per_km``
-        = 1000·duration/distance; ``gap_s_per_km`` the same over Minetti-equivalent level distance;
+        = 1000·duration/distance; ``gap_s_per_km`` the same over Minetti-equivalent level distance (each
+        metre counting at most :data:`GAP_MAX_SPEED_FACTOR` level metres);
         ``grade_pct`` distance-weighted mean (NaN when under half the distance has a grade);
         ``cadence_spm`` time-weighted over moving samples; ``heart_rate_bpm`` time-weighted;
         ``contact_time_ms``, ``flight_time_ms``, ``duty_factor`` time-weighted over running samples with a
@@ -162,6 +169,7 @@ def summarize_spans(samples: pd.DataFrame, i0, i1, kinds, labels) -> pd.DataFram
     distance = _span_sum(csum(inc), i0, i1)
     factor = cost_of_running_minetti2002(np.clip(grade / 100.0, *MINETTI2002_GRADE_RANGE))
     factor = np.where(np.isfinite(factor), factor / MINETTI2002_COEFFICIENTS[-1], 1.0)
+    factor = np.minimum(factor, GAP_MAX_SPEED_FACTOR)
     eq_distance = _span_sum(csum(inc * factor), i0, i1)
     known = np.isfinite(grade)
     known_dist = _span_sum(csum(np.where(known, inc, 0.0)), i0, i1)
@@ -326,8 +334,9 @@ def _hill_spans(samples: pd.DataFrame) -> list[tuple[int, int, str, str]]:
     if not samples["grade_pct"].notna().any():
         return []
     d = samples["distance_m"].to_numpy(dtype=float)
-    alt = samples["altitude_m"].to_numpy(dtype=float)
-    g, _ = grade_from_altitude(d, alt, HILL_WINDOW_M, noise_max_ratio=np.inf)
+    alt = plausible_altitude(d, samples["altitude_m"].to_numpy(dtype=float))
+    g, _ = grade_from_altitude(d, alt, HILL_WINDOW_M)
+    g[~np.isfinite(samples["grade_pct"].to_numpy(dtype=float))] = np.nan  # no hill where grade is unknown
     sign = np.where(g >= HILL_MIN_GRADE_PCT, 1, np.where(g <= -HILL_MIN_GRADE_PCT, -1, 0))
     s, e = _runs(sign)
     spans = []

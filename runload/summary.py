@@ -4,10 +4,15 @@
 checked against the watch's own session message (``Run.meta.watch``) in the tests, so the definitions
 below follow what Garmin watches write:
 
-* ``timer_s`` is the time the timer ran: the sum of ``RunMeta.timer_intervals`` when the reader found
-  them (FIT timer start → stop events; for GPX/TCX the stretches between recording splits and pauses,
-  see :mod:`runload.io._track`); else the time between samples while ``timer_on``; else the time
-  between samples with pauses (:func:`runload.io._track.pause_after`) left out.
+* ``timer_s`` is the time the timer ran, from runload's one timer (:func:`runload.clean.sample_intervals`):
+  the merged ``RunMeta.timer_intervals`` when the reader found them (FIT timer start → stop events; for
+  GPX/TCX the stretches between recording splits and pauses, see :mod:`runload.io._track`); else the time
+  between samples while ``timer_on``; else the time between samples with pauses
+  (:func:`runload.io._track.pause_after`) left out.  It equals the sum of the cleaned samples' weights
+  (``clean_samples(run)["dt_s"].sum()``).
+* ``distance_m`` is the recorded cumulative distance after values inconsistent with their neighbours are
+  treated as missing (:func:`runload.distance_repair.repair_distance`), so it is never negative and one
+  out-of-order point cannot change it.
 * ``avg_cadence_spm`` (and ``avg_heart_rate_bpm``) average over timer time, zeros included (standing
   still at a crossing lowers the watch's average cadence too), each sample weighted by half the timer
   time to each neighbour.  Measured on the corpus' Garmin files: this matches the watch's
@@ -22,16 +27,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .geo import haversine_m
-from .io._track import pause_after
+from .clean import sample_intervals
+from .distance_repair import repair_distance
+from .geo import cumulative_distance_m, haversine_m
+from .grade import altitude_source, climb_m
 from .run import Run
 from .stats import weighted_mean
 
-__all__ = ["summarize_run", "ALTITUDE_SMOOTHING_S"]
-
-#: Centred rolling-mean window [s] applied to altitude before summing climbs, so that barometric and
-#: GPS noise does not add up to phantom ascent.
-ALTITUDE_SMOOTHING_S = 30.0
+__all__ = ["summarize_run"]
 
 
 def summarize_run(run: Run) -> dict:
@@ -55,9 +58,10 @@ def summarize_run(run: Run) -> dict:
     s = run.samples
     n = len(s)
     times_s = (s.index - s.index[0]).total_seconds().to_numpy(dtype="float64") if n else np.zeros(0)
-    dt = np.diff(times_s, prepend=times_s[0] if n else 0.0)  # dt[i]: time from sample i-1 to i
-    on = _segment_timer_on(s, times_s)  # on[i]: the segment ending at sample i counts as timer time
-    seg = np.where(on, dt, 0.0)
+    # seg[i]: timer time of the segment ending at sample i (runload's one timer, runload.clean)
+    timer_dt = sample_intervals(run)[1] if n else np.zeros(0)
+    seg = np.concatenate([[0.0], timer_dt[:-1]]) if n else np.zeros(0)
+    on = seg > 0  # on[i]: the segment ending at sample i counts as timer time
     # Each sample stands for half of the timer time to each neighbour (trapezoidal time weights).
     weights = (seg + np.append(seg[1:], 0.0)) / 2.0
 
@@ -65,8 +69,8 @@ def summarize_run(run: Run) -> dict:
         "start": s.index[0].isoformat() if n else (run.meta.start.isoformat() if run.meta.start else None),
         "n_samples": n,
         "elapsed_s": float(times_s[-1]) if n else np.nan,
-        "timer_s": _timer_s(run, seg),
-        "distance_m": _distance_m(s),
+        "timer_s": float(timer_dt.sum()) if n else np.nan,
+        "distance_m": _distance_m(s, times_s),
     }
     out["avg_speed_mps"] = (
         out["distance_m"] / out["timer_s"] if out["timer_s"] > 0 else np.nan
@@ -75,7 +79,7 @@ def summarize_run(run: Run) -> dict:
     out["avg_heart_rate_bpm"] = _column_mean(s, "heart_rate_bpm", weights)
     out["max_heart_rate_bpm"] = float(s["heart_rate_bpm"].max()) if _has(s, "heart_rate_bpm") else np.nan
     if _has(s, "altitude_m"):
-        out["ascent_m"], out["descent_m"] = _climb_m(s, on)
+        out["ascent_m"], out["descent_m"] = _climb_m(s, on, times_s, altitude_source(run))
     out["columns"] = list(s.columns)
     out["watch"] = run.meta.watch.as_dict() if run.meta.watch is not None else None
     return out
@@ -85,32 +89,10 @@ def _has(s: pd.DataFrame, name: str) -> bool:
     return name in s.columns and bool(s[name].notna().any())
 
 
-def _segment_timer_on(s: pd.DataFrame, times_s: np.ndarray) -> np.ndarray:
-    """Whether the time between sample i-1 and i counts as timer time.
-
-    With ``timer_on``: when the timer was on at sample i-1 (a stop at sample i-1 ends the counting).
-    Without it: unless the gap is a pause (:func:`runload.io._track.pause_after`).
-    """
-    if len(s) == 0:
-        return np.zeros(0, dtype=bool)
-    if "timer_on" in s.columns:
-        return np.concatenate([[False], s["timer_on"].to_numpy(dtype=bool)[:-1]])
-    pause = pause_after(times_s, *(s[c].to_numpy(dtype="float64") if c in s.columns else None
-                                   for c in ("distance_m", "latitude_deg", "longitude_deg")))
-    return np.concatenate([[False], ~pause])
-
-
-def _timer_s(run: Run, seg: np.ndarray) -> float:
-    intervals = run.meta.timer_intervals
-    if intervals:
-        return float(sum((b - a).total_seconds() for a, b in intervals))
-    return float(seg.sum()) if len(seg) else np.nan
-
-
-def _distance_m(s: pd.DataFrame) -> float:
-    """Distance covered [m]: the recorded cumulative distance, else the sum of great-circle steps."""
+def _distance_m(s: pd.DataFrame, times_s: np.ndarray) -> float:
+    """Distance covered [m]: the recorded cumulative distance (repaired), else the sum of great-circle steps."""
     if _has(s, "distance_m"):
-        d = s["distance_m"].dropna().to_numpy()
+        d = repair_distance(times_s, s["distance_m"].to_numpy(dtype="float64"))[0]
         return float(d[-1]) if 0 <= d[0] <= _START_SLACK_M else float(d[-1] - d[0])
     if _has(s, "latitude_deg") and _has(s, "longitude_deg"):
         pos = s[["latitude_deg", "longitude_deg"]].dropna().to_numpy()
@@ -129,10 +111,17 @@ def _column_mean(s: pd.DataFrame, name: str, weights: np.ndarray) -> float:
     return weighted_mean(s[name], weights) if _has(s, name) else np.nan
 
 
-def _climb_m(s: pd.DataFrame, on: np.ndarray) -> tuple[float, float]:
-    """Total ascent and descent [m] of the smoothed altitude over timer time."""
-    alt = s["altitude_m"]
-    smooth = alt.rolling(pd.Timedelta(seconds=ALTITUDE_SMOOTHING_S), min_periods=1, center=True).mean()
-    step = np.diff(smooth.to_numpy(), prepend=np.nan)
-    step = np.where(on & ~np.isnan(step), step, 0.0)
-    return float(step[step > 0].sum()), float(-step[step < 0].sum())
+def _climb_m(s: pd.DataFrame, on: np.ndarray, times_s: np.ndarray, source: str = "barometric") -> tuple[float, float]:
+    """Total ascent and descent [m] over timer time: :func:`runload.grade.climb_m` on the run's samples.
+
+    Hysteresis on the plausible altitude (the profile the grade is computed from: spikes and resets out,
+    barometric catch-ups in), so the ascent shown and the grade the loads use tell one story.  ``source``
+    ({"barometric", "gps"}, :func:`runload.grade.altitude_source`) sets the hysteresis.
+    """
+    if _has(s, "distance_m"):  # repaired as for the distance total: one bad value cannot freeze it
+        dist = repair_distance(times_s, s["distance_m"].to_numpy(dtype=float))[0]
+    elif _has(s, "latitude_deg") and _has(s, "longitude_deg"):
+        dist = cumulative_distance_m(s["latitude_deg"].to_numpy(dtype=float), s["longitude_deg"].to_numpy(dtype=float))
+    else:
+        dist = np.full(len(s), np.nan)
+    return climb_m(dist, s["altitude_m"].to_numpy(dtype=float), on, source=source)

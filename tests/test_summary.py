@@ -108,3 +108,12 @@ def test_empty_run():
     frame = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="time"))
     got = summarize_run(Run(frame, RunMeta(source="e.fit", format="fit")))
     assert got["n_samples"] == 0 and np.isnan(got["elapsed_s"]) and np.isnan(got["distance_m"])
+
+
+def test_a_point_misplaced_before_the_start_does_not_make_distance_or_speed_negative():
+    # issue 8, defect 2: the last point (5406 m) was stamped before the start and sorted first
+    t = np.arange(0.0, 1803.0)
+    dist = np.concatenate([[5406.0], 3.0 * np.arange(1802)])
+    got = summarize_run(_run(t, distance_m=dist))
+    assert_allclose(got["distance_m"], 3.0 * 1801, atol=1e-9)  # hand count: the good points' last value
+    assert got["avg_speed_mps"] > 0
