@@ -88,18 +88,20 @@ def device_family(device: Device | None) -> str | None:
 
 def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthleteProfile,
                           khat_ref: float | None = None, exponent: float | None = None,
-                          fill_no_root: bool = False, speed_exponent: float = 0.0) -> np.ndarray:
+                          fill_no_root: bool = False, speed_exponent: float | None = None) -> np.ndarray:
     """Model contact time [ms] for arrays, with ``profile``'s c_pref and optional k̂_ref / exponent.
 
     ``speed_mps`` and ``cadence_spm`` are used as given: pass the windowed model inputs
     (:func:`runload.gait.model_inputs`) to match :func:`runload.gait.compute_gait`.  ``speed_exponent``:
-    see :func:`runload.gait.target_stiffness`.
+    see :func:`runload.gait.target_stiffness`; ``None`` takes the profile's.
 
     With ``fill_no_root`` a sample without a root gets the upper end of the search interval
     (min(T_step, 2·L0/v)), the limit the model tends to, so a least-squares fit sees a finite residual.
     """
     v = np.asarray(speed_mps, dtype=float)
     c = np.asarray(cadence_spm, dtype=float)
+    if speed_exponent is None:
+        speed_exponent = profile.speed_exponent
     cp = cadence_pref(v, grade_pct, profile.cadence_model)
     k = target_stiffness(v, c, cp, profile.khat_ref if khat_ref is None else khat_ref,
                          profile.cadence_exponent if exponent is None else exponent, speed_exponent)
@@ -209,8 +211,8 @@ class CalibrationFit:
     device : str | None  device family (``a+b`` when mixed)
     cadence_model : tuple | None  fitted personal cadence model (None when not enough data)
     cadence_seconds : float  [s]  steady running seconds available for the cadence model
-    speed_exponent : float  [-]  speed term of the target stiffness (0 unless fitted); AthleteProfile has
-        no field for it yet, so pass it to :func:`runload.gait.compute_gait` explicitly
+    speed_exponent : float  [-]  device-equivalence speed term of the target stiffness: fitted, or the
+        input profile's (the population default of the gait model file) when not fitted
     """
 
     profile: AthleteProfile
@@ -267,9 +269,10 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         population one.
     fit_speed_exponent : bool
         Also fit the speed term of the target stiffness (:func:`runload.gait.target_stiffness`, within
-        −1.5…1) when the running speeds span ≥ 0.4 m/s (5th–95th percentile); otherwise it stays 0.
-        Not in science.md: it lets the estimate follow a device whose contact time changes less with
-        speed than the spring–mass model's [D].
+        −1.5…1) when the running speeds span ≥ 0.4 m/s (5th–95th percentile); otherwise it stays the
+        profile's (the population default of the gait model file, science.md §1.5.8).  A fitted
+        device-equivalence term, not physiology: it lets the estimate follow a device whose contact time
+        changes less with speed than the spring–mass model's [D].
 
     Returns
     -------
@@ -339,19 +342,20 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
     def residuals(k, e, d):
         return sw * (model_contact_time_ms(v, c, g, work, k, e, fill_no_root=True, speed_exponent=d) - dev)
 
-    res = minimize_scalar(lambda lk: float(np.sum(residuals(np.exp(lk), work.cadence_exponent, 0.0) ** 2)),
+    d0 = work.speed_exponent  # kept unless fitted
+    res = minimize_scalar(lambda lk: float(np.sum(residuals(np.exp(lk), work.cadence_exponent, d0) ** 2)),
                           bounds=tuple(np.log(KHAT_BOUNDS)), method="bounded", options={"xatol": 1e-4})
-    khat, exponent, speed_exp = float(np.exp(res.x)), work.cadence_exponent, 0.0
+    khat, exponent, speed_exp = float(np.exp(res.x)), work.cadence_exponent, d0
     v_lo, v_hi = np.nanpercentile(v, [5, 95]) if np.isfinite(v).any() else (0.0, 0.0)
     fit_d = fit_speed_exponent and (v_hi - v_lo) >= SPEED_EXPONENT_MIN_RANGE_MPS
     if fit_exponent or fit_d:
         names = ["k"] + (["e"] if fit_exponent else []) + (["d"] if fit_d else [])
         bounds = {"k": KHAT_BOUNDS, "e": EXPONENT_BOUNDS, "d": SPEED_EXPONENT_BOUNDS}
-        start = {"k": khat, "e": exponent, "d": 0.0}
+        start = {"k": khat, "e": exponent, "d": float(np.clip(d0, *SPEED_EXPONENT_BOUNDS))}
 
         def unpack(p):
             q = dict(zip(names, p, strict=True))
-            return q["k"], q.get("e", exponent), q.get("d", 0.0)
+            return q["k"], q.get("e", exponent), q.get("d", d0)
 
         fit = least_squares(lambda p: residuals(*unpack(p)), [start[n] for n in names],
                             bounds=([bounds[n][0] for n in names], [bounds[n][1] for n in names]))

@@ -5,7 +5,20 @@ columns of :class:`runload.analysis.Analysis` (same index).  Where the file has 
 contact time (``stance_time_ms``, §1.4) it is used; otherwise contact time comes from the inverse
 spring–mass model of Morin et al. 2005 [1]_ with the cadence-dependent stiffness of Farley & González
 1996 [2]_ (§1.5.3, implemented in :mod:`runload.springmass`).  Walking, and running samples for which
-the model has no root (flight time would be negative), use the walking branch of §1.5.7.
+the model has no root (flight time would be negative), use the walking branch of §1.5.7 — never a second
+the watch measured as running (§1.5.8, :func:`measured_running`).
+
+Coefficients: every coefficient (k̂_ref, exponents, preferred cadence and its clamps, thresholds,
+plausibility ranges, input window, power law, sub-phases) is read from the versioned model file
+``runload/models/gait_v3.toml`` (:mod:`runload.gait_model`); :data:`GAIT_MODEL_ID`, recorded in
+``Analysis.model_versions["gait"]``, is the file's version.
+
+Device-equivalence speed term (deviation from science.md §1.5.3, decided under §1.5.8): the target
+stiffness carries a factor (v / 3 m/s)^δ with a population δ fitted to the watches' contact time of the
+shared corpus (gait_v3: δ = −0.5), adopted because leave-one-repository-out cross-validation lowered the
+median per-file error (docs/gait_validation.md).  It is not physiology: it makes the estimate comparable
+with what a watch reports, whose contact time falls less with speed than the spring–mass model's.  δ = 0
+is the science.md model (the §1.5.5 table holds for it).
 
 Model inputs (deviation from science.md Appendix A, which feeds the 5 s median speed straight into the
 model): the model gets speed and cadence averaged over a centred **30 s** window of running time
@@ -35,13 +48,16 @@ References
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidMethodError, MissingColumnError
+from .errors import InvalidMethodError, MissingColumnError, RunloadWarning
+from .gait_model import GAIT_MODEL, RUNNING_CADENCE_MIN_SPM
 from .profile import AthleteProfile
 from .springmass import (
-    cadence_pref_population,
+    cadence_pref,
     contact_time_morin2005,
     stiffness_morin2005,
     target_stiffness_farley1996,
@@ -49,55 +65,51 @@ from .springmass import (
 from .stats import weighted_mean
 
 __all__ = [
+    "GAIT_MODEL",
     "GAIT_MODEL_ID",
     "GAIT_SOURCES",
     "CONTACT_TIME_SOURCES",
     "GAIT_COLUMNS",
     "PHASE_FRACTIONS",
+    "RUNNING_CADENCE_MIN_SPM",
     "compute_gait",
     "cadence_pref",
     "model_inputs",
+    "measured_running",
     "target_stiffness",
     "contact_time_powerlaw",
     "device_contact_time",
     "summarize_gait",
 ]
 
-GAIT_MODEL_ID = "morin2005_farley1996_v2"  # v2: 30 s model inputs
+# Every coefficient comes from the versioned model file runload/models/gait_v*.toml (runload.gait_model);
+# the names below are kept for readers of this module.  The model version follows the file.
+GAIT_MODEL_ID = GAIT_MODEL.version
 GAIT_SOURCES = ("auto", "device", "model")
 CONTACT_TIME_SOURCES = ("device", "model", "walking", "none")
 
 # science.md §1.4: plausibility of a device contact time.
-DEVICE_TC_RANGE_MS = (120.0, 450.0)
-DEVICE_MIN_FLIGHT_MS = 10.0
-DEVICE_SMOOTH_WINDOW_S = 7.0  # 5–10 s rolling median
-DEVICE_RUNNING_CADENCE_SPM = 140.0
-DEVICE_RUNNING_SPEED_MPS = 1.8
+DEVICE_TC_RANGE_MS = GAIT_MODEL.device_contact_time_range_ms
+DEVICE_MIN_FLIGHT_MS = GAIT_MODEL.device_min_flight_ms
+DEVICE_SMOOTH_WINDOW_S = GAIT_MODEL.device_smooth_window_s
+DEVICE_RUNNING_SPEED_MPS = GAIT_MODEL.device_running_speed_min_mps
 # science.md §1.5.7: walking stance ≈ 62 % of the gait cycle (Novacheck 1998 [3]).
-WALKING_STANCE_FRACTION = 0.62
-# science.md §1.5.5 fallback: tc ≈ 0.53·v^−0.62 s, a fit to the default model.  It stays within 2 % of
-# the default model from 1.8 to 7 m/s (checked in tests), so that is its validity range here [D].
-POWERLAW_COEFFICIENT_S = 0.53
-POWERLAW_EXPONENT = -0.62
-POWERLAW_SPEED_RANGE_MPS = (1.8, 7.0)
-# science.md §1.5.7 / §1.6: spring–mass outputs only on level (|i| ≤ 3 %) steady running.
-SPRINGMASS_MAX_GRADE_PCT = 3.0
-LOW_CONFIDENCE_GRADE_PCT = 8.0
+WALKING_STANCE_FRACTION = GAIT_MODEL.walking_stance_fraction
+# science.md §1.5.5 fallback: tc ≈ 0.53·v^−0.62 s, a fit to the science.md default model, within 2.5 %
+# of it from 1.8 to 7 m/s (checked in tests), so that is its validity range here [D].
+POWERLAW_COEFFICIENT_S = GAIT_MODEL.powerlaw_coefficient_s
+POWERLAW_EXPONENT = GAIT_MODEL.powerlaw_exponent
+POWERLAW_SPEED_RANGE_MPS = GAIT_MODEL.powerlaw_speed_range_mps
+# science.md §1.5.7 / §1.6: spring–mass outputs only on level steady running.
+SPRINGMASS_MAX_GRADE_PCT = GAIT_MODEL.springmass_max_grade_pct
+LOW_CONFIDENCE_GRADE_PCT = GAIT_MODEL.low_confidence_grade_pct
 # Model inputs: time-weighted mean over this centred window of running samples (module docstring) [D].
-MODEL_INPUT_WINDOW_S = 30.0
-# Reference speed of the optional speed term of the target stiffness (:func:`target_stiffness`).
-SPEED_EXPONENT_REF_MPS = 3.0
-# A personal cadence model is clamped to a plausible running range [D].
-CADENCE_PREF_RANGE_SPM = (130.0, 230.0)
+MODEL_INPUT_WINDOW_S = GAIT_MODEL.input_window_s
+# Reference speed of the device-equivalence speed term of the target stiffness (:func:`target_stiffness`).
+SPEED_EXPONENT_REF_MPS = GAIT_MODEL.speed_reference_mps
 
 # science.md §1.8: sub-phase windows as fractions of contact time and of swing time.
-PHASE_FRACTIONS = {
-    "absorption_time_ms": ("contact", 0.40),
-    "midstance_time_ms": ("contact", 0.15),
-    "propulsion_time_ms": ("contact", 0.45),
-    "early_swing_time_ms": ("swing", 0.50),
-    "late_swing_time_ms": ("swing", 0.50),
-}
+PHASE_FRACTIONS = dict(GAIT_MODEL.phase_fractions)
 
 GAIT_COLUMNS = (
     "step_time_ms",
@@ -118,6 +130,8 @@ GAIT_COLUMNS = (
 
 def contact_time_powerlaw(speed_mps):
     """Contact time from speed alone, tc = 0.53·v^−0.62 [s] (science.md §1.5.5 fallback [D]).
+
+    Used where the cadence is missing or not a running cadence; it has no device-equivalence term.
 
     Parameters
     ----------
@@ -140,31 +154,6 @@ def contact_time_powerlaw(speed_mps):
     if isinstance(speed_mps, pd.Series):
         return pd.Series(out, index=speed_mps.index)
     return float(out) if np.ndim(speed_mps) == 0 else out
-
-
-def cadence_pref(speed_mps, grade_pct=None, cadence_model=None):
-    """The runner's preferred cadence at a speed and grade, c_pref(v, i) [steps/min] (science.md §3.2).
-
-    Parameters
-    ----------
-    speed_mps : array-like  [m/s]
-    grade_pct : array-like, optional  [%]  NaN or missing counts as level
-    cadence_model : (b0, b1, b2, b3), optional
-        Personal model c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ with i the grade as a fraction, i⁺ = max(i, 0)
-        and i⁻ = max(−i, 0); result clamped to 130–230 spm.  ``None`` gives the population default
-        165 + 7·(v − 3) clamped to 150–200 spm (:func:`runload.springmass.cadence_pref_population`).
-
-    Returns
-    -------
-    ndarray  [steps/min]
-    """
-    v = np.asarray(speed_mps, dtype=float)
-    if cadence_model is None:
-        return np.asarray(cadence_pref_population(v), dtype=float)
-    b0, b1, b2, b3 = (float(b) for b in cadence_model)
-    i = np.zeros_like(v) if grade_pct is None else np.nan_to_num(np.asarray(grade_pct, dtype=float)) / 100.0
-    c = b0 + b1 * v + b2 * np.maximum(i, 0.0) + b3 * np.maximum(-i, 0.0)
-    return np.clip(c, *CADENCE_PREF_RANGE_SPM)
 
 
 def model_inputs(samples: pd.DataFrame, window_s: float | None = MODEL_INPUT_WINDOW_S) -> tuple[np.ndarray, np.ndarray]:
@@ -219,18 +208,18 @@ def target_stiffness(speed_mps, cadence_spm, cadence_pref_spm, khat_ref, cadence
     """Target dimensionless leg stiffness k̂ of the inverse model [-] (science.md §1.5.3).
 
     k̂ = k̂_ref · (c / c_pref)^exponent · (v / 3 m/s)^speed_exponent.  With ``speed_exponent`` 0 (the
-    default) this is exactly :func:`runload.springmass.target_stiffness_farley1996`.
+    default of this function) this is exactly :func:`runload.springmass.target_stiffness_farley1996`.
 
     Parameters
     ----------
     speed_mps, cadence_spm, cadence_pref_spm : array-like  [m/s], [steps/min], [steps/min]
     khat_ref, cadence_exponent : float  [-]
     speed_exponent : float  [-]
-        Not part of science.md (leg stiffness is taken as speed-independent there, Farley & González
-        1996).  A negative value makes the estimate follow a device whose contact time falls less with
-        speed than the spring–mass model's, as the Garmin watches of the shared data do
-        (docs/gait_validation.md); fitted per runner by
-        :func:`runload.calibrate.fit_calibration` with ``fit_speed_exponent=True`` [D].
+        Fitted device-equivalence term, not physiology (leg stiffness is speed-independent in science.md,
+        Farley & González 1996).  A negative value makes the estimate follow a device whose contact time
+        falls less with speed than the spring–mass model's, as the Garmin watches of the shared data do
+        (docs/gait_validation.md).  Population default in the gait model file (science.md §1.5.8);
+        fitted per runner by :func:`runload.calibrate.fit_calibration` with ``fit_speed_exponent=True`` [D].
     """
     k = target_stiffness_farley1996(cadence_spm, cadence_pref_spm, khat_ref, cadence_exponent)
     if speed_exponent == 0:
@@ -274,11 +263,36 @@ def device_contact_time(samples: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         valid = (
             np.isfinite(raw)
             & (smooth >= lo) & (smooth <= hi)
-            & (c >= DEVICE_RUNNING_CADENCE_SPM)
+            & (c >= RUNNING_CADENCE_MIN_SPM)
             & (v >= DEVICE_RUNNING_SPEED_MPS)
             & (smooth < step_ms - DEVICE_MIN_FLIGHT_MS)
         )
     return smooth, valid
+
+
+def measured_running(samples: pd.DataFrame) -> np.ndarray:
+    """Seconds the watch itself measured as running (science.md §1.5.8).
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        Cleaned frame with ``speed_mps`` and, when the device measured it, ``stance_time_ms``.
+
+    Returns
+    -------
+    ndarray of bool
+        The sample's own device contact time is within 150–400 ms and the speed is ≥ 2 m/s (gait model
+        file, ``[classification]``).  All False without ``stance_time_ms``.  Such a second is never
+        given a walking contact time, whatever its cadence says (:func:`compute_gait`).
+    """
+    n = len(samples)
+    if "stance_time_ms" not in samples.columns:
+        return np.zeros(n, dtype=bool)
+    stance = pd.to_numeric(samples["stance_time_ms"], errors="coerce").to_numpy(dtype=float)
+    v = samples["speed_mps"].to_numpy(dtype=float)
+    lo, hi = GAIT_MODEL.measured_running_contact_time_ms
+    with np.errstate(invalid="ignore"):
+        return (stance >= lo) & (stance <= hi) & (v >= GAIT_MODEL.measured_running_speed_min_mps)
 
 
 def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
@@ -299,14 +313,22 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     input_window_s : float or None  [s]
         Window of the model's speed and cadence inputs (:func:`model_inputs`; default 30 s).
     speed_exponent : float, optional  [-]
-        Speed term of the target stiffness (:func:`target_stiffness`).  ``None``: the profile's
-        ``speed_exponent`` when it has one, else 0 (the science.md model).
+        Device-equivalence speed term of the target stiffness (:func:`target_stiffness`).  ``None``: the
+        profile's ``speed_exponent`` (its default is the population value of the gait model file; 0 is
+        the science.md model).
 
     Returns
     -------
     pandas.DataFrame
         Same index; the columns of :data:`GAIT_COLUMNS` [ms, BW, -, kN/m as named] and ``state``
-        (running samples for which the model has no root become ``walking``, §1.5.3).
+        (running samples for which the model has no root become ``walking``, §1.5.3; walking samples the
+        watch measured as running become ``running``, §1.5.8).
+
+    Warns
+    -----
+    RunloadWarning
+        When seconds the watch measured as running were classified as walking or had a cadence below
+        the running threshold (they are given a running contact time).
 
     Raises
     ------
@@ -324,6 +346,13 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     early and late swing each half of T_swing.  Spring–mass outputs (F̂max, k̂_leg, k_vert, k_leg) are
     given only on level (|i| ≤ 3 %, grade known), steady, running samples (Meyer et al. 2023: not valid
     on inclines).  ``contact_time_low_confidence`` marks samples with a contact time on |i| > 8 %.
+
+    A second the watch measured as running (:func:`measured_running`: its own device contact time
+    150–400 ms at ≥ 2 m/s, science.md §1.5.8) is never given a walking contact time: it is running even
+    where the cleaned state says walking; where its cadence is below the running threshold (140 spm, e.g.
+    a half-cadence stretch clean.py did not correct) the cadence is not used — contact time from speed
+    alone (power law, source ``model``) or from the device, and no step timing (step, stride, flight,
+    swing, duty factor NaN); where the model has no root, the power law too.
     """
     if gait_source not in GAIT_SOURCES:
         raise InvalidMethodError("gait_source", gait_source, GAIT_SOURCES)
@@ -338,8 +367,22 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     c = samples["cadence_spm"].to_numpy(dtype=float)
     grade = samples["grade_pct"].to_numpy(dtype=float)
     state = samples["state"].to_numpy(dtype=object).copy()
+    # science.md §1.5.8: what the watch measured as running is running, whatever the cadence says.
+    measured = measured_running(samples) & np.isin(state, ("running", "walking"))
+    with np.errstate(invalid="ignore"):
+        bad_cadence = measured & ~(c >= RUNNING_CADENCE_MIN_SPM)
+    promoted = measured & (state == "walking")
+    if promoted.any() or bad_cadence.any():
+        secs = float(np.nansum(samples["dt_s"].to_numpy(dtype=float)[promoted | bad_cadence])) \
+            if "dt_s" in samples.columns else float((promoted | bad_cadence).sum())
+        warnings.warn(f"{secs:.0f} s the watch measured as running (device contact time) had a walking "
+                      f"cadence or state: treated as running (contact time from speed alone and no step "
+                      f"timing where the cadence is below {RUNNING_CADENCE_MIN_SPM:.0f} spm)", RunloadWarning,
+                      stacklevel=2)
+    state[promoted] = "running"
     running = state == "running"
     walking = state == "walking"
+    c = np.where(bad_cadence, np.nan, c)  # not a running cadence: neither the model nor the timing use it
 
     with np.errstate(invalid="ignore", divide="ignore"):
         step_ms = np.where(c > 0, 60000.0 / c, np.nan)
@@ -350,14 +393,15 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     # Device (§1.4).
     if gait_source in ("auto", "device"):
         dev, dev_ok = device_contact_time(samples)
-        use = running & dev_ok
+        use = running & dev_ok & ~bad_cadence
         tc[use] = dev[use]
         source[use] = "device"
 
     # Model (§1.5.3) for running samples still without a value, on the windowed inputs.
     if gait_source in ("auto", "model"):
         todo = running & (source == "none")
-        vm, cm = model_inputs(samples, input_window_s)
+        vm, cm = model_inputs(samples.assign(state=state, cadence_spm=c), input_window_s)
+        cm = np.where(bad_cadence, np.nan, cm)
         with_c = todo & np.isfinite(cm) & (cm > 0) & np.isfinite(vm)
         if with_c.any():
             if speed_exponent is None:
@@ -370,9 +414,14 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
             root = np.isfinite(est)
             tc[idx[root]] = est[root]
             source[idx[root]] = "model"
-            # No root: flight time would have to be negative → walking or grounded running (§1.5.7).
-            state[idx[~root]] = "walking"
-            walking[idx[~root]] = True
+            # No root: flight time would have to be negative → walking or grounded running (§1.5.7),
+            # except where the watch measured running (§1.5.8): those take the speed-only estimate.
+            no_root = idx[~root]
+            to_walk = no_root[~measured[no_root]]
+            state[to_walk] = "walking"
+            walking[to_walk] = True
+            cm = cm.copy()
+            cm[no_root[measured[no_root]]] = np.nan
         no_c = todo & ~np.isfinite(cm) & np.isfinite(vm)
         if no_c.any():
             est = 1000.0 * np.asarray(contact_time_powerlaw(vm[no_c]))

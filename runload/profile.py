@@ -13,7 +13,12 @@ from pathlib import Path
 import tomli_w
 
 from .errors import RunloadError
-from .springmass import CADENCE_EXPONENT_FARLEY1996, KHAT_REF_DEFAULT, LEG_LENGTH_RATIO
+from .springmass import (
+    CADENCE_EXPONENT_FARLEY1996,
+    KHAT_REF_DEFAULT,
+    LEG_LENGTH_RATIO,
+    SPEED_EXPONENT_DEFAULT,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,10 +66,12 @@ class AthleteProfile:
     mass_kg : float  [kg]  default 70; used only to show forces in N and stiffness in N/m
     khat_ref : float  [-]  reference dimensionless leg stiffness, default 13 (Morin 2005 treadmill group)
     cadence_exponent : float  [-]  default 1.39 (Farley & González 1996)
-    speed_exponent : float  [-]  personal speed term δ of the target stiffness k̂·(v/3 m/s)^δ
-        (:func:`runload.gait.target_stiffness`); 0, the science.md model, unless a personal calibration
-        fitted it (``runload calibrate --fit-speed-exponent``).  docs/gait_validation.md shows why: the
-        watches' contact time falls less with speed than the model's.
+    speed_exponent : float  [-]  speed term δ of the target stiffness k̂·(v/3 m/s)^δ
+        (:func:`runload.gait.target_stiffness`); default: the gait model file's fitted device-equivalence
+        term (science.md §1.5.8; adopted because leave-one-repository-out cross-validation lowered the
+        median per-file error, docs/gait_validation.md) — it makes the estimate follow what watches
+        report, it is not physiology (0 is the science.md model).  A personal calibration may fit it
+        (``runload calibrate --fit-speed-exponent``).
     easy_speed_mps : float  [m/s]  v_ref of the load model: the runner's median easy level speed,
         default 3.0 (science.md §2.3)
     cadence_model : tuple[float, float, float, float] | None
@@ -78,7 +85,7 @@ class AthleteProfile:
     mass_kg: float = 70.0
     khat_ref: float = KHAT_REF_DEFAULT
     cadence_exponent: float = CADENCE_EXPONENT_FARLEY1996
-    speed_exponent: float = 0.0
+    speed_exponent: float = SPEED_EXPONENT_DEFAULT
     easy_speed_mps: float = 3.0
     cadence_model: tuple[float, float, float, float] | None = None
     hr_max_bpm: float | None = None

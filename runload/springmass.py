@@ -1,7 +1,11 @@
 """The spring–mass (sine-wave) model of running of Morin et al. 2005, forward and inverse.
 
 Pure functions on scalars, arrays or Series (science.md §1.5).  Forces are in body weights, so mass
-cancels; :func:`stiffness_morin2005` converts to SI units when a mass is given.
+cancels; :func:`stiffness_morin2005` converts to SI units when a mass is given.  The model's coefficients
+(k̂_ref, cadence exponent, leg-length ratio, preferred-cadence model and its clamps) are read from the
+versioned gait model file (:mod:`runload.gait_model`, ``runload/models/gait_v*.toml``).
+
+:func:`cadence_pref` is the one preferred cadence of runload: the gait model and the load model call it.
 
 References
 ----------
@@ -16,24 +20,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .gait_model import GAIT_MODEL
+
 __all__ = [
     "G",
     "LEG_LENGTH_RATIO",
     "KHAT_REF_DEFAULT",
     "CADENCE_EXPONENT_FARLEY1996",
+    "SPEED_EXPONENT_DEFAULT",
     "leg_length_winter",
     "peak_force_morin2005",
     "leg_stiffness_morin2005",
     "stiffness_morin2005",
+    "cadence_pref",
     "cadence_pref_population",
     "target_stiffness_farley1996",
     "contact_time_morin2005",
 ]
 
 G = 9.81  # [m/s²]
-LEG_LENGTH_RATIO = 0.53  # L0 = 0.53 · H, Winter's ratio; Morin 2005 [1] mean error 1.94 %
-KHAT_REF_DEFAULT = 13.0  # dimensionless leg stiffness, Morin 2005 treadmill group (science.md §1.5.4)
-CADENCE_EXPONENT_FARLEY1996 = 1.39  # ln(16.3/7.0)/ln(1.36/0.74), Farley & González 1996 [2]
+# From the gait model file (runload/models/gait_v*.toml, which cites the sources):
+LEG_LENGTH_RATIO = GAIT_MODEL.leg_length_ratio  # L0 = 0.53 · H, Winter's ratio [1]
+KHAT_REF_DEFAULT = GAIT_MODEL.khat_ref  # 13, Morin 2005 treadmill group (science.md §1.5.4)
+CADENCE_EXPONENT_FARLEY1996 = GAIT_MODEL.cadence_exponent  # 1.39, Farley & González 1996 [2]
+#: Population default of the fitted device-equivalence speed term (not physiology; gait_v*.toml).
+SPEED_EXPONENT_DEFAULT = GAIT_MODEL.speed_exponent
 
 _SOLVER_ITERATIONS = 60  # bisection halvings: interval < 1 µs (science.md §1.5.3)
 _TC_MIN_S = 0.03
@@ -53,6 +64,11 @@ def leg_length_winter(height_m):
     return LEG_LENGTH_RATIO * np.asarray(height_m, dtype=float)
 
 
+def _peak_force(t, tc):
+    """F̂max = (π/2)·T_step/tc for arrays [BW]: the one formula of the sine-wave peak force."""
+    return 0.5 * np.pi * t / tc
+
+
 def peak_force_morin2005(step_time_s, contact_time_s):
     """Peak vertical force of the sine-wave model, F̂max = (π/2)·T_step/tc [body weights].
 
@@ -69,17 +85,25 @@ def peak_force_morin2005(step_time_s, contact_time_s):
     t = np.asarray(step_time_s, dtype=float)
     tc = np.asarray(contact_time_s, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where((tc > 0) & (t >= tc), 0.5 * np.pi * t / tc, np.nan)
+        out = np.where((tc > 0) & (t >= tc), _peak_force(t, tc), np.nan)
     return _wrap(out, contact_time_s)
+
+
+def _sine_model(tc, t, v, l0):
+    """(F̂ [BW], Δyc [m], ΔL [m]) of the sine-wave model for arrays (science.md §1.5.2; no type wrapping).
+
+    F̂ = (π/2)·T/tc; Δyc = g·tc²·(F̂/π² − 1/8); ΔL = L0 − √(L0² − (v·tc/2)²) + Δyc.
+    """
+    f = _peak_force(t, tc)
+    dyc = G * tc**2 * (f / np.pi**2 - 0.125)
+    with np.errstate(invalid="ignore"):
+        dl = l0 - np.sqrt(l0**2 - (v * tc / 2.0) ** 2) + dyc
+    return f, dyc, dl
 
 
 def _khat(tc, t, v, l0):
     """Dimensionless leg stiffness k̂ = F̂·L0/ΔL for arrays (no type wrapping)."""
-    f = 0.5 * np.pi * t / tc
-    dyc = G * tc**2 * (f / np.pi**2 - 0.125)
-    half = v * tc / 2.0
-    with np.errstate(invalid="ignore"):
-        dl = l0 - np.sqrt(l0**2 - half**2) + dyc
+    f, _, dl = _sine_model(tc, t, v, l0)
     return f * l0 / dl
 
 
@@ -126,11 +150,7 @@ def stiffness_morin2005(speed_mps, contact_time_s, flight_time_s, leg_length_m, 
     tc = np.asarray(contact_time_s, dtype=float)
     tf = np.asarray(flight_time_s, dtype=float)
     l0 = float(leg_length_m)
-    t = tc + tf
-    f = 0.5 * np.pi * t / tc
-    dyc = G * tc**2 * (f / np.pi**2 - 0.125)
-    with np.errstate(invalid="ignore"):
-        dl = l0 - np.sqrt(l0**2 - (v * tc / 2.0) ** 2) + dyc
+    f, dyc, dl = _sine_model(tc, tc + tf, v, l0)
     out = {
         "peak_force_bw": f,
         "com_drop_m": dyc,
@@ -149,10 +169,53 @@ def stiffness_morin2005(speed_mps, contact_time_s, flight_time_s, leg_length_m, 
 def cadence_pref_population(speed_mps):
     """Population preferred cadence 165 + 7·(v − 3) spm, clamped to 150–200 [steps/min].
 
-    science.md §1.5.3 / §3.2 [D]: anchored on de Ruiter/van Oeveren 2019 (165 ± 8 spm at 3.04 m/s).
+    science.md §1.5.3 / §3.2 [D]: anchored on de Ruiter/van Oeveren 2019 (165 ± 8 spm at 3.04 m/s).  The
+    population branch of :func:`cadence_pref` (coefficients from the gait model file).
+    """
+    m = GAIT_MODEL
+    v = np.asarray(speed_mps, dtype=float)
+    c = m.cadence_pref_at_reference_spm + m.cadence_pref_slope_spm_per_mps * (v - m.cadence_pref_reference_speed_mps)
+    return _wrap(np.clip(c, *m.cadence_pref_population_range_spm), speed_mps)
+
+
+def cadence_pref(speed_mps, grade_pct=None, cadence_model=None):
+    """The runner's preferred cadence c_pref(v, i) [steps/min] (science.md §3.2): the one in runload.
+
+    Parameters
+    ----------
+    speed_mps : array-like  [m/s]
+    grade_pct : array-like, optional  [%]
+        Grade in **percent** (as the ``grade_pct`` column); NaN or missing counts as level.
+    cadence_model : (b0, b1, b2, b3), optional
+        Personal model c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ with i the grade as a fraction (grade_pct/100),
+        i⁺ = max(i, 0) and i⁻ = max(−i, 0) (the coefficients :func:`runload.calibrate.fit_cadence_model`
+        returns), clamped to the personal range of the model file (130–230 spm).  ``None``: the population
+        default 165 + 7·(v − 3) clamped to 150–200 spm (:func:`cadence_pref_population`; no grade term).
+
+    Returns
+    -------
+    ndarray (Series for a Series ``speed_mps``)  [steps/min]
+        Always within the clamp of the branch used.
+
+    Examples
+    --------
+    >>> float(cadence_pref(3.0))
+    165.0
+    >>> float(cadence_pref(7.0, 0.0, (150.0, 26.0, 0.0, 0.0)))  # 332 unclamped: above any running cadence
+    230.0
     """
     v = np.asarray(speed_mps, dtype=float)
-    return _wrap(np.clip(165.0 + 7.0 * (v - 3.0), 150.0, 200.0), speed_mps)
+    if cadence_model is None:
+        out = np.asarray(cadence_pref_population(v), dtype=float)
+    else:
+        b0, b1, b2, b3 = (float(b) for b in cadence_model)
+        g = np.zeros_like(v) if grade_pct is None else np.asarray(grade_pct, dtype=float)
+        i = np.nan_to_num(g, nan=0.0) / 100.0
+        c = b0 + b1 * v + b2 * np.maximum(i, 0.0) + b3 * np.maximum(-i, 0.0)
+        out = np.clip(c, *GAIT_MODEL.cadence_pref_personal_range_spm)
+    if np.ndim(out) == 0:
+        return float(out)
+    return _wrap(out, speed_mps) if np.shape(out) == np.shape(speed_mps) else out
 
 
 def target_stiffness_farley1996(cadence_spm, cadence_pref_spm, khat_ref=KHAT_REF_DEFAULT,

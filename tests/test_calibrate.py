@@ -12,6 +12,10 @@ from runload.errors import RunloadError, RunloadWarning
 from runload.profile import AthleteProfile
 from runload.run import Device
 
+# The synthetic devices below follow the science.md model (no device-equivalence speed term): calibrate
+# from a profile with δ = 0 so that the fitted k̂ is comparable with the generating one.
+SCIENCE = AthleteProfile(speed_exponent=0.0)
+
 
 def _runs(khat, n=2, cadence_offset=0.0, duration_s=1500):
     """Runs with a speed wave and cadence deviations; device tc from the Morin model with ``khat``."""
@@ -26,7 +30,7 @@ def _runs(khat, n=2, cadence_offset=0.0, duration_s=1500):
 
 
 def test_recovers_a_known_stiffness():
-    fit = fit_calibration(_runs(10.5), AthleteProfile())
+    fit = fit_calibration(_runs(10.5), SCIENCE)
     assert_allclose(fit.khat_ref, 10.5, rtol=2e-3)  # synthetic truth
     assert fit.mae_after_ms < 0.5 < fit.mae_before_ms
     assert fit.mae_before_ms > 10  # k̂ 13 vs 10.5 is far off
@@ -47,13 +51,13 @@ def test_fit_exponent_recovers_the_cadence_exponent():
         k = 12.0 * (s["cadence_spm"].to_numpy() / c_pref) ** 1.0
         s["stance_time_ms"] = 1000 * contact_time_morin2005(s["speed_mps"].to_numpy(), s["cadence_spm"].to_numpy(),
                                                             0.53 * 1.75, k)
-    fit = fit_calibration(runs, fit_exponent=True)
+    fit = fit_calibration(runs, SCIENCE, fit_exponent=True)
     assert_allclose([fit.khat_ref, fit.cadence_exponent], [12.0, 1.0], atol=0.05)
 
 
 def test_single_run_warns_and_no_device_data_is_an_error():
     with pytest.warns(RunloadWarning, match="single run"):
-        profile = calibrate_profile(_runs(11.0, n=1))
+        profile = calibrate_profile(_runs(11.0, n=1), SCIENCE)
     assert_allclose(profile.khat_ref, 11.0, rtol=2e-3)
     bare = synthetic_run(duration_s=600, device=False, source="nostrap.fit", altitude=lambda d: 0 * d)
     with pytest.raises(RunloadError, match="nostrap.fit: no device contact time"):
@@ -65,7 +69,7 @@ def test_single_run_warns_and_no_device_data_is_an_error():
 
 def test_cadence_model_fitted_with_enough_runs():
     # 3 runs × 25 min, every runner 6 spm above the population: b1 ≈ 7, b0 ≈ 165 − 21 + 6.
-    fit = fit_calibration(_runs(13.0, n=3, cadence_offset=6.0))
+    fit = fit_calibration(_runs(13.0, n=3, cadence_offset=6.0), SCIENCE)
     b0, b1, b2, b3 = fit.cadence_model
     assert_allclose(b0 + 3 * b1, 171.0, atol=0.5)
     assert_allclose(b1, 7.0, atol=0.3)
@@ -102,14 +106,17 @@ def test_fit_speed_exponent_recovers_a_known_speed_term():
         s["stance_time_ms"] = 1000 * contact_time_morin2005(v, c, 0.53 * 1.75, k)
     fit = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
     assert_allclose([fit.khat_ref, fit.speed_exponent], [12.0, -0.6], atol=0.05)  # synthetic truth
-    plain = fit_calibration(runs, fit_cadence=False)
-    assert plain.speed_exponent == 0.0
+    plain = fit_calibration(runs, SCIENCE, fit_cadence=False)
+    assert plain.speed_exponent == 0.0  # not fitted: the profile's value is kept
     assert fit.mae_after_ms < 0.5 * plain.mae_after_ms
 
 
 def test_speed_exponent_not_fitted_on_a_narrow_speed_range():
     runs = [synthetic_run(speed_mps=3.2, duration_s=900, khat_ref=12.0, altitude=lambda d: 0.0 * d,
                           source=f"steady{k}.fit") for k in range(2)]
-    fit = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
-    assert fit.speed_exponent == 0.0  # speeds span < 0.4 m/s: not identifiable
+    fit = fit_calibration(runs, SCIENCE, fit_speed_exponent=True, fit_cadence=False)
+    assert fit.speed_exponent == 0.0  # speeds span < 0.4 m/s: not identifiable, the profile's value kept
     assert_allclose(fit.khat_ref, 12.0, rtol=2e-3)
+    # From the default profile the population device-equivalence term is kept.
+    default = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
+    assert default.speed_exponent == AthleteProfile().speed_exponent

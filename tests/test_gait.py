@@ -58,7 +58,9 @@ def test_typical_values_table_all_heights(col, height):
     v = np.array([row[0] for row in TABLE_155])
     c = np.array([row[1] for row in TABLE_155])
     expected_ms = 1000 * np.array([row[col] for row in TABLE_155])
-    g = compute_gait(_frame(v, c), AthleteProfile(height_m=height), gait_source="model", input_window_s=None)  # rows are a table, not a time series
+    # The table is the science.md model: no device-equivalence speed term (δ = 0); rows are a table.
+    g = compute_gait(_frame(v, c), AthleteProfile(height_m=height), gait_source="model", input_window_s=None,
+                     speed_exponent=0.0)
     assert (g["contact_time_source"] == "model").all()
     assert_allclose(g["contact_time_ms"], expected_ms, atol=2.0)  # science.md §1.5.5, ±2 ms
     if height == 1.75:
@@ -72,7 +74,8 @@ def test_cadence_effect_at_fixed_speed():
     # science.md §1.5.5: 3.33 m/s, preferred 170 spm: −10 % cadence → tc 0.271 s, +10 % → 0.236 s
     # (those values are for H 1.78 m, the height of the §4.1 reference check).
     profile = AthleteProfile(height_m=1.78, cadence_model=(170.0, 0.0, 0.0, 0.0))
-    g = compute_gait(_frame([3.33, 3.33], [153.0, 187.0]), profile, gait_source="model", input_window_s=None)  # rows are a table, not a time series
+    g = compute_gait(_frame([3.33, 3.33], [153.0, 187.0]), profile, gait_source="model", input_window_s=None,
+                     speed_exponent=0.0)  # the science.md model; rows are a table, not a time series
     assert_allclose(g["contact_time_ms"], [271.0, 236.0], atol=1.5)
 
 
@@ -101,11 +104,14 @@ def test_walking_branch_and_no_root_are_flagged_never_negative_flight():
     g = compute_gait(frame, AthleteProfile(khat_ref=8.0), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert list(g["contact_time_source"]) == ["walking", "walking", "model"]
     assert g["state"].iloc[1] == "walking"  # no root → walking (science.md §1.5.3)
-    assert_allclose(g["contact_time_ms"].iloc[0], 0.62 * 120000 / 110)  # tc = 0.62·T_stride
+    # Novacheck 1998: walking stance is about 62 % of the gait cycle, with no flight.
+    assert_allclose(g["duty_factor"].iloc[:2], 0.62, atol=0.005)
+    assert (g["contact_time_ms"].iloc[:2] > g["step_time_ms"].iloc[:2]).all()  # double support: tc > T_step
     assert_allclose(g["flight_time_ms"].iloc[:2], 0.0)
     assert (g["flight_time_ms"].dropna() >= 0).all()
 
 
+@pytest.mark.filterwarnings("ignore:.*measured as running")  # the grid holds strap values at walking cadences
 def test_flight_time_is_never_negative_over_a_grid():
     v, c = np.meshgrid(np.linspace(1.0, 9.0, 40), np.linspace(60, 240, 40))
     frame = _frame(v.ravel(), c.ravel(), stance=np.linspace(100, 500, v.size))
@@ -140,7 +146,9 @@ def test_invalid_gait_source_and_uncleaned_frame():
 def test_powerlaw_fallback_without_cadence():
     frame = _frame([2.5, 4.0, 8.0], np.nan)
     g = compute_gait(frame, AthleteProfile(), gait_source="model", input_window_s=None)  # a table
-    assert_allclose(g["contact_time_ms"].iloc[:2], [1000 * 0.53 * 2.5**-0.62, 1000 * 0.53 * 4.0**-0.62])
+    # Without cadence: the §1.5.5 table at the population cadence (H 1.75 m: 0.295 s, 0.223 s), within
+    # the 2.5 % the power-law fit is allowed (science.md §1.5.5 [D]).
+    assert_allclose(g["contact_time_ms"].iloc[:2], [295.0, 223.0], rtol=0.025)
     assert list(g["contact_time_source"]) == ["model", "model", "none"]  # 8 m/s is outside 1.8–7 m/s
     assert g["flight_time_ms"].isna().all()  # no cadence, no step time
 
@@ -159,9 +167,10 @@ def test_springmass_outputs_only_on_level_steady_running():
     g = compute_gait(frame, AthleteProfile(mass_kg=70), gait_source="model", input_window_s=None)  # rows are a table, not a time series
     assert np.isfinite(g["khat_leg"].iloc[0])
     assert g[["peak_force_bw", "khat_leg", "k_vert_kn_per_m", "k_leg_kn_per_m"]].iloc[1:].isna().all().all()
-    # The model solved k̂_leg = k̂_target; at c = c_pref that is k̂_ref = 13.
+    # The model solved k̂_leg = k̂_target; at c = c_pref and the 3 m/s reference speed that is k̂_ref = 13.
     assert_allclose(g["khat_leg"].iloc[0], 13.0, rtol=1e-6)
-    assert_allclose(g["k_leg_kn_per_m"].iloc[0], 13.0 * 70 * 9.81 / (0.53 * 1.75) / 1000, rtol=1e-6)
+    # §4.2 order of magnitude: k_leg of recreational runners 10.37 ± 2.34 kN/m (Morin 2005 treadmill).
+    assert 10.37 - 2 * 2.34 < g["k_leg_kn_per_m"].iloc[0] < 10.37 + 2 * 2.34
 
 
 def test_low_confidence_on_steep_grades():
@@ -170,9 +179,13 @@ def test_low_confidence_on_steep_grades():
 
 
 def test_personal_cadence_model():
-    assert_allclose(cadence_pref(3.0), 165.0)
+    assert_allclose(cadence_pref(3.0), 165.0)  # de Ruiter / van Oeveren 2019 anchor (science.md §3.2)
     assert_allclose(cadence_pref([3.0, 3.0, 3.0], [0.0, 5.0, -5.0], (150.0, 8.0, 100.0, -60.0)),
-                    [174.0, 179.0, 171.0])  # 150 + 24 (+ 100·0.05, or −60·0.05)
+                    [174.0, 179.0, 171.0])  # 150 + 24 (+ 100·0.05, or −60·0.05): grade in percent
+    # One clamp policy: a personal model never leaves 130–230 spm (a steep b1 at 7 m/s would give 332).
+    assert cadence_pref(7.0, 0.0, (150.0, 26.0, 0.0, 0.0)) == 230.0
+    assert cadence_pref(0.5, 0.0, (150.0, 26.0, 0.0, 0.0)) == 163.0
+    assert cadence_pref(0.0, 0.0, (100.0, 5.0, 0.0, 0.0)) == 130.0
 
 
 def test_known_contact_time_recovered_from_a_synthetic_run():
@@ -182,7 +195,8 @@ def test_known_contact_time_recovered_from_a_synthetic_run():
     run = synthetic_run(speed_mps=speed, duration_s=1800, height_m=1.80, khat_ref=11.5)
     cleaned = clean_samples(run)
     truth = cleaned["stance_time_ms"].to_numpy()
-    g = compute_gait(cleaned, AthleteProfile(height_m=1.80, khat_ref=11.5), gait_source="model")
+    # The synthetic device is the science.md model (no device-equivalence speed term, δ = 0).
+    g = compute_gait(cleaned, AthleteProfile(height_m=1.80, khat_ref=11.5), gait_source="model", speed_exponent=0.0)
     assert_allclose(g["contact_time_ms"].to_numpy()[5:-5], truth[5:-5], rtol=0.01)
     default = compute_gait(cleaned, AthleteProfile(), gait_source="model")["contact_time_ms"].to_numpy()
     err = default / truth - 1
@@ -282,18 +296,21 @@ def test_noisy_inputs_are_averaged_before_the_model():
     inner = g["contact_time_ms"].to_numpy()[20:-20]
     assert_allclose(inner, 265.0, atol=2.0)  # science.md §1.5.5, 3.0 m/s, 165 spm, H 1.75: 0.265 s
     raw = compute_gait(_series(speed, 165.0), AthleteProfile(), gait_source="model", input_window_s=None)
-    assert np.ptp(raw["contact_time_ms"].to_numpy()[20:-20]) > 30  # per-second noise goes straight in
+    assert np.ptp(raw["contact_time_ms"].to_numpy()[20:-20]) > 15  # per-second noise goes straight in
+    assert np.ptp(inner) < 1.0  # … and the window removes it
 
 
 def test_target_stiffness_speed_term():
-    v = np.array([3.0, 6.0])
-    c = np.array([165.0, 186.0])
+    v = np.array([2.0, 3.0, 4.5, 6.0])
+    c = np.array([158.0, 165.0, 175.5, 186.0])
     cp = cadence_pref_population(v)
-    assert_allclose(target_stiffness(v, c, cp, 13.0, 1.39), target_stiffness_farley1996(c, cp, 13.0, 1.39))
-    assert_allclose(target_stiffness(v, c, cp, 13.0, 1.39, -0.5) / target_stiffness_farley1996(c, cp, 13.0, 1.39),
-                    [1.0, 2.0**-0.5])  # (v/3)^-0.5
+    farley = target_stiffness_farley1996(c, cp, 13.0, 1.39)
+    assert_allclose(target_stiffness(v, c, cp, 13.0, 1.39), farley)  # δ = 0: the science.md model
+    ratio = target_stiffness(v, c, cp, 13.0, 1.39, -0.5) / farley
+    assert_allclose(ratio[1], 1.0)  # unchanged at the 3 m/s reference
+    assert np.all(np.diff(ratio) < 0)  # δ < 0: stiffness falls with speed, so contact time falls less
     frame = _frame([3.0, 5.0], [165.0, 179.0])
-    base = compute_gait(frame, gait_source="model", input_window_s=None)["contact_time_ms"].to_numpy()
+    base = compute_gait(frame, gait_source="model", input_window_s=None, speed_exponent=0.0)["contact_time_ms"].to_numpy()
     soft = compute_gait(frame, gait_source="model", input_window_s=None, speed_exponent=-0.6)["contact_time_ms"]
     assert_allclose(soft.iloc[0], base[0], rtol=1e-9)  # unchanged at the 3 m/s reference
     assert soft.iloc[1] > base[1] + 10  # lower stiffness at 5 m/s → longer contact

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import SHARED_DATA_DIR, require_shared_data
 
 from runload.cli import cli
-from runload.profile import load_profile
+from runload.profile import AthleteProfile, load_profile
 
 FENIX3 = ["MaksVasilev__fit2gpx/test/68MK1405.FIT",
           "roznet__connectstats/ConnectStatsTests/samples/organizer_json/activity_1378220136.fit"]
@@ -51,5 +51,5 @@ def test_calibrate_speed_exponent_is_stored_and_used(tmp_path):
     assert profile.calibration is not None
     assert profile.speed_exponent == profile.calibration.speed_exponent
     assert -1.5 <= profile.speed_exponent <= 1.0
-    # The simulated athlete follows the science.md model exactly, so the fitted term stays near 0.
-    assert abs(profile.speed_exponent) < 0.15
+    # easy_dynamics spans too little speed (0.14 m/s) to fit δ, so the population default is kept.
+    assert profile.speed_exponent == AthleteProfile().speed_exponent
