@@ -28,14 +28,15 @@ import pandas as pd
 
 from .analysis import LEG_GROUPS, Analysis, Hint
 from .errors import InvalidMethodError
-from .load import load_model, preferred_cadence_spm, reference_condition
 from .muscles import tips_for
 from .profile import AthleteProfile
+from .springmass import cadence_pref
+from .stats import weighted_mean
 
 __all__ = [
     "EVIDENCE_LABELS", "SEVERITY_RANK", "MAX_HINTS_PER_RUN", "MAX_HINTS_PER_WEEK", "REPEAT_DAYS",
     "ANCHOR_PERSONAL", "ANCHOR_POPULATION", "FORBIDDEN_PATTERNS", "WordingError", "check_wording",
-    "find_forbidden", "HintHistory", "RunContext", "Rule", "RULES", "register_rule", "run_hints",
+    "find_forbidden", "HintHistory", "RunContext", "Rule", "RULES", "register_rule", "run_hints", "evaluated_rules",
     "select_hints",
 ]
 
@@ -179,23 +180,21 @@ class RunContext:
     def per_stride_load(self, group: str, mask: np.ndarray) -> float:
         """Mean per-stride load of ``group`` over the samples in ``mask`` [-] (1 = an easy, level stride).
 
-        Σ load_<group>_au ÷ Σ strides over ``mask``, times the strides of the reference run ÷ 100, which
-        undoes the scaling of :func:`runload.load.compute_load`.  NaN without per-sample loads.
+        Σ load_<group>_au ÷ Σ strides_au over ``mask``: both columns of ``analysis.load_samples`` are on
+        the scale of :func:`runload.load.compute_load` (100 = one hour of easy running), so the load model
+        is not rebuilt here.  NaN without per-sample loads and strides.
         """
         loads = self.analysis.load_samples
         column = f"load_{group}_au"
-        if loads is None or column not in loads or not mask.any():
+        if loads is None or column not in loads or "strides_au" not in loads or not mask.any():
             return float("nan")
-        load = pd.to_numeric(loads[column], errors="coerce").reindex(self.analysis.samples.index).to_numpy(float)
-        cadence = np.where(np.isfinite(self.cadence) & (self.cadence > 0), self.cadence,
-                           preferred_cadence_spm(self.speed, self.grade, self.profile))  # as compute_load fills it
-        strides = self.dt * cadence / 120.0
+        index = self.analysis.samples.index
+        load = pd.to_numeric(loads[column], errors="coerce").reindex(index).to_numpy(float)
+        strides = pd.to_numeric(loads["strides_au"], errors="coerce").reindex(index).to_numpy(float)
         ok = mask & np.isfinite(load) & np.isfinite(strides)
         if not ok.any() or strides[ok].sum() <= 0:
             return float("nan")
-        model = load_model(self.analysis.model_versions.get("load", "load_v1"))
-        reference = reference_condition(self.profile, model)
-        return float(load[ok].sum() / strides[ok].sum() * reference.strides / 100.0)
+        return float(load[ok].sum() / strides[ok].sum())
 
     def balance(self) -> np.ndarray | None:
         for frame in (self.analysis.samples, self.analysis.run.samples):
@@ -253,6 +252,12 @@ def _pct(x: float) -> str:
     return f"{abs(x) * 100:.0f} %"
 
 
+def _driver_note(ctx: RunContext, group: str, driver: str, raised: str, otherwise: str) -> str:
+    """``raised`` with ``{pct}`` filled by how much ``driver`` raised ``group``'s load, else ``otherwise``."""
+    factor = ctx.load_value(group, f"driver_{driver}")
+    return raised.format(pct=_pct(factor - 1)) if np.isfinite(factor) and factor > 1 else otherwise
+
+
 # --- training rules ------------------------------------------------------------------------------------------
 
 @register_rule("H5")
@@ -265,9 +270,10 @@ def cadence_for_speed(ctx: RunContext) -> Hint | None:
     if seconds < MIN_LEVEL_RUNNING_S:
         return None
     c, w = ctx.cadence[ok], ctx.dt[ok]
-    c_pref = preferred_cadence_spm(ctx.speed[ok], ctx.grade[ok], ctx.profile)
+    c_pref = cadence_pref(ctx.speed[ok], 100.0 * ctx.grade[ok], ctx.profile.cadence_model)
     share = float(w[c < CADENCE_LOW_RATIO * c_pref].sum() / seconds)
-    deficit = float(1.0 - (w * c).sum() / (w * c_pref).sum())
+    cadence, norm = weighted_mean(c, w), weighted_mean(c_pref, w)
+    deficit = 1.0 - cadence / norm
     if share <= CADENCE_LOW_SHARE or deficit < CADENCE_DEFICIT_TIER1:
         return None
     severity = "tier 2" if deficit >= CADENCE_DEFICIT_TIER2 else "tier 1"
@@ -283,7 +289,7 @@ def cadence_for_speed(ctx: RunContext) -> Hint | None:
                f"was longer than {usual} for this pace.{extra} Longer steps for a given pace are associated with "
                "more load on the front of the thigh and the knee. If you want to try a change, a small step-rate "
                "increase of about 5 % is the gentlest change studied; build it in gradually. Evidence: moderate.")
-    values = {"cadence_spm": float((w * c).sum() / seconds), "cadence_norm_spm": float((w * c_pref).sum() / seconds),
+    values = {"cadence_spm": cadence, "cadence_norm_spm": norm,
               "cadence_deficit_pct": deficit * 100, "low_cadence_share_pct": share * 100,
               "level_running_min": seconds / 60.0,
               "cadence_norm": "personal" if ctx.personal_cadence else "population"}
@@ -300,8 +306,9 @@ def fast_running(ctx: RunContext) -> Hint | None:
     every steady run; intervals and strides still stand out.
     """
     v_easy = ctx.profile.easy_speed_mps
-    if not ctx.personal_speed and ctx.running.any():
-        v_easy = max(v_easy, float(np.nanmedian(ctx.speed[ctx.running])))
+    running_speed = ctx.speed[ctx.running]
+    if not ctx.personal_speed and np.isfinite(running_speed).any():  # indoor runs may have no speed
+        v_easy = max(v_easy, float(np.nanmedian(running_speed)))
     v_fast = FAST_SPEED_RATIO * v_easy
     fast = ctx.running & (ctx.speed >= v_fast)
     time_s, dist_m = float(ctx.dt[fast].sum()), float(ctx.horizontal_m[fast].sum())
@@ -341,9 +348,9 @@ def downhill(ctx: RunContext) -> Hint | None:
     descent, horizontal = _hill(ctx, -1)
     if descent < HILL_MIN_M:
         return None
-    quads = ctx.load_value("quadriceps", "driver_downhill")
-    est = (f"; the descents added about {_pct(quads - 1)} to this run's estimated quadriceps load"
-           if np.isfinite(quads) and quads > 1 else ", and your estimated quadriceps load rises with it")
+    est = _driver_note(ctx, "quadriceps", "downhill",
+                       "; the descents added about {pct} to this run's estimated quadriceps load",
+                       ", and your estimated quadriceps load rises with it")
     # The single-run thresholds are fixed, not personal, so the anchor is the population one.
     message = (f"This run had about {descent:.0f} m of steep descent (grades of 5 % or more), a lot of downhill "
                f"{ANCHOR_POPULATION}. Downhill running loads the front of "
@@ -362,9 +369,8 @@ def uphill(ctx: RunContext) -> Hint | None:
     climb_s = float(ctx.dt[climb].sum())
     if ascent < HILL_MIN_M and climb_s < CLIMB_MIN_TIME_S:
         return None
-    glutes = ctx.load_value("glutes", "driver_uphill")
-    est = (f" (the climbs added about {_pct(glutes - 1)} to this run's estimated glute load)"
-           if np.isfinite(glutes) and glutes > 1 else " (an estimated rise in glute and hamstring load)")
+    est = _driver_note(ctx, "glutes", "uphill", " (the climbs added about {pct} to this run's estimated glute load)",
+                       " (an estimated rise in glute and hamstring load)")
     message = (f"This run had about {ascent:.0f} m of steep climbing and {climb_s / 60:.0f} min on grades of 8 % "
                f"or more, a lot of uphill {ANCHOR_POPULATION}. Uphill running shifts work to the hips{est} and may "
                "increase load on the calves and Achilles tendon. Tendons adapt more slowly than fitness, so "
@@ -477,7 +483,14 @@ def grade_unknown(ctx: RunContext) -> Hint | None:
                    "level; if the treadmill was inclined, the extra uphill work is not counted. "
                    "Evidence: model-based.")
     else:
-        why = "GPS altitude alone is too noisy for slopes, so " if gps else "the file has no usable altitude, so "
+        s = ctx.analysis.samples
+        has_altitude = "altitude_m" in s and int(pd.to_numeric(s["altitude_m"], errors="coerce").notna().sum()) >= 3
+        if gps:
+            why = "GPS altitude alone is too noisy for slopes, so "
+        elif has_altitude:  # altitude exists (and gives an ascent): it was judged implausible there
+            why = "the recorded altitude is too irregular there (spikes, steps or noise) to give a slope, so "
+        else:
+            why = "the file has no usable altitude, so "
         message = (f"Slope is unknown for {_pct(share)} of the run: {why}the estimated loads treat those parts as "
                    "flat and cannot show uphill or downhill work. Evidence: model-based.")
     title = "Indoor run: slope taken as level" if indoor else "Slope unknown"
@@ -531,6 +544,18 @@ def select_hints(candidates: list[Hint], now=None, shown: pd.DataFrame | None = 
     return ranked[:budget]
 
 
+def evaluated_rules(analysis: Analysis, history: HintHistory | None = None) -> list[Rule]:
+    """The registered rules :func:`run_hints` evaluates for these inputs, in registry order.
+
+    A rule runs when every input it needs is present: ``"samples"`` always, ``"load"`` when
+    ``analysis.load`` is set, ``"history"`` when ``history`` is given.  The report's methods section
+    (:func:`runload.references.methods_for_analysis`) lists exactly these.
+    """
+    available = {"samples"} | ({"load"} if analysis.load is not None else set()) | (
+        {"history"} if history is not None else set())
+    return [rule for rule in RULES.values() if rule.needs <= available]
+
+
 def run_hints(analysis: Analysis, history: HintHistory | None = None) -> list[Hint]:
     """The hints for one analysed run: ≤ 2 training hints, then the data-quality hints.
 
@@ -548,12 +573,8 @@ def run_hints(analysis: Analysis, history: HintHistory | None = None) -> list[Hi
         Every message has passed :func:`check_wording`.  Never diagnostic; see ``analysis.footer``.
     """
     ctx = RunContext(analysis, history)
-    available = {"samples"} | ({"load"} if analysis.load is not None else set()) | (
-        {"history"} if history is not None else set())
     training, quality = [], []
-    for rule in RULES.values():
-        if not rule.needs <= available:
-            continue
+    for rule in evaluated_rules(analysis, history):
         hint = rule.evaluate(ctx)
         if hint is not None:
             (training if rule.kind == "training" else quality).append(hint)

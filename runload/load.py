@@ -16,7 +16,8 @@ not be compared between groups (§2.8).  Coefficients live in ``runload/models/l
 
 The run's mean per-stride load factorises exactly into four drivers (speed, cadence, uphill, downhill),
 and ``rel_load / 100`` is their product times the volume driver (strides ÷ strides of the reference run);
-this is how :func:`explain_load` tells a runner *why* a group is high.
+this is how :func:`explain_load` tells a runner *why* a group is high (the wording, one for the CLI, the
+JSON and the report, is :func:`runload.load_drivers.driver_text`, re-exported here).
 
 The result is an index of mechanical demand, not a muscle force (science.md §2.11).
 
@@ -29,25 +30,28 @@ References
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from .analysis import MUSCLE_GROUPS
-from .errors import InvalidMethodError, MissingColumnError, RunloadError, RunloadWarning
+from .errors import MissingColumnError, RunloadError, RunloadWarning
+from .gait_model import RUNNING_CADENCE_MIN_SPM
+from .jsonable import jsonable
+from .load_drivers import DRIVER_LABELS, DRIVERS, describe_driver, driver_text, main_drivers, top_driver
+from .model_files import available_models, read_model_file
 from .profile import AthleteProfile
-from .springmass import cadence_pref_population, contact_time_morin2005, target_stiffness_farley1996
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .springmass import (
+    cadence_pref,
+    contact_time_morin2005,
+    peak_force_morin2005,
+    target_stiffness_farley1996,
+)
 
 __all__ = [
+    "DEFAULT_LOAD_MODEL",
     "PHASES",
     "STANCE_PHASES",
     "SWING_PHASES",
@@ -58,23 +62,24 @@ __all__ = [
     "LoadResult",
     "available_load_models",
     "load_model",
-    "preferred_cadence_spm",
     "reference_condition",
     "compute_load",
     "segment_load",
     "load_to_json",
     "explain_load",
     "describe_driver",
+    "driver_text",
     "main_drivers",
+    "DRIVER_LABELS",
 ]
 
+#: The load model version used when none is named (a file in runload/models/).
+DEFAULT_LOAD_MODEL = "load_v1"
 STANCE_PHASES = ("absorption", "midstance", "propulsion")
 SWING_PHASES = ("early_swing", "late_swing")
 PHASES = STANCE_PHASES + SWING_PHASES
-DRIVERS = ("speed", "cadence", "uphill", "downhill", "volume")
 
 _MOVING_STATES = ("running", "walking")
-_WALK_CADENCE_SPM = 140.0  # below this a sample without ``state`` is walking (science.md §1.4)
 
 
 @dataclass(frozen=True)
@@ -143,11 +148,10 @@ class LoadModel:
 
 def available_load_models() -> list[str]:
     """Versions of the load model shipped with runload (``load_v1``, …)."""
-    folder = resources.files("runload") / "models"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.startswith("load_") and p.name.endswith(".toml"))
+    return available_models("load")
 
 
-def load_model(version: str = "load_v1") -> LoadModel:
+def load_model(version: str = DEFAULT_LOAD_MODEL) -> LoadModel:
     """Read the coefficients of load-model ``version`` from the package data.
 
     Raises
@@ -157,18 +161,14 @@ def load_model(version: str = "load_v1") -> LoadModel:
     RunloadError
         The file is malformed (missing group or key, phase weights not summing to 1).
     """
-    choices = available_load_models()
-    if version not in choices:
-        raise InvalidMethodError("version", version, choices)
-    resource = resources.files("runload") / "models" / f"{version}.toml"
-    data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    data, resource = read_model_file(version, "load")
     try:
         groups = {}
         for name in MUSCLE_GROUPS:
             g = data["groups"][name]
             weights = {p: float(g[f"w_{p}"]) for p in PHASES}
             if not math.isclose(sum(weights.values()), 1.0, abs_tol=1e-9):
-                raise RunloadError(str(resource), f"phase weights of {name} sum to {sum(weights.values())}, not 1")
+                raise RunloadError(resource, f"phase weights of {name} sum to {sum(weights.values())}, not 1")
             groups[name] = GroupCoefficients(
                 weights=weights, a=float(g["a"]), alpha=float(g["alpha"]), gamma=float(g["gamma"]),
                 calf_cap=bool(g["calf_cap"]), uphill=float(g["uphill"]), downhill=float(g["downhill"]),
@@ -188,26 +188,7 @@ def load_model(version: str = "load_v1") -> LoadModel:
             driver_min_factor=float(data["drivers"]["min_factor"]),
         )
     except KeyError as e:
-        raise RunloadError(str(resource), f"load model is missing key {e}") from e
-
-
-def preferred_cadence_spm(speed_mps, grade_ratio, profile: AthleteProfile):
-    """The runner's preferred cadence c_pref(v, i) [steps/min] (science.md §3.2).
-
-    Parameters
-    ----------
-    speed_mps : array-like  [m/s]
-    grade_ratio : array-like  [-]  rise/run; NaN counts as level
-    profile : AthleteProfile
-        ``cadence_model = (b0, b1, b2, b3)`` gives c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻; ``None`` uses the
-        population norm 165 + 7·(v − 3) clamped to 150–200 spm, which has no grade terms.
-    """
-    v = np.asarray(speed_mps, dtype=float)
-    if profile.cadence_model is None:
-        return np.asarray(cadence_pref_population(v), dtype=float)
-    i = np.nan_to_num(np.asarray(grade_ratio, dtype=float), nan=0.0)
-    b0, b1, b2, b3 = profile.cadence_model
-    return b0 + b1 * v + b2 * np.maximum(i, 0.0) + b3 * np.maximum(-i, 0.0)
+        raise RunloadError(resource, f"load model is missing key {e}") from e
 
 
 @dataclass(frozen=True)
@@ -239,14 +220,14 @@ class LoadReference:
 def reference_condition(profile: AthleteProfile, model: LoadModel) -> LoadReference:
     """Build the reference easy run of ``profile`` (§2.8); raises RunloadError if it is not a run."""
     v = float(profile.easy_speed_mps)
-    c = float(preferred_cadence_spm(v, 0.0, profile))
+    c = float(cadence_pref(v, 0.0, profile.cadence_model))
     tc = float(contact_time_morin2005(v, c, profile.leg_length_m, profile.khat_ref))
     if not (np.isfinite(tc) and tc > 0):
         raise RunloadError(None, f"easy speed {v} m/s at {c:.0f} spm gives no running reference "
                                  "(the spring–mass model finds no contact time)")
     f_ref = c / 120.0
     return LoadReference(
-        speed_mps=v, cadence_spm=c, contact_time_s=tc, peak_force_bw=0.5 * math.pi * (60.0 / c) / tc,
+        speed_mps=v, cadence_spm=c, contact_time_s=tc, peak_force_bw=float(peak_force_morin2005(60.0 / c, tc)),
         stride_frequency_hz=f_ref, duration_s=model.reference_duration_s,
         strides=model.reference_duration_s * f_ref, distance_m=model.reference_duration_s * v,
     )
@@ -259,11 +240,17 @@ class LoadResult:
     Attributes
     ----------
     per_group : pandas.DataFrame
-        Index ``group``; columns as in :class:`runload.analysis.Analysis` ``load``.
+        Index ``group``; columns as in :class:`runload.analysis.Analysis` ``load``: ``rel_load``,
+        ``intensity_per_km``, ``phase_<phase>``, ``driver_<driver>``, ``top_driver`` (largest driver above
+        the model's ``[drivers] min_factor``, or ``"none"``), ``stride_driver`` (the same among the
+        per-stride drivers, volume left out), ``cadence_ratio`` (the run's :attr:`cadence_ratio`, so a row
+        alone can be worded by :func:`driver_text`) and ``approximate``.
     samples : pandas.DataFrame
         Index of the input; ``load_<group>_au`` per sample, scaled so that the sum over samples is the
         group's ``rel_load`` (100 = one hour of easy running).  0 for standing/paused samples, NaN where
-        a moving sample lacks speed or time weight.
+        a moving sample lacks speed or time weight.  ``strides_au``: the sample's strides on the same
+        scale (100 = the strides of the reference hour), so Σ load ÷ Σ strides_au over a stretch is its
+        mean per-stride load (1 = an easy, level stride).
     reference : LoadReference
     model_version : str
     distance_m : float  [m]  Σ v·Δt over moving samples (the per-km denominator)
@@ -296,7 +283,7 @@ def _moving_masks(samples: pd.DataFrame, cadence: np.ndarray) -> tuple[np.ndarra
         walking = state == "walking"
         running = state == "running"
     else:  # no classification: cadence decides (science.md §1.4)
-        walking = cadence < _WALK_CADENCE_SPM
+        walking = cadence < RUNNING_CADENCE_MIN_SPM
         running = ~walking
     if source is not None:
         to_walk = running & (source == "walking")
@@ -333,7 +320,7 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     """
     profile = profile or AthleteProfile()
     if model is None or isinstance(model, str):
-        model = load_model(model or "load_v1")
+        model = load_model(model or DEFAULT_LOAD_MODEL)
     for name in ("speed_mps", "dt_s"):
         if name not in samples:
             raise MissingColumnError(None, f"the load model needs the column {name!r}")
@@ -342,16 +329,17 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     v = _column(samples, "speed_mps")
     dt = _column(samples, "dt_s")
     c_raw = _column(samples, "cadence_spm")
-    grade = _column(samples, "grade_pct") / 100.0
-    i = np.nan_to_num(grade, nan=0.0)
+    grade_pct = _column(samples, "grade_pct")
+    i = np.nan_to_num(grade_pct / 100.0, nan=0.0)
     running, walking = _moving_masks(samples, np.where(np.isfinite(c_raw), c_raw, np.inf))
     moving = running | walking
 
-    c_pref = preferred_cadence_spm(v, i, profile)
+    c_pref = np.asarray(cadence_pref(v, grade_pct, profile.cadence_model), dtype=float)  # NaN grade: level
     no_cadence = moving & ~(np.isfinite(c_raw) & (c_raw > 0))
-    if no_cadence.any():
-        share = np.nansum(dt[no_cadence]) / max(np.nansum(dt[moving]), 1e-9)
-        warnings.warn(f"no cadence on {share:.0%} of moving time: the load model assumed your usual cadence "
+    share = float(np.nansum(dt[no_cadence]) / max(np.nansum(dt[moving]), 1e-9)) if no_cadence.any() else 0.0
+    if share > 0:  # samples of no duration (the last one) change nothing and are not worth a warning
+        amount = f"{share:.0%}" if share >= 0.01 else "under 1 %"
+        warnings.warn(f"no cadence on {amount} of moving time: the load model assumed your usual cadence "
                       "at that speed there", RunloadWarning, stacklevel=2)
     c = np.where(no_cadence, c_pref, c_raw)
 
@@ -360,16 +348,20 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     tc_model = np.asarray(contact_time_morin2005(v, c, profile.leg_length_m, khat_actual), dtype=float)
     tc_given = _column(samples, "contact_time_ms") / 1000.0
     tc = np.where(np.isfinite(tc_given) & (tc_given > 0), tc_given, tc_model)
-    walking = walking | (running & ~np.isfinite(tc))  # no root: walking or grounded running (§1.5.3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step_time = 60.0 / c
+    peak_running = np.asarray(peak_force_morin2005(step_time, tc), dtype=float)
+    # No root, or tc ≥ T_step (no flight phase): walking or grounded running (§1.5.3, §1.5.7).
+    walking = walking | (running & ~np.isfinite(peak_running))
     running = running & ~walking
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        step_time = 60.0 / c
-        peak = np.where(walking, model.walking_peak_force_bw, 0.5 * np.pi * step_time / tc)
+        peak = np.where(walking, model.walking_peak_force_bw, peak_running)
         # Counterfactual at the runner's norm cadence: the model's cadence effect on F̂ is removed, any
         # device-vs-model difference stays with speed (it is not a cadence effect).
         tc_norm = np.asarray(contact_time_morin2005(v, c_pref, profile.leg_length_m, profile.khat_ref), dtype=float)
-        force_ratio = (c * tc_model) / (c_pref * tc_norm)  # F̂_model(v, c_pref) / F̂_model(v, c)
+        force_ratio = (np.asarray(peak_force_morin2005(60.0 / c_pref, tc_norm), dtype=float)
+                       / np.asarray(peak_force_morin2005(step_time, tc_model), dtype=float))
         force_ratio = np.where(np.isfinite(force_ratio) & running, force_ratio, 1.0)
         peak_norm = peak * force_ratio
         step_ratio = np.where(running | model.walking_step_length_factor, c_pref / c, 1.0)
@@ -384,6 +376,10 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     beta = model.beta
     stride_sum = np.nansum(strides)
     distance = float(np.nansum(np.where(moving, v * dt, 0.0)))
+
+    run_strides = np.where(running, strides, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cad_ratio = np.nansum(run_strides * c / c_pref) / np.nansum(run_strides) if run_strides.sum() > 0 else np.nan
 
     rows, per_sample = {}, {}
     for name, g in model.groups.items():
@@ -423,28 +419,23 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
             row["driver_uphill"] = sums[2] / sums[1] if sums[1] > 0 else np.nan
             row["driver_downhill"] = sums[3] / sums[2] if sums[2] > 0 else np.nan
         row["driver_volume"] = n_ok / ref.strides
-        row["top_driver"] = _top_driver(row, model.driver_min_factor)
+        row["top_driver"] = top_driver(row, model.driver_min_factor)
+        row["stride_driver"] = top_driver({**row, "driver_volume": np.nan}, model.driver_min_factor)
+        row["cadence_ratio"] = float(cad_ratio)
         row["approximate"] = g.approximate
         rows[name] = row
 
     per_group = pd.DataFrame.from_dict(rows, orient="index")
     per_group.index.name = "group"
+    # Strides on the same scale (100 = the strides of the reference hour): Σ load_au ÷ Σ strides_au over any
+    # stretch is its mean per-stride load relative to an easy, level stride (used by the hints).
+    per_sample["strides_au"] = 100.0 * np.where(moving, np.nan_to_num(strides), 0.0) / ref.strides
     load_samples = pd.DataFrame(per_sample, index=samples.index)
-    run_strides = np.where(running, strides, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cad_ratio = np.nansum(run_strides * c / c_pref) / np.nansum(run_strides) if run_strides.sum() > 0 else np.nan
     return LoadResult(
         per_group=per_group, samples=load_samples, reference=ref, model_version=model.version,
         distance_m=distance, strides=float(stride_sum), cadence_ratio=float(cad_ratio),
         walking_share=float(np.nansum(np.where(walking, strides, 0.0)) / stride_sum) if stride_sum > 0 else np.nan,
     )
-
-
-def _top_driver(row: dict, min_factor: float) -> str:
-    """The driver with the largest factor above ``min_factor``; ``"none"`` if no driver stands out."""
-    factors = {d: row[f"driver_{d}"] for d in DRIVERS}
-    factors = {d: f for d, f in factors.items() if np.isfinite(f) and f > min_factor}
-    return max(factors, key=factors.get) if factors else "none"
 
 
 def segment_load(load_samples: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -489,87 +480,29 @@ def segment_load(load_samples: pd.DataFrame, segments: pd.DataFrame) -> pd.DataF
     return out
 
 
-def _json_number(x):
-    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
-
-
 def load_to_json(per_group: pd.DataFrame) -> dict:
     """``per_group`` as plain JSON-able data: group → rel_load, intensity_per_km, phases, drivers, …
 
-    NaN becomes ``None``.
+    NaN becomes ``None``; ``"why"`` is :func:`driver_text` (the sentence the CLI and report also show).
     """
     out = {}
     for group, row in per_group.iterrows():
         out[str(group)] = {
-            "rel_load": _json_number(row["rel_load"]),
-            "intensity_per_km": _json_number(row["intensity_per_km"]),
-            "phases": {p: _json_number(row[f"phase_{p}"]) for p in PHASES},
-            "drivers": {d: _json_number(row[f"driver_{d}"]) for d in DRIVERS},
+            "rel_load": float(row["rel_load"]),
+            "intensity_per_km": float(row["intensity_per_km"]),
+            "phases": {p: float(row[f"phase_{p}"]) for p in PHASES},
+            "drivers": {d: float(row[f"driver_{d}"]) for d in DRIVERS},
             "top_driver": str(row["top_driver"]),
+            "stride_driver": str(row.get("stride_driver", "none")),
+            "why": driver_text(row),
             "approximate": bool(row["approximate"]),
         }
-    return out
+    return jsonable(out)
 
 
-def describe_driver(driver: str, factor: float, cadence_ratio: float = float("nan")) -> str:
-    """One phrase a runner can read for a driver and its factor (1 = as in easy running).
+def explain_load(result: LoadResult) -> dict:
+    """group → :func:`driver_text` (the sentence form) for every group of ``result``.
 
-    Examples
-    --------
-    >>> describe_driver("downhill", 1.31)
-    'downhill running (+31 % per stride)'
+    A long hilly run reads "Mainly from the duration …; per stride, mostly from downhill running …".
     """
-    if driver == "none" or not np.isfinite(factor):
-        return "close to your easy running"
-    pct = f"{(factor - 1.0) * 100:+.0f} %"
-    if driver == "speed":
-        return f"a pace faster than your easy pace ({pct} per stride)"
-    if driver == "cadence":
-        if np.isfinite(cadence_ratio) and cadence_ratio < 1.0:
-            return f"longer steps (lower cadence) than usual at this pace ({pct} per stride)"
-        return f"shorter, quicker steps (higher cadence) than usual at this pace ({pct} per stride)"
-    if driver == "uphill":
-        return f"uphill running ({pct} per stride)"
-    if driver == "downhill":
-        return f"downhill running ({pct} per stride)"
-    if driver == "volume":
-        return f"the duration: {factor:.1f}× the strides of an hour of easy running"
-    raise InvalidMethodError("driver", driver, (*DRIVERS, "none"))
-
-
-def main_drivers(row, min_factor: float = 1.05) -> list[tuple[str, float]]:
-    """What made one group's load high: ``[(driver, factor), …]`` (empty when nothing stands out).
-
-    The ``top_driver`` of ``row`` (a row of :attr:`LoadResult.per_group`) and, when that is the volume,
-    also the strongest per-stride driver above ``min_factor``, because "a long run" alone does not say
-    whether the strides themselves were harder (faster, hillier) than easy running.
-    """
-    driver = str(row["top_driver"])
-    if driver == "none":
-        return []
-    out = [(driver, float(row[f"driver_{driver}"]))]
-    if driver == "volume":
-        per_stride = {d: float(row[f"driver_{d}"]) for d in DRIVERS[:-1]}
-        per_stride = {d: f for d, f in per_stride.items() if np.isfinite(f) and f > min_factor}
-        if per_stride:
-            best = max(per_stride, key=per_stride.get)
-            out.append((best, per_stride[best]))
-    return out
-
-
-def explain_load(result: LoadResult, min_factor: float = 1.05) -> dict:
-    """group → a short sentence naming what made its load high, for display (see :func:`main_drivers`).
-
-    A long hilly run reads "duration …; per stride, mostly downhill running …".
-    """
-    out = {}
-    for group, row in result.per_group.iterrows():
-        drivers = main_drivers(row, min_factor)
-        if not drivers:
-            out[str(group)] = "No single driver stands out: close to your easy running per stride and volume."
-            continue
-        text = "Mainly from " + describe_driver(*drivers[0], result.cadence_ratio)
-        if len(drivers) > 1:
-            text += "; per stride, mostly from " + describe_driver(*drivers[1], result.cadence_ratio)
-        out[str(group)] = text + "."
-    return out
+    return {str(group): driver_text(row) for group, row in result.per_group.iterrows()}

@@ -15,18 +15,12 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .analysis import MUSCLE_GROUPS
 from .errors import InvalidMethodError, RunloadError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .model_files import read_model_file
 
 __all__ = [
     "PHASE_NAMES",
@@ -84,12 +78,6 @@ class MuscleGroup:
     notes: str
 
 
-def _available() -> list[str]:
-    folder = resources.files("runload") / "models"
-    return sorted(p.name[:-5] for p in folder.iterdir()
-                  if p.name.startswith("muscles_") and p.name.endswith(".toml"))
-
-
 @lru_cache(maxsize=4)
 def muscle_catalogue(version: str = "muscles_v1") -> dict[str, MuscleGroup]:
     """All nine groups, in the order of :data:`~runload.analysis.MUSCLE_GROUPS`.
@@ -101,22 +89,18 @@ def muscle_catalogue(version: str = "muscles_v1") -> dict[str, MuscleGroup]:
     RunloadError
         The data file lacks a group or a key.
     """
-    choices = _available()
-    if version not in choices:
-        raise InvalidMethodError("version", version, choices)
-    resource = resources.files("runload") / "models" / f"{version}.toml"
-    data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    data, resource = read_model_file(version, "muscles")
     out = {}
     try:
         for key in MUSCLE_GROUPS:
             g = data["groups"][key]
             unknown = set(g.get("roles", {})) - set(PHASE_NAMES)
             if unknown:
-                raise RunloadError(str(resource), f"{key}: unknown gait phases {sorted(unknown)}")
+                raise RunloadError(resource, f"{key}: unknown gait phases {sorted(unknown)}")
             tips = tuple(g["tips"])
             tips_note = g.get("tips_note", "")
             if not tips and not tips_note:
-                raise RunloadError(str(resource), f"{key}: no tips and no tips_note saying why")
+                raise RunloadError(resource, f"{key}: no tips and no tips_note saying why")
             out[key] = MuscleGroup(
                 key=key,
                 display_name=g["display_name"],
@@ -133,7 +117,7 @@ def muscle_catalogue(version: str = "muscles_v1") -> dict[str, MuscleGroup]:
                 notes=g.get("notes", ""),
             )
     except KeyError as e:
-        raise RunloadError(str(resource), f"muscle catalogue is missing key {e}") from e
+        raise RunloadError(resource, f"muscle catalogue is missing key {e}") from e
     return out
 
 

@@ -1,8 +1,10 @@
 """Citations of every model runload uses, and the "methods and limits" text generated from them.
 
-Each model id (``gait.*``, ``load.*``, ``hints.*``) maps to the citation keys it rests on; the report's
-methods section is built by :func:`methods_items` / :func:`methods_text`, so no citation string is
-written twice.  DOIs are given where science.md gives them or where they were checked against the
+Each model id (``gait.*``, ``grade.*``, ``load.*``, ``hints.*``) maps to the citation keys it rests on; the
+report's methods section is built by :func:`methods_for_analysis` from what actually ran on a run (the
+contact-time source used, the altitude source, the load model, the hint rules evaluated), and
+:func:`methods_items` / :func:`methods_text` give any chosen set, so no citation string is written twice.
+The texts quote coefficients from the shipped model files (``gait_v*.toml``, ``load_v*.toml``).  DOIs are given where science.md gives them or where they were checked against the
 publisher's record; the rest have none rather than a guessed one.
 
 Examples
@@ -15,9 +17,14 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from .analysis import Analysis
 from .errors import InvalidMethodError
+from .gait_model import GAIT_MODEL
+from .hints import HintHistory, evaluated_rules
+from .load import load_model
 
 __all__ = [
     "Citation",
@@ -29,6 +36,7 @@ __all__ = [
     "references_for",
     "methods_items",
     "methods_text",
+    "methods_for_analysis",
 ]
 
 
@@ -155,6 +163,15 @@ CITATIONS: dict[str, Citation] = dict([
 ])
 
 
+# The texts below quote coefficients from the shipped model files, never retyped numbers.
+_GAIT = GAIT_MODEL
+_LOAD = load_model()
+_SPEED_TERM = (
+    f" A fitted device-equivalence term (speed / {_GAIT.speed_reference_mps:g} m/s)^{_GAIT.speed_exponent:g} on the "
+    "stiffness makes the estimate comparable with what watches report; it is not physiology."
+    if _GAIT.speed_exponent else "")
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """A model or rule runload uses: what it does, its citations and its limits.
@@ -181,25 +198,41 @@ def _m(id: str, title: str, text: str, citations: tuple, evidence: str = "") -> 
 
 MODELS: dict[str, ModelEntry] = dict([
     # Gait timing (science.md §1).
+    _m("gait.device", "Contact time measured by the watch",
+       "Where the watch or sensor recorded ground contact time, that value is used (a short rolling median, "
+       "and only where it is plausible for running); device contact times differ between devices.",
+       ("garmin", "adams2016", "science_md")),
     _m("gait.morin2005", "Contact time from the spring–mass model",
        "Without a measured contact time, the sine-wave spring–mass model is solved for the contact time that "
        "gives the runner's leg stiffness at the recorded speed and cadence (about ±10 % without personal "
-       "calibration).", ("morin2005", "science_md")),
+       "calibration)." + _SPEED_TERM, ("morin2005", "science_md")),
     _m("gait.farley1996", "Leg stiffness rises with cadence",
-       "Leg stiffness is scaled with (cadence / preferred cadence)^1.39, from the 2.3-fold stiffness change "
-       "over stride frequencies of −26 % to +36 %.", ("farley1996",)),
+       f"Leg stiffness is scaled with (cadence / preferred cadence)^{_GAIT.cadence_exponent:g}, from the "
+       "2.3-fold stiffness change over stride frequencies of −26 % to +36 %.", ("farley1996",)),
     _m("gait.winter_leg_ratio", "Leg length from height",
-       "Leg length is taken as 0.53 × body height (mean error 1.94 % against measured trochanter height).",
-       ("winter", "morin2005")),
+       f"Leg length is taken as {_GAIT.leg_length_ratio:g} × body height (mean error 1.94 % against measured "
+       "trochanter height).", ("winter", "morin2005")),
     _m("gait.minetti2002", "Grade-adjusted pace",
        "Grade-adjusted pace uses the energy cost of running on slopes from −45 % to +45 %; outside that "
        "range it is not given.", ("minetti2002",)),
     _m("gait.walking", "Walking branch",
-       "Seconds below 140 steps/min, or where the model finds no flight phase, are treated as walking "
-       "(stance ≈ 62 % of the stride).", ("novacheck1998", "science_md")),
+       f"Seconds below {_GAIT.running_cadence_min_spm:g} steps/min, or where the model finds no flight phase, "
+       f"are treated as walking (stance ≈ {100 * _GAIT.walking_stance_fraction:.0f} % of the stride).",
+       ("novacheck1998", "science_md")),
     _m("gait.cadence_pref", "Preferred cadence",
        "The runner's preferred cadence at a speed is their own fitted norm, or the population norm "
-       "165 + 7·(v − 3) steps/min.", ("deruiter2020", "science_md")),
+       f"{_GAIT.cadence_pref_at_reference_spm:g} + {_GAIT.cadence_pref_slope_spm_per_mps:g}·(v − "
+       f"{_GAIT.cadence_pref_reference_speed_mps:g}) steps/min.", ("deruiter2020", "science_md")),
+    # Slope (science.md §2.6).
+    _m("grade.barometric", "Slope from barometric altitude",
+       "Slope is the change of barometric altitude over a centred window of horizontal distance; where the "
+       "altitude is locally implausible the slope is unknown and counted as level.", ("science_md",)),
+    _m("grade.gps", "Slope from GPS altitude",
+       "Slope is the change of GPS altitude over a wide centred window of horizontal distance, because GPS "
+       "altitude is noisy; where it is locally implausible the slope is unknown and counted as level.",
+       ("science_md",)),
+    _m("grade.none", "No slope",
+       "The file has no usable altitude, so every stretch is counted as level.", ("science_md",)),
     # Muscle-group load (science.md §2).
     _m("load.phase_weights", "Load shared across gait phases",
        "Each group's load is split over absorption, midstance, propulsion, early and late swing with "
@@ -229,20 +262,15 @@ MODELS: dict[str, ModelEntry] = dict([
        "Loads are summed over strides and divided by one hour of the runner's own easy level running "
        "(= 100), per group; numbers of different groups are not comparable.", ("science_md", "petersen2015")),
     _m("load.walking", "Walking seconds",
-       "Walking seconds use a fixed peak force of 1.2 body weights.", ("science_md",)),
+       f"Walking seconds use a fixed peak force of {_LOAD.walking_peak_force_bw:g} body weights.", ("science_md",)),
     _m("load.upper_body", "Upper body (approximate)",
        "Core, shoulders and back follow the swing and stance drivers only roughly; the arms add less than "
        "1 % of the body's acceleration. These loads are approximate and never drive hints.",
        ("hamner2010", "behm2009")),
-    # Hints (science.md §3).
+    # Hints (science.md §3): one entry per registered rule.  H2, H3, H10 and H11 of §3.3 need a training
+    # log; their entries come with their rules.
     _m("hints.H1", "Single-session distance spike",
        "A run more than 10 % longer than the longest run of the previous 30 days.", ("frandsen2025",), "B"),
-    _m("hints.H2", "Weekly progression",
-       "Weekly distance more than 30 % above the previous week (informational).",
-       ("nielsen2014jospt", "frandsen2025"), "C"),
-    _m("hints.H3", "Load change indicator",
-       "Exponentially weighted acute:chronic ratio above 1.5, shown only with caveats.",
-       ("gabbett2016", "williams2017", "lolli2019", "impellizzeri2021", "frandsen2025"), "C"),
     _m("hints.H4", "Ground contact time balance",
        "Contact-time balance outside Garmin's outer zone, informational only: asymmetry was not linked to "
        "injury in an 836-runner cohort.", ("garmin", "girard2019", "malisoux2024"), "D"),
@@ -262,10 +290,6 @@ MODELS: dict[str, ModelEntry] = dict([
     _m("hints.H9", "Long run and calves",
        "Long runs add calf and Achilles load, the group with the highest tendon forces.",
        ("tensiometry2024", "nielsen2014plos", "frandsen2025"), "D"),
-    _m("hints.H10", "Group-load spike", "A group's weekly model load 1.5 × its recent weekly mean.",
-       ("science_md",), "D"),
-    _m("hints.H11", "Within-run form drift", "Cadence falls and contact time rises at matched speed late in "
-       "a run.", ("science_md",), "D"),
     _m("hints.quality", "Data quality",
        "Notes on missing cadence, unknown grade and estimated contact time say how much of the analysis "
        "rests on models rather than measurements.", ("science_md", "adams2016", "meyer2023")),
@@ -287,6 +311,11 @@ LIMITS = (
 )
 
 _LIMIT_CITATIONS = ("vannatta2015", "meyer2023", "science_md")
+# What each limit is about: "load" (the muscle-group model) or "contact_model" (estimated contact time).
+_LIMIT_TOPICS = ("load", "load", "load", "contact_model", "load")
+_LOAD_MODEL_IDS = ("load.phase_weights", "load.support_force", "load.step_length", "load.swing", "load.calf_cap",
+                   "load.grade_uphill", "load.grade_downhill", "load.normalisation")
+_CONTACT_MODEL_IDS = ("gait.morin2005", "gait.farley1996", "gait.winter_leg_ratio")
 
 
 def cite(key: str) -> str:
@@ -352,3 +381,83 @@ def methods_text(model_ids=None) -> str:
     lines += ["", "References"]
     lines.extend(f"[{n}] {ref}" for ref, n in numbers.items())
     return "\n".join(lines)
+
+
+def _share(summary: dict, key: str) -> float:
+    try:
+        x = float(summary.get(key))
+    except (TypeError, ValueError):
+        return 0.0
+    return x if math.isfinite(x) else 0.0
+
+
+def methods_for_analysis(analysis: Analysis, history: HintHistory | None = None) -> list[dict]:
+    """The methods-and-limits items of what actually ran on ``analysis``, and nothing else.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        An analysed run (:func:`runload.analyze_run`).
+    history : HintHistory, optional
+        The training log the hints were run with (none in ``analyze_run``); decides whether history
+        rules were evaluated.
+
+    Returns
+    -------
+    list of dict
+        As :func:`methods_items`, plus ``"version"`` (the model version from ``analysis.model_versions``
+        for gait and load items, ``""`` otherwise).  Included:
+
+        - contact time by the source that was used (``summary`` shares): the device, the spring–mass
+          model (with leg length and cadence stiffness) and the walking branch;
+        - slope by ``summary["altitude_source"]`` when any grade is known (``grade.none`` otherwise), and
+          grade-adjusted pace when one was given;
+        - the load model's parts when ``analysis.load`` is set (walking seconds and the upper body only
+          when they occur; the preferred cadence, which its step-length factor uses);
+        - one item per hint rule evaluated (:func:`runload.hints.evaluated_rules`), data-quality rules as
+          one item;
+        - the limits that apply (the contact-time limit only when the model estimated contact time).
+    """
+    summary = analysis.summary or {}
+    versions = analysis.model_versions or {}
+    ids: list[str] = []
+    if _share(summary, "device_contact_share") > 0:
+        ids.append("gait.device")
+    contact_model = _share(summary, "model_contact_share") > 0
+    if contact_model:
+        ids += [*_CONTACT_MODEL_IDS, "gait.cadence_pref"]
+    walking = _share(summary, "walking_share") > 0
+    if walking:
+        ids.append("gait.walking")
+    if _share(summary, "grade_known_share") > 0:
+        ids.append("grade.gps" if str(summary.get("altitude_source")) == "gps" else "grade.barometric")
+        if _share(summary, "gap_s_per_km") > 0:
+            ids.append("gait.minetti2002")
+    else:
+        ids.append("grade.none")
+    load = analysis.load
+    if load is not None:
+        if "gait.cadence_pref" not in ids:
+            ids.append("gait.cadence_pref")
+        ids += list(_LOAD_MODEL_IDS)
+        if walking:
+            ids.append("load.walking")
+        if "approximate" in load and load["approximate"].astype(bool).any():
+            ids.append("load.upper_body")
+    for rule in evaluated_rules(analysis, history):
+        mid = f"hints.{rule.id}" if rule.kind == "training" else "hints.quality"
+        if mid in MODELS and mid not in ids:
+            ids.append(mid)
+    items = methods_items(ids)
+    for item in items:
+        family = item["id"].split(".", 1)[0]
+        item["version"] = str(versions.get(family, "")) if family in ("gait", "load") else ""
+    topics = {"load"} if load is not None else set()
+    if contact_model:
+        topics.add("contact_model")
+    limits = [text for text, topic in zip(LIMITS, _LIMIT_TOPICS, strict=True) if topic in topics]
+    if limits:
+        items[-1].update(text=" ".join(limits), items=limits)
+    else:
+        items.pop()
+    return items

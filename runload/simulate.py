@@ -50,7 +50,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -60,6 +60,8 @@ from scipy.signal import lfilter
 
 from .errors import InvalidMethodError, RunloadError
 from .geo import EARTH_RADIUS_M
+from .simulate_write import WRITERS
+from .simulated_run import SimulatedRun
 from .springmass import (
     G,
     cadence_pref_population,
@@ -84,7 +86,6 @@ _HR_LAG_S = 25.0
 _GRADE_UP_CADENCE = 0.0057  # +4 % cadence at 7 % grade (Padulo 2013, science.md §3.2)
 _GRADE_DOWN_CADENCE = 0.003  # per % of downhill grade: cadence falls (Vernillo 2017 direction) [D]
 _VO_TORSO_FACTOR = 1.15  # torso vs COM excursion [D] (science.md §1.7: they differ, torso larger)
-_KCAL_PER_KG_KM = 1.0  # energy cost of running ≈ 1 kcal/kg/km [M-H]; for the FIT/TCX calorie fields
 
 
 @dataclass(frozen=True)
@@ -122,92 +123,6 @@ class _Segment:
     lap: str | None = None
     trigger: str = "manual"
     paused: bool = False
-
-
-@dataclass
-class SimulatedRun:
-    """A synthetic run and its ground truth.
-
-    Attributes
-    ----------
-    kind : str
-        One of :data:`KINDS`.
-    truth : pandas.DataFrame
-        One row per second, index ``time`` (UTC); columns described in the module docstring.  Rows with
-        ``timer_on`` False are seconds the watch was paused (not written to files).
-    laps : pandas.DataFrame
-        One row per lap: ``first_row``, ``last_row`` (positions in ``truth``), ``intensity``, ``trigger``.
-    params : dict
-        Seed, athlete (height_m, khat_ref, …), cadence offset of this run, sampling, sport, sub_sport.
-    record_mask : numpy.ndarray of bool
-        Which truth rows a watch file holds: timer on, every second (or a smart-recording subset).
-    """
-
-    kind: str
-    truth: pd.DataFrame
-    laps: pd.DataFrame
-    params: dict
-    record_mask: np.ndarray = field(repr=False)
-
-    @property
-    def records(self) -> pd.DataFrame:
-        """The truth rows the files hold."""
-        return self.truth[self.record_mask]
-
-    @property
-    def start(self) -> pd.Timestamp:
-        return self.truth.index[0]
-
-    @property
-    def has_gps(self) -> bool:
-        return "latitude_deg" in self.truth.columns
-
-    @property
-    def has_running_dynamics(self) -> bool:
-        return "stance_time_ms" in self.truth.columns
-
-    def timer_dt_s(self) -> np.ndarray:
-        """Seconds of timer time each truth row closes (0 for the first row and the row after a pause) [s]."""
-        on = self.truth["timer_on"].to_numpy()
-        dt = np.zeros(len(on))
-        dt[1:] = (on[1:] & on[:-1]).astype(float)
-        return dt
-
-    def summary(self) -> dict:
-        """Ground-truth totals and means (time-weighted over timer time), as plain floats."""
-        t = self.truth
-        dt = self.timer_dt_s()
-        w = dt > 0
-
-        def wmean(col: str) -> float | None:
-            if col not in t.columns:
-                return None
-            x = t[col].to_numpy()
-            ok = w & np.isfinite(x)
-            return float(np.average(x[ok], weights=dt[ok])) if ok.any() else None
-
-        out = {
-            "timer_s": float(dt.sum()),
-            "elapsed_s": float((t.index[-1] - t.index[0]).total_seconds()),
-            "distance_m": float(t["distance_m"].iloc[-1]),
-            "mean_speed_mps": float(t["distance_m"].iloc[-1] / dt.sum()),
-            "mean_cadence_spm": wmean("cadence_spm"),
-            "mean_heart_rate_bpm": wmean("heart_rate_bpm"),
-            "mean_contact_time_ms": wmean("contact_time_ms"),
-            "mean_flight_time_ms": wmean("flight_time_ms"),
-            "mean_khat_leg_ratio": wmean("khat_leg_ratio"),
-            "n_laps": len(self.laps),
-        }
-        if "altitude_m" in t.columns:
-            d = np.diff(t["altitude_m"].to_numpy())
-            out["ascent_m"] = float(d[d > 0].sum())
-            out["descent_m"] = float(-d[d < 0].sum())
-        if self.has_running_dynamics:
-            out["mean_stance_time_ms"] = wmean("stance_time_ms")
-            out["mean_vertical_oscillation_mm"] = wmean("vertical_oscillation_mm")
-            out["mean_step_length_mm"] = wmean("step_length_mm")
-            out["mean_stance_time_balance_pct"] = wmean("stance_time_balance_pct")
-        return out
 
 
 # --- plans -------------------------------------------------------------------------------------------
@@ -542,8 +457,6 @@ def write_sample_runs(out_dir: str | Path) -> list[Path]:
     Everything is fixed (start times, serial numbers, seeds, attribute order), so two calls give
     byte-for-byte identical files; ``manifest.json`` records each file's sha256.
     """
-    from .simulate_write import WRITERS
-
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

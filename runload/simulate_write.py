@@ -52,7 +52,8 @@ from fit_tool.profile.profile_type import (
 )
 from fit_tool.record import Record
 
-from .simulate import _KCAL_PER_KG_KM, SimulatedRun
+from .simulated_run import KCAL_PER_KG_KM, SimulatedRun
+from .stats import weighted_mean
 
 __all__ = ["WRITERS", "fit_bytes", "gpx_bytes", "tcx_bytes", "fit_crc16", "lap_totals"]
 
@@ -120,12 +121,9 @@ def lap_totals(sim: SimulatedRun, first: int, last: int) -> dict:
     dt = sim.timer_dt_s()[first:last + 1]
     rows = t.iloc[first:last + 1]
     on = rows["timer_on"].to_numpy()
-    w = dt > 0
 
     def avg(col: str) -> float:
-        x = rows[col].to_numpy()
-        ok = w & np.isfinite(x)
-        return float(np.average(x[ok], weights=dt[ok]))
+        return weighted_mean(rows[col], dt)
 
     start = t.index[first - 1] if first > 0 else t.index[0]
     speed = rows["speed_mps"].to_numpy()
@@ -142,7 +140,7 @@ def lap_totals(sim: SimulatedRun, first: int, last: int) -> dict:
         "max_heart_rate_bpm": float(rows["heart_rate_bpm"].to_numpy()[on].max()),
         "avg_cadence_spm": avg("cadence_spm"),
         "max_cadence_spm": float(rows["cadence_spm"].to_numpy()[on].max()),
-        "calories_kcal": _KCAL_PER_KG_KM * sim.params["body_mass_kg"] * dist / 1000.0,
+        "calories_kcal": KCAL_PER_KG_KM * sim.params["body_mass_kg"] * dist / 1000.0,
         "strides": float(np.sum(rows["cadence_spm"].to_numpy() / 120.0 * dt)),
     }
     if "altitude_m" in t.columns:

@@ -182,6 +182,37 @@ def test_h6_states_the_per_stride_load_of_the_fast_running_not_the_run_average()
     assert_well_formed(h)
 
 
+def test_hints_read_the_load_the_analysis_carries_and_never_rebuild_the_model():
+    # Issue 8: RunContext rebuilt the load model (load_v1 by name) and its reference run to undo the per-sample
+    # scaling.  The analysis' own load must be used as it is: here one computed with a model whose reference
+    # run lasts 30 min, which a rebuilt load_v1 reference (60 min) would misread by a factor of 2.
+    import dataclasses
+
+    from runload.load import load_model
+
+    model = dataclasses.replace(load_model(), reference_duration_s=1800.0)
+    easy, fast = (120, 3.0, 165.0, 0.0), (180, 4.5, 175.5, 0.0)
+    df = samples([(600, 3.0, 165.0, 0.0)] + [easy, fast] * 6 + [(600, 3.0, 165.0, 0.0)])
+    a = analysis(df)
+    result = compute_load(df, POPULATION, model)
+    a.load, a.load_samples = result.per_group, result.samples
+    h = by_id(run_hints(a), "H6")
+    steady = compute_load(samples([(3600, 4.5, 175.5, 0.0)]), POPULATION, model).per_group.loc["hamstrings"]
+    per_stride = steady["rel_load"] / (100.0 * steady["driver_volume"])
+    assert_allclose(h.values["hamstrings_per_stride_fast_ratio"], per_stride, rtol=1e-9)
+
+
+def test_evaluated_rules_follow_the_inputs():
+    from runload.hints import evaluated_rules
+
+    with_load = [r.id for r in evaluated_rules(analysis(samples([(60, 3.0, 165.0, 0.0)])))]
+    without = [r.id for r in evaluated_rules(analysis(samples([(60, 3.0, 165.0, 0.0)]), with_load=False))]
+    history = [r.id for r in evaluated_rules(analysis(samples([(60, 3.0, 165.0, 0.0)])), HintHistory())]
+    assert "H1" not in with_load and "H1" in history
+    assert set(without) == {r.id for r in RULES.values() if r.needs <= {"samples"}}
+    assert set(with_load) >= set(without)
+
+
 def test_single_run_hill_and_long_run_hints_do_not_claim_a_personal_comparison():
     # H7/H8/H9 use fixed thresholds (300 m, 10 min, 75 min), so even with a fully personal profile they
     # must not say "compared with your own recent running" (science.md §3.1 rule 1: an honest anchor).

@@ -8,13 +8,23 @@ import pytest
 
 from runload.errors import InvalidMethodError
 from runload.hints import RULES
-from runload.references import CITATIONS, LIMITS, MODELS, cite, methods_items, methods_text, references_for
+from runload.references import (
+    CITATIONS,
+    LIMITS,
+    MODELS,
+    cite,
+    methods_for_analysis,
+    methods_items,
+    methods_text,
+    references_for,
+)
 
 REQUIRED_IDS = [
     "gait.morin2005", "gait.farley1996", "gait.winter_leg_ratio", "gait.minetti2002",
     "load.support_force", "load.step_length", "load.swing", "load.grade_uphill", "load.grade_downhill",
     "load.calf_cap", "load.normalisation", "load.walking", "load.upper_body",
-    *[f"hints.H{i}" for i in range(1, 12)], "hints.quality",
+    "gait.device", "gait.walking", "gait.cadence_pref", "grade.barometric", "grade.gps", "grade.none",
+    *[f"hints.{rule_id}" for rule_id in RULES if rule_id.startswith("H")], "hints.quality",
 ]
 
 # DOIs as science.md (§5) and runload/springmass.py give them.
@@ -52,7 +62,17 @@ def test_every_hint_rule_has_a_methods_entry_with_its_grade():
     for rule in RULES.values():
         model_id = f"hints.{rule.id}" if rule.kind == "training" else "hints.quality"
         assert model_id in MODELS
-    assert MODELS["hints.H1"].evidence == "B" and MODELS["hints.H10"].evidence == "D"
+    assert MODELS["hints.H1"].evidence == "B" and MODELS["hints.H9"].evidence == "D"
+
+
+def test_no_methods_entry_for_a_rule_that_does_not_exist():
+    # Defect 10: weekly progression (H2), ACWR (H3), group-load spikes (H10) and within-run drift (H11) were
+    # described although no such rule is registered.
+    registered = {f"hints.{r.id}" for r in RULES.values() if r.kind == "training"} | {"hints.quality"}
+    assert {m for m in MODELS if m.startswith("hints.")} == registered
+    text = methods_text()
+    for stale in ("Weekly progression", "acute:chronic", "Group-load spike", "Within-run form drift"):
+        assert stale not in text
 
 
 def test_methods_items_and_text():
@@ -78,3 +98,61 @@ def test_methods_subset_and_errors():
         cite("nobody2020")
     with pytest.raises(InvalidMethodError):
         methods_items(["load.wind"])
+
+
+# --- methods of one analysis: only what ran ------------------------------------------------------------------
+
+def _analysis(summary: dict, with_load: bool = True):
+    import numpy as np
+    import pandas as pd
+
+    from runload.analysis import Analysis
+    from runload.load import compute_load
+    from runload.profile import AthleteProfile
+    from runload.run import Run, RunMeta
+
+    idx = pd.date_range("2024-06-10 07:00", periods=60, freq="s", tz="UTC")
+    df = pd.DataFrame({"speed_mps": 3.0, "cadence_spm": 165.0, "grade_pct": 0.0, "dt_s": 1.0, "state": "running",
+                       "accelerating": False, "distance_m": np.arange(60) * 3.0}, index=idx)
+    profile = AthleteProfile(height_m=1.78)
+    result = compute_load(df, profile) if with_load else None
+    return Analysis(run=Run(df, RunMeta(source="x.fit", format="fit", start=idx[0])), profile=profile, samples=df,
+                    segments=pd.DataFrame(), summary=summary,
+                    load=result.per_group if with_load else None, load_samples=result.samples if with_load else None,
+                    model_versions={"gait": "gait_vX", "load": "load_v1"} if with_load else {"gait": "gait_vX"})
+
+
+def test_methods_for_analysis_device_contact_time_lists_no_contact_model():
+    a = _analysis({"device_contact_share": 1.0, "model_contact_share": 0.0, "walking_share": 0.0,
+                   "grade_known_share": 0.9, "altitude_source": "barometric", "gap_s_per_km": 330.0})
+    items = methods_for_analysis(a)
+    ids = [i["id"] for i in items]
+    assert "gait.device" in ids and "gait.morin2005" not in ids and "gait.farley1996" not in ids
+    assert "gait.walking" not in ids and "load.walking" not in ids
+    assert "grade.barometric" in ids and "gait.minetti2002" in ids and "grade.gps" not in ids
+    assert "hints.H1" not in ids  # a history rule: pipeline runs no history
+    assert {"hints.H5", "hints.quality", "load.step_length"} <= set(ids)
+    assert ids[-1] == "limits" and not any("Contact time estimated" in t for t in items[-1]["items"])
+    versions = {i["id"]: i["version"] for i in items}
+    assert versions["load.step_length"] == "load_v1" and versions["gait.device"] == "gait_vX"
+    assert versions["hints.H5"] == "" and versions["grade.barometric"] == ""
+
+
+def test_methods_for_analysis_model_walking_gps_and_history():
+    from runload.hints import HintHistory
+
+    a = _analysis({"device_contact_share": 0.0, "model_contact_share": 0.8, "walking_share": 0.2,
+                   "grade_known_share": 0.5, "altitude_source": "gps", "gap_s_per_km": float("nan")})
+    ids = [i["id"] for i in methods_for_analysis(a, HintHistory())]
+    assert {"gait.morin2005", "gait.farley1996", "gait.winter_leg_ratio", "gait.walking", "load.walking",
+            "grade.gps", "hints.H1"} <= set(ids)
+    assert "gait.device" not in ids and "gait.minetti2002" not in ids
+    assert any("Contact time estimated" in t for t in methods_for_analysis(a)[-1]["items"])
+
+
+def test_methods_for_analysis_without_load_or_altitude():
+    a = _analysis({"device_contact_share": 1.0, "grade_known_share": 0.0}, with_load=False)
+    items = methods_for_analysis(a)
+    ids = [i["id"] for i in items]
+    assert "grade.none" in ids and not any(i.startswith("load.") for i in ids)
+    assert "limits" not in ids  # the load limits do not apply, and no contact time was estimated

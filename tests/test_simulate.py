@@ -331,3 +331,33 @@ def test_three_formats_of_easy_agree():
         assert_allclose(s["heart_rate_bpm"], ref["heart_rate_bpm"], atol=0, err_msg=fmt)
         assert_allclose(s["latitude_deg"], ref["latitude_deg"], atol=1e-6, err_msg=fmt)
         assert_allclose(s["altitude_m"], ref["altitude_m"], atol=0.2, err_msg=fmt)
+
+
+def _runload_imports(module: str) -> set[str]:
+    """The runload modules ``module`` imports anywhere in its source (top level or inside functions)."""
+    import ast
+
+    path = Path(runload.__file__).parent / (module.split(".", 1)[1].replace(".", "/") + ".py")
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            out.add(f"runload.{node.module}")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("runload."):
+            out.add(node.module)
+    return out
+
+
+def test_simulate_modules_import_graph_is_acyclic():
+    # Issue 8: simulate imported simulate_write lazily (inside write_sample_runs) and simulate_write imported
+    # simulate.  Walk every import, lazy ones included, from runload.simulate: no module may reach itself.
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for dep in _runload_imports(todo.pop()):
+                if dep not in seen and dep.startswith("runload.simulat"):
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    for module in ("runload.simulate", "runload.simulate_write", "runload.simulated_run"):
+        assert module not in reach(module), module
