@@ -85,7 +85,8 @@ class Analysis:
         (100 = one hour of the runner's easy running).
     summary : dict
         Run-level figures with units in the keys (``distance_m``, ``elapsed_s``, ``moving_s``,
-        ``timer_s``, ``pace_s_per_km``, ``gap_s_per_km``, ``avg_cadence_spm``, ``avg_heart_rate_bpm``,
+        ``timer_s``, ``pace_s_per_km`` and ``gap_s_per_km`` (over timer time, as the watch's average
+        pace), ``moving_pace_s_per_km`` and ``moving_gap_s_per_km`` (over moving time), ``avg_cadence_spm``, ``avg_heart_rate_bpm``,
         ``ascent_m``, ``descent_m``, ``contact_time_ms``, ``flight_time_ms``, ``duty_factor``,
         ``contact_time_source``, ``device_contact_share`` …).
     load : pandas.DataFrame or None
@@ -93,10 +94,12 @@ class Analysis:
         runner's easy running), ``intensity_per_km`` (100 = easy running per km), ``phase_absorption``,
         ``phase_midstance``, ``phase_propulsion``, ``phase_early_swing``, ``phase_late_swing`` (shares
         summing to 1), ``driver_speed``, ``driver_cadence``, ``driver_uphill``, ``driver_downhill``,
-        ``driver_volume`` (factors, 1 = as in easy running), ``top_driver``, ``approximate`` (True for
-        the upper body).
+        ``driver_volume`` (factors, 1 = as in easy running), ``top_driver`` (of the run) and
+        ``stride_driver`` (of a stride, duration left out), ``cadence_ratio`` (cadence over the runner's
+        norm), ``approximate`` (True for the upper body).
     load_samples : pandas.DataFrame or None
-        Same index as ``samples``; ``load_<group>_au`` per sample.
+        Same index as ``samples``; ``load_<group>_au`` per sample and ``strides_au`` (strides on the same
+        scale), so per-stride loads need no second run of the load model.
     hints : list[Hint]
     footer : str
         The standing footer that accompanies every list of hints.
@@ -114,3 +117,65 @@ class Analysis:
     hints: list[Hint] = field(default_factory=list)
     footer: str = HINTS_FOOTER
     model_versions: dict = field(default_factory=dict)
+
+    def as_json_dict(self) -> dict:
+        """The analysis as JSON-ready data (what ``runload analyze --json`` prints, one object per run).
+
+        Keys: ``path`` (the file), ``run`` (which session of the file — ``index`` 0-based and
+        ``n_sessions`` —, format, sport, device, start in UTC and in local time with ``utc_offset_s`` and
+        ``timezone``, the reader's ``warnings``), ``summary`` (:attr:`summary`), ``gait`` (running-time
+        averages, where contact time came from, model versions and profile), ``segments`` (one object per
+        row of :attr:`segments`), ``load`` (:func:`runload.load.load_to_json`), ``hints`` and ``footer``.
+        NaN is ``null`` and times are ISO 8601 (:func:`runload.jsonable.jsonable`).
+        """
+        from .jsonable import jsonable
+        from .load import load_to_json
+        from .report.units import local_time
+
+        meta, s, p = self.run.meta, self.summary, self.profile
+        start_local = local_time(meta.start, meta.utc_offset_s, meta.timezone)
+        run = {
+            "index": meta.session_index,
+            "n_sessions": meta.n_sessions,
+            "format": meta.format,
+            "sport": meta.sport,
+            "sub_sport": meta.sub_sport,
+            "device": str(meta.device) if (meta.device.manufacturer or meta.device.product) else None,
+            "name": meta.name,
+            "start": meta.start,
+            "start_local": start_local,
+            "utc_offset_s": meta.utc_offset_s,
+            "timezone": meta.timezone,
+            "warnings": list(meta.warnings),
+        }
+        gait = {
+            "contact_time_ms": s.get("contact_time_ms"),
+            "flight_time_ms": s.get("flight_time_ms"),
+            "swing_time_ms": s.get("swing_time_ms"),
+            "step_time_ms": s.get("step_time_ms"),
+            "duty_factor": s.get("duty_factor"),
+            "contact_time_source": s.get("contact_time_source"),
+            "source_shares": {
+                "device": s.get("device_contact_share"),
+                "model": s.get("model_contact_share"),
+                "walking": s.get("walking_share"),
+                "none": s.get("none_share"),
+            },
+            "low_confidence_share": s.get("low_confidence_share"),
+            "gait_source": s.get("gait_source"),
+            "model_versions": self.model_versions,
+            "profile": {"height_m": p.height_m, "khat_ref": p.khat_ref, "cadence_exponent": p.cadence_exponent,
+                        "calibrated": p.calibration is not None},
+        }
+        return jsonable({
+            "path": meta.source, "run": run, "summary": s, "gait": gait, "segments": self.segments,
+            "load": load_to_json(self.load) if self.load is not None else None,
+            "hints": [h.as_dict() for h in self.hints],
+            "footer": self.footer,
+        })
+
+    def to_json(self) -> str:
+        """:meth:`as_json_dict` as one line of strict JSON (no ``NaN``)."""
+        from .jsonable import dumps
+
+        return dumps(self.as_json_dict())

@@ -18,9 +18,19 @@ __all__ = [
     "ArchiveError",
     "MissingColumnError",
     "InvalidMethodError",
+    "StoreError",
+    "StoreLockedError",
     "RunloadWarning",
     "TruncatedFileWarning",
+    "NO_SUCH_FILE",
+    "IS_A_FOLDER",
+    "error_reason",
+    "printable",
 ]
+
+#: The reasons every reader and command gives for an input path it cannot use, worded once.
+NO_SUCH_FILE = "no such file"
+IS_A_FOLDER = "is a folder, not a run file (FIT, GPX or TCX); folders are read by discover() and inspect"
 
 
 class RunloadError(Exception):
@@ -82,3 +92,47 @@ class RunloadWarning(UserWarning):
 
 class TruncatedFileWarning(RunloadWarning):
     """A file ended early (a watch that died mid-run); the samples before the damage are kept."""
+
+
+
+class StoreError(RunloadError):
+    """The training-log store cannot be opened, read or written (not a store, another schema version,
+    disk full)."""
+
+
+class StoreLockedError(StoreError):
+    """Another writer (a running ``runload batch``) holds the store."""
+
+
+def printable(text) -> str:
+    """``text`` with the undecodable bytes of a file name shown as ``\\xNN`` (never a UnicodeEncodeError).
+
+    File names on Unix are bytes; Python keeps the undecodable ones as surrogate escapes, which cannot be
+    printed or written as UTF-8.  Every message and page that shows a file name goes through this.
+
+    Examples
+    --------
+    >>> printable("run-\\udcff.fit")
+    'run-\\\\xff.fit'
+    """
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def error_reason(exc: BaseException | None) -> str:
+    """The ``reason`` part of an error line for any exception (``RunloadError`` and ``OSError`` read clean).
+
+    Examples
+    --------
+    >>> import errno
+    >>> error_reason(OSError(errno.ENOSPC, "No space left on device", "out.toml"))
+    'No space left on device'
+    >>> error_reason(CorruptFileError("a.fit", "CRC mismatch"))
+    'CRC mismatch'
+    """
+    if isinstance(exc, RunloadError):
+        return exc.reason
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, UnicodeError):
+        return f"cannot be read as text ({exc})"
+    return f"unexpected {type(exc).__name__}: {exc}"

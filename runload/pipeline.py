@@ -6,21 +6,24 @@ The same run, profile and ``gait_source`` always give the same :class:`~runload.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
 from .analysis import Analysis
-from .clean import altitude_source, clean_samples
+from .clean import clean_samples
 from .errors import InvalidMethodError
 from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
+from .grade import altitude_source
 from .hints import run_hints
-from .load import compute_load, segment_load
-from .profile import AthleteProfile, profile_for_run
+from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
+from .profile import AthleteProfile, load_profile, profile_for_run
 from .run import Run
 from .segments import MIN_PACE_DISTANCE_M, UNITS, detect_segments, summarize_spans
 from .summary import summarize_run
 
-__all__ = ["analyze_run"]
+__all__ = ["analyze_run", "analyze_file", "current_model_versions"]
 
 # Totals taken from runload.summary.summarize_run: computed the way the watch computes them and checked
 # against the watch's own session totals in that module's tests.
@@ -67,6 +70,9 @@ def _summary(run: Run, samples: pd.DataFrame, units: str) -> dict:
         "pace_s_per_km": _finite(whole["pace_s_per_km"]),
         "moving_pace_s_per_km": 1000.0 * moving_s / distance if distance >= MIN_PACE_DISTANCE_M else float("nan"),
         "gap_s_per_km": _finite(whole["gap_s_per_km"]),
+        # The same Minetti-equivalent level distance over moving time (standing left out), as the pace card.
+        "moving_gap_s_per_km": _finite(whole["gap_s_per_km"]) * moving_s / _finite(whole["duration_s"])
+        if _finite(whole["duration_s"]) > 0 else float("nan"),
         "altitude_source": altitude_source(run),
         "grade_known_share": float(w[samples["grade_pct"].notna().to_numpy()].sum() / w.sum())
         if w.sum() > 0 else float("nan"),
@@ -75,6 +81,19 @@ def _summary(run: Run, samples: pd.DataFrame, units: str) -> dict:
         "watch": run.meta.watch.as_dict() if run.meta.watch is not None else None,
     })
     return summary
+
+
+def current_model_versions() -> dict[str, str]:
+    """The model versions :func:`analyze_run` records in ``Analysis.model_versions`` today.
+
+    A training-log store compares them with what it holds to know which runs must be recomputed.
+
+    Examples
+    --------
+    >>> sorted(current_model_versions())
+    ['gait', 'load']
+    """
+    return {"gait": GAIT_MODEL_ID, "load": DEFAULT_LOAD_MODEL}
 
 
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
@@ -118,7 +137,7 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     summary["gait_source"] = gait_source
     summary["height_m"] = profile.height_m
     summary["profile_source"] = profile_source  # given | file (the watch's user profile) | default
-    model_versions = {"gait": GAIT_MODEL_ID}
+    model_versions = {"gait": GAIT_MODEL_ID}  # the load model's version is added once it ran
 
     analysis = Analysis(run=run, profile=profile, samples=samples, segments=segments, summary=summary,
                         model_versions=model_versions)
@@ -130,3 +149,47 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     analysis.model_versions["load"] = load.model_version
     analysis.hints = run_hints(analysis)
     return analysis
+
+
+def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None, *,
+                 height_m: float | None = None, mass_kg: float | None = None, gait_source: str = "auto",
+                 units: str = "metric", decoder: str = "fitdecode") -> list[Analysis]:
+    """Read every running session of a file and analyse each (a TCX with three runs gives three).
+
+    Parameters
+    ----------
+    path : path-like
+        A FIT, GPX or TCX file (plain or ``.gz``).
+    profile : AthleteProfile or path-like, optional
+        The athlete profile, or a profile TOML to load (:func:`runload.profile.load_profile`).  Without
+        one, each run uses the height and mass its watch's user profile records, else the defaults.
+    height_m, mass_kg : float, optional
+        [m], [kg] override the profile's (or the file's) values.
+    gait_source, units
+        As in :func:`analyze_run`.
+    decoder : {"fitdecode", "fitparse"}
+        FIT decoder.
+
+    Returns
+    -------
+    list of Analysis
+        One per running session, in file order; ``analysis.run.meta.session_index`` and ``n_sessions``
+        say which.
+
+    Raises
+    ------
+    RunloadError
+        The file cannot be read (see :func:`runload.read_runs`), or an option is invalid.
+    """
+    from .io import read_runs
+
+    if profile is not None and not isinstance(profile, AthleteProfile):
+        profile = load_profile(profile)
+    runs = read_runs(path, decoder=decoder)
+    out = []
+    for run in runs:
+        given = profile
+        if profile is not None or height_m is not None or mass_kg is not None:
+            given = profile_for_run(run, profile, height_m=height_m, mass_kg=mass_kg)
+        out.append(analyze_run(run, given, gait_source=gait_source, units=units))
+    return out

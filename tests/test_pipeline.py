@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
 import pytest
-from conftest import catalog_entries, entry_path, shared_params
+from conftest import SAMPLE_RUNS_DIR, catalog_entries, entry_path, shared_params
 from numpy.testing import assert_allclose
 from test_clean import synthetic_run
 
@@ -14,7 +15,7 @@ import runload
 from runload.analysis import LEG_GROUPS, MUSCLE_GROUPS, Analysis
 from runload.errors import InvalidMethodError
 from runload.gait import GAIT_COLUMNS, GAIT_MODEL_ID
-from runload.pipeline import analyze_run
+from runload.pipeline import analyze_file, analyze_run
 from runload.profile import AthleteProfile
 from runload.segments import SEGMENT_COLUMNS
 
@@ -72,6 +73,18 @@ def test_pause_handling_end_to_end():
     assert (a.samples["contact_time_source"].iloc[500:620] == "none").all()
 
 
+def test_moving_pace_and_moving_gap_leave_standing_out():
+    # 10 min at 3 m/s, 5 min standing with the timer on (no distance), 10 min at 3 m/s, level: the pace
+    # over moving time is 1000/3 s/km, the timer pace 1.25 × that, and the grade-adjusted paces follow.
+    speed = np.where((np.arange(1500) >= 600) & (np.arange(1500) < 900), 0.0, 3.0)
+    cadence = np.where(speed > 0, 170.0, 0.0)
+    s = analyze_run(synthetic_run(speed_mps=speed, duration_s=1500, cadence_spm=cadence)).summary
+    assert_allclose(s["moving_pace_s_per_km"], 1000 / 3, rtol=0.02)
+    assert_allclose(s["pace_s_per_km"], 1.25 * 1000 / 3, rtol=0.02)
+    assert_allclose(s["moving_gap_s_per_km"], s["moving_pace_s_per_km"], rtol=0.01)  # level: GAP = pace
+    assert_allclose(s["gap_s_per_km"], s["pace_s_per_km"], rtol=0.01)
+
+
 RUN_RD = [e for e in catalog_entries(role="run_rd")]
 
 
@@ -93,3 +106,36 @@ def test_real_runs_with_running_dynamics(entry):
     flight = a.samples["flight_time_ms"].dropna()
     assert (flight >= 0).all()
     assert set(a.samples["state"]) <= {"running", "walking", "standing", "paused"}
+
+
+def test_analyze_file_reads_every_run_and_applies_the_profile(tmp_path):
+    # analyze_file: the library's "every running session of a file" (defect 6), with --profile/--height.
+    path = SAMPLE_RUNS_DIR / "easy.fit"
+    (plain,) = analyze_file(path)
+    assert plain.summary["profile_source"] in ("file", "default")
+    profile = tmp_path / "me.toml"
+    profile.write_text("height_m = 1.9\nkhat_ref = 11.0\n")
+    (given,) = analyze_file(path, profile, height_m=1.6, units="imperial")
+    assert (given.profile.height_m, given.profile.khat_ref) == (1.6, 11.0)
+    assert given.summary["profile_source"] == "given" and given.summary["units"] == "imperial"
+    assert given.run.meta.session_index == 0 and given.run.meta.n_sessions == 1
+
+
+def test_analysis_json_is_strict_and_complete():
+    run = synthetic_run(speed_mps=3.0, duration_s=900, altitude=lambda d: 100 + 0.02 * d)
+    a = analyze_run(run, AthleteProfile(height_m=1.75))
+    text = a.to_json()
+    assert "NaN" not in text and "Infinity" not in text
+    doc = json.loads(text)
+    assert {"path", "run", "summary", "gait", "segments", "load", "hints", "footer"} <= set(doc)
+    assert doc["run"]["index"] == 0 and doc["run"]["start"].endswith("+00:00")
+    assert len(doc["segments"]) == len(a.segments)
+    assert set(doc["load"]) == set(MUSCLE_GROUPS)
+    assert doc["summary"]["distance_m"] == pytest.approx(a.summary["distance_m"])
+
+
+def test_current_model_versions_are_what_an_analysis_records():
+    from runload.pipeline import current_model_versions
+
+    a = analyze_run(synthetic_run(duration_s=300))
+    assert a.model_versions == current_model_versions()

@@ -1,44 +1,28 @@
-"""``runload analyze FILE``: gait timing summary and the segments table in the terminal (or as JSON)."""
+"""``runload analyze FILE``: gait timing summary, segments, load and hints in the terminal (or as JSON).
+
+Every running session of the file is analysed (:func:`runload.pipeline.analyze_file`): one text block per
+run, headed "run 2 of 3" when the file holds several, or one JSON object per line
+(:meth:`runload.analysis.Analysis.to_json`, the library's shape).  Every figure follows ``--units``
+through :mod:`runload.report.units`, the one display formatter.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import click
-import numpy as np
 import pandas as pd
 
 from ..analysis import Analysis
 from ..gait import GAIT_SOURCES
-from ..io import read_run
-from ..load import load_to_json
-from ..pipeline import analyze_run
+from ..pipeline import analyze_file
 from ..profile import AthleteProfile, load_profile, profile_for_run
-from ..segments import UNITS
+from ..report.units import UNIT_SYSTEMS, Units, format_duration, format_local_time, format_number, get_units
+from ._common import check_inputs, echo
 from .render_load import format_hints, format_load_table
 
-__all__ = ["analyze", "analysis_to_dict", "json_safe", "build_profile"]
-
-MILE_M = UNITS["imperial"][0]
-
-
-def json_safe(value):
-    """A JSON-serialisable copy: NaN/inf → None, numpy scalars → Python, timestamps → ISO 8601."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (pd.Timestamp,)):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NaT:
-        return None
-    return value
+__all__ = ["analyze", "build_profile", "format_analysis", "format_segments_table"]
 
 
 def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: float | None,
@@ -53,73 +37,35 @@ def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: fl
                            height_m=height_m, mass_kg=mass_kg)
 
 
-def analysis_to_dict(path: Path, analysis: Analysis) -> dict:
-    """The JSON document of ``runload analyze --json``: ``path``, ``summary``, ``gait``, ``segments``."""
-    s = analysis.summary
-    gait = {
-        "contact_time_ms": s.get("contact_time_ms"),
-        "flight_time_ms": s.get("flight_time_ms"),
-        "swing_time_ms": s.get("swing_time_ms"),
-        "step_time_ms": s.get("step_time_ms"),
-        "duty_factor": s.get("duty_factor"),
-        "contact_time_source": s.get("contact_time_source"),
-        "source_shares": {
-            "device": s.get("device_contact_share"),
-            "model": s.get("model_contact_share"),
-            "walking": s.get("walking_share"),
-            "none": s.get("none_share"),
-        },
-        "low_confidence_share": s.get("low_confidence_share"),
-        "gait_source": s.get("gait_source"),
-        "model_versions": analysis.model_versions,
-        "profile": {"height_m": analysis.profile.height_m, "khat_ref": analysis.profile.khat_ref,
-                    "cadence_exponent": analysis.profile.cadence_exponent,
-                    "calibrated": analysis.profile.calibration is not None},
-    }
-    segments = analysis.segments.to_dict(orient="records")
-    return json_safe({
-        "path": str(path), "summary": s, "gait": gait, "segments": segments,
-        "load": load_to_json(analysis.load) if analysis.load is not None else None,
-        "hints": [h.as_dict() for h in analysis.hints],
-        "footer": analysis.footer,
-    })
+def _shares(s: dict) -> str:
+    return ", ".join(f"{name} {100 * s[key]:.0f} %"
+                     for name, key in (("device", "device_contact_share"), ("model", "model_contact_share"),
+                                       ("walking", "walking_share"), ("none", "none_share"))
+                     if is_finite(s.get(key)) and s[key] > 0)
 
 
-def _num(x, fmt: str = "{:.0f}") -> str:
-    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else fmt.format(x)
+def is_finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
 
 
-def _pace(s_per_km, units: str) -> str:
-    if s_per_km is None or not math.isfinite(s_per_km):
-        return "–"
-    sec = s_per_km * (MILE_M / 1000.0 if units == "imperial" else 1.0)
-    return f"{int(sec // 60)}:{int(round(sec % 60)):02d}"
-
-
-def _hms(seconds) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def _distance(m, units: str) -> str:
-    if m is None or not math.isfinite(m):
-        return "–"
-    return f"{m / MILE_M:.2f} mi" if units == "imperial" else f"{m / 1000:.2f} km"
-
-
-def _table(frame: pd.DataFrame, units: str) -> str:
-    unit = "mi" if units == "imperial" else "km"
-    header = ["kind", "label", "time", "dist", f"pace/{unit}", f"GAP/{unit}", "grade%", "spm", "HR",
+def format_segments_table(frame: pd.DataFrame, units: str | Units = "metric") -> str:
+    """The laps/splits/segments table: every distance and pace in ``units`` (paces of standing or absurd
+    stretches as an em dash, :func:`runload.report.units.plausible_pace`)."""
+    u = get_units(units)
+    unit = u.distance_unit
+    header = ["kind", "label", "time", f"dist {unit}", f"pace/{unit}", f"GAP/{unit}", "grade%", "spm", "HR",
               "GCT ms", "flight ms", "DF", "source"]
     rows = [header]
     for r in frame.itertuples(index=False):
         rows.append([
-            r.kind, r.label, _hms(r.duration_s), _distance(r.distance_m, units), _pace(r.pace_s_per_km, units),
-            _pace(r.gap_s_per_km, units), _num(r.grade_pct, "{:+.1f}"), _num(r.cadence_spm),
-            _num(r.heart_rate_bpm), _num(r.contact_time_ms), _num(r.flight_time_ms), _num(r.duty_factor, "{:.2f}"),
-            r.contact_time_source,
+            r.kind, r.label, format_duration(r.duration_s), u.format_distance(r.distance_m, unit=False),
+            u.format_pace(r.pace_s_per_km, unit=False), u.format_pace(r.gap_s_per_km, unit=False),
+            format_number(r.grade_pct, "{:+.1f}"), format_number(r.cadence_spm),
+            format_number(r.heart_rate_bpm), format_number(r.contact_time_ms), format_number(r.flight_time_ms),
+            format_number(r.duty_factor, "{:.2f}"), r.contact_time_source,
         ])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
@@ -127,26 +73,34 @@ def _table(frame: pd.DataFrame, units: str) -> str:
                      for row in rows)
 
 
-def _text(path: Path, analysis: Analysis, units: str) -> str:
-    s = analysis.summary
-    p = analysis.profile
-    unit = "mi" if units == "imperial" else "km"
-    shares = ", ".join(f"{name} {100 * s[key]:.0f} %"
-                       for name, key in (("device", "device_contact_share"), ("model", "model_contact_share"),
-                                         ("walking", "walking_share"), ("none", "none_share"))
-                       if s.get(key) is not None and math.isfinite(s[key]) and s[key] > 0)
+def format_analysis(analysis: Analysis, units: str | Units = "metric") -> str:
+    """One run's analysis as text: a header (file, "run 2 of 3" for a file with several runs, local start
+    time, device), totals, gait, segments, load and hints — every figure in ``units``."""
+    u = get_units(units)
+    s, p, meta = analysis.summary, analysis.profile, analysis.run.meta
+    title = Path(meta.source).name if meta.source else "run"
+    if meta.n_sessions > 1:
+        title += f"  (run {meta.session_index + 1} of {meta.n_sessions})"
+    about = [format_local_time(meta.start, meta.utc_offset_s, meta.timezone)]
+    if meta.device.manufacturer or meta.device.product:
+        about.append(str(meta.device))
+    if meta.sport:
+        about.append(meta.sport)
     lines = [
-        f"{path.name}",
-        f"  distance {_distance(s['distance_m'], units)}   timer {_hms(s['timer_s'])}   moving {_hms(s['moving_s'])}"
-        f"   elapsed {_hms(s['elapsed_s'])}",
-        f"  pace {_pace(s['pace_s_per_km'], units)}/{unit}   grade-adjusted {_pace(s['gap_s_per_km'], units)}/{unit}"
-        f"   cadence {_num(s['avg_cadence_spm'])} spm   heart rate {_num(s['avg_heart_rate_bpm'])} bpm"
-        f"   ascent {_num(s.get('ascent_m'))} m",
+        title,
+        "  " + "   ".join(about),
+        f"  distance {u.format_distance(s['distance_m'])}   timer {format_duration(s['timer_s'])}"
+        f"   moving {format_duration(s['moving_s'])}   elapsed {format_duration(s['elapsed_s'])}",
+        f"  pace {u.format_pace(s['pace_s_per_km'])}   moving pace {u.format_pace(s.get('moving_pace_s_per_km'))}"
+        f"   grade-adjusted {u.format_pace(s['gap_s_per_km'])}",
+        f"  cadence {format_number(s['avg_cadence_spm'], unit='spm')}"
+        f"   heart rate {format_number(s['avg_heart_rate_bpm'], unit='bpm')}"
+        f"   ascent {u.format_elevation(s.get('ascent_m'))}",
         "",
         "Gait (running time, time-weighted)",
-        f"  contact {_num(s['contact_time_ms'])} ms   flight {_num(s['flight_time_ms'])} ms   "
-        f"swing {_num(s['swing_time_ms'])} ms   duty factor {_num(s['duty_factor'], '{:.2f}')}",
-        f"  contact time from: {shares or 'no estimate'}"
+        f"  contact {format_number(s['contact_time_ms'], unit='ms')}   flight {format_number(s['flight_time_ms'], unit='ms')}"
+        f"   swing {format_number(s['swing_time_ms'], unit='ms')}   duty factor {format_number(s['duty_factor'], '{:.2f}')}",
+        f"  contact time from: {_shares(s) or 'no estimate'}"
         + ("   (model estimates ±~10 % uncalibrated)"
            if (s.get("model_contact_share") or 0) > 0 and p.calibration is None else ""),
         f"  profile: height {p.height_m:.2f} m"
@@ -155,39 +109,43 @@ def _text(path: Path, analysis: Analysis, units: str) -> str:
         + (" (calibrated)" if p.calibration is not None else " (population default)"),
         "",
         "Segments",
-        _table(analysis.segments, units) if len(analysis.segments) else "  none",
+        format_segments_table(analysis.segments, u) if len(analysis.segments) else "  none",
         "",
     ]
     if analysis.load is not None:
-        lines += [format_load_table(analysis.load), ""]
+        lines += [format_load_table(analysis.load, u), ""]
     lines.append(format_hints(analysis.hints, analysis.footer))
     return "\n".join(lines)
 
 
 @click.command(name="analyze")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object (path, summary, gait, segments, load, hints, footer).")
+              help="One JSON object per run, one per line (path, run, summary, gait, segments, load, hints, "
+                   "footer).")
 @click.option("--height", "height_m", type=click.FloatRange(1.0, 2.5), help="Body height [m] (default 1.75).")
 @click.option("--mass", "mass_kg", type=click.FloatRange(25, 250), help="Body mass [kg] (default 70).")
-@click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path),
               help="Athlete profile TOML (e.g. written by `runload calibrate`).")
 @click.option("--gait-source", type=click.Choice(GAIT_SOURCES), default="auto", show_default=True,
               help="Contact time from the device where plausible (auto), the device only, or the model only.")
-@click.option("--units", type=click.Choice(tuple(UNITS)), default="metric", show_default=True,
-              help="Splits and display in km or miles.")
+@click.option("--units", type=click.Choice(tuple(UNIT_SYSTEMS)), default="metric", show_default=True,
+              help="Splits and every distance, pace and height in km and m or in miles and feet.")
 def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | None,
             profile_path: Path | None, gait_source: str, units: str) -> None:
-    """Gait timing, laps/splits/segments, estimated load per muscle group and hints for one run.
+    """Gait timing, laps/splits/segments, estimated load per muscle group and hints for every run in PATH.
 
-    Contact time comes from the watch when it measured it, otherwise from a spring–mass model of
-    speed and cadence (an estimate, about ±10 % before personal calibration).  Loads are indices of
-    mechanical demand from laboratory models; hints are not medical advice.
+    A file holding several runs (a TCX with three activities, a FIT with two running sessions) gives one
+    block per run ("run 2 of 3"), or with --json one JSON object per line.  Contact time comes from the
+    watch when it measured it, otherwise from a spring–mass model of speed and cadence (an estimate,
+    about ±10 % before personal calibration).  Loads are indices of mechanical demand from laboratory
+    models; hints are not medical advice.
     """
-    run = read_run(path)
-    profile = build_profile(profile_path, height_m, mass_kg, run)
-    analysis = analyze_run(run, profile, gait_source=gait_source, units=units)
-    if as_json:
-        click.echo(json.dumps(analysis_to_dict(path, analysis)))
-    else:
-        click.echo(_text(path, analysis, units))
+    check_inputs([path] + ([profile_path] if profile_path is not None else []))
+    analyses = analyze_file(path, profile_path, height_m=height_m, mass_kg=mass_kg, gait_source=gait_source,
+                            units=units)
+    for i, analysis in enumerate(analyses):
+        if as_json:
+            echo(analysis.to_json())
+        else:
+            echo(("\n" if i else "") + format_analysis(analysis, units))

@@ -10,6 +10,7 @@ import click
 from ..calibrate import fit_calibration
 from ..io import read_run
 from ..profile import save_profile
+from ._common import check_inputs, echo
 from .analyze import build_profile
 
 __all__ = ["calibrate"]
@@ -20,12 +21,12 @@ def _ms(x) -> str:
 
 
 @click.command(name="calibrate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Profile TOML to write.")
 @click.option("--height", "height_m", type=click.FloatRange(1.0, 2.5), help="Body height [m] (default 1.75).")
 @click.option("--mass", "mass_kg", type=click.FloatRange(25, 250), help="Body mass [kg] (default 70).")
-@click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path),
               help="Start from this profile (its height and mass are kept unless overridden).")
 @click.option("--fit-exponent", is_flag=True, help="Also fit the cadence exponent (0.8–2.0).")
 @click.option("--fit-speed-exponent", is_flag=True,
@@ -39,6 +40,7 @@ def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mas
     watch running dynamics), ideally from at least 2 runs with the same watch.  Runs without running
     dynamics then get estimates calibrated to that device (`runload analyze --profile`).
     """
+    check_inputs([*paths, *([profile_path] if profile_path is not None else [])])
     runs = [read_run(p) for p in paths]
     profile = build_profile(profile_path, height_m, mass_kg, runs[0])
     fit = fit_calibration(runs, profile, fit_exponent=fit_exponent, fit_speed_exponent=fit_speed_exponent)
@@ -61,4 +63,4 @@ def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mas
         lines.append("runs skipped:")
         lines += [f"  {Path(k).name}: {v}" for k, v in fit.skipped.items()]
     lines.append(f"wrote {output}")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))

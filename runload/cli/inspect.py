@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import json
-import math
 import warnings
 from pathlib import Path
 
 import click
 
 from ..errors import RunloadError
-from ..io import FIT_DECODERS, discover, read_source_runs
+from ..io import FIT_DECODERS, read_source_runs
 from ..io._track import sport_kind
+from ..jsonable import dumps, jsonable
+from ..report.units import (
+    MISSING,
+    UNIT_SYSTEMS,
+    Units,
+    format_duration,
+    format_local_time,
+    format_number,
+    get_units,
+)
 from ..summary import summarize_run
+from ._common import echo, error_line, error_reason, is_developer_warning, sources_of
 
 __all__ = ["inspect", "inspect_source"]
-
-
-def _clean(value):
-    """JSON-safe value: NaN/inf → None, numpy scalars → Python."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def inspect_source(source, decoder: str = "fitdecode") -> dict:
@@ -56,6 +52,8 @@ def inspect_source(source, decoder: str = "fitdecode") -> dict:
         "device": str(meta.device) if (meta.device.manufacturer or meta.device.product) else None,
         "name": meta.name,
         "start": summary.get("start"),
+        "utc_offset_s": meta.utc_offset_s,
+        "timezone": meta.timezone,
         "distance_m": summary.get("distance_m"),
         "elapsed_s": summary.get("elapsed_s"),
         "timer_s": summary.get("timer_s"),
@@ -78,41 +76,39 @@ def inspect_source(source, decoder: str = "fitdecode") -> dict:
             }
             for i, r in enumerate(runs)
         ],
-        "warnings": list(dict.fromkeys([*meta.warnings, *(str(w.message) for w in caught)])),
+        "warnings": list(dict.fromkeys([*meta.warnings, *(str(w.message) for w in caught
+                                                            if not is_developer_warning(w.category))])),
     }
-    return _clean(out)
+    return jsonable(out)
 
 
-def _hms(seconds) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def _num(value, fmt: str, unit: str) -> str:
-    return "–" if value is None else f"{value:{fmt}} {unit}"
-
-
-def _text(info: dict) -> str:
+def _text(info: dict, units: str | Units = "metric") -> str:
+    """One file's description as aligned text; distances in ``units``, the start in local time."""
+    u = get_units(units)
     watch = info["watch"] or {}
+
+    def beside(ours: str, theirs: str | None) -> str:
+        return ours + (f"   watch {theirs}" if watch else "")
+
+    def km(metres) -> str:
+        return u.format_distance(metres, digits=3)
+
     rows = [
         ("format", f"{info['format']}" + (f" ({info['compression']})" if info["compression"] else "")
          + (f", decoder {info['decoder']}" if info["decoder"] else "")),
-        ("device", info["device"] or "–"),
-        ("sport", " / ".join(s for s in (info["sport"], info["sub_sport"]) if s) or "–"),
-        ("name", info["name"] or "–"),
-        ("start", info["start"] or "–"),
-        ("elapsed", f"{_hms(info['elapsed_s'])}" + (f"   watch {_hms(watch.get('elapsed_s'))}" if watch else "")),
-        ("timer", f"{_hms(info['timer_s'])}" + (f"   watch {_hms(watch.get('timer_s'))}" if watch else "")),
-        ("distance", _num(None if info["distance_m"] is None else info["distance_m"] / 1000, ".3f", "km")
-         + (f"   watch {_num(None if watch.get('distance_m') is None else watch['distance_m'] / 1000, '.3f', 'km')}"
-            if watch else "")),
-        ("cadence", _num(info["avg_cadence_spm"], ".1f", "spm")
-         + (f"   watch {_num(watch.get('avg_cadence_spm'), '.1f', 'spm')}" if watch else "")),
-        ("heart rate", _num(info["avg_heart_rate_bpm"], ".0f", "bpm")),
+        ("device", info["device"] or MISSING),
+        ("sport", " / ".join(s for s in (info["sport"], info["sub_sport"]) if s) or MISSING),
+        ("name", info["name"] or MISSING),
+        ("start", format_local_time(info["start"], info.get("utc_offset_s"), info.get("timezone"), seconds=True)
+         if info["start"] else MISSING),
+        ("elapsed", beside(format_duration(info["elapsed_s"]), format_duration(watch.get("elapsed_s")))),
+        ("timer", beside(format_duration(info["timer_s"]), format_duration(watch.get("timer_s")))),
+        ("distance", beside(km(info["distance_m"]), km(watch.get("distance_m")))),
+        ("cadence", beside(format_number(info["avg_cadence_spm"], "{:.1f}", "spm"),
+                           format_number(watch.get("avg_cadence_spm"), "{:.1f}", "spm"))),
+        ("heart rate", format_number(info["avg_heart_rate_bpm"], unit="bpm")),
         ("samples", str(info["n_samples"])),
-        ("columns", ", ".join(info["columns"]) or "–"),
+        ("columns", ", ".join(info["columns"]) or MISSING),
     ]
     if info["developer_fields"]:
         rows.append(("dev fields", ", ".join(
@@ -129,33 +125,38 @@ def _text(info: dict) -> str:
 
 
 @click.command(name="inspect")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
 @click.option("--fit-decoder", type=click.Choice(FIT_DECODERS), default="fitdecode", show_default=True,
               help="FIT decoder (fitparse is the reference decoder).")
-def inspect(paths: tuple[Path, ...], as_json: bool, fit_decoder: str) -> None:
+@click.option("--units", type=click.Choice(tuple(UNIT_SYSTEMS)), default="metric", show_default=True,
+              help="Distances in km or miles (the JSON stays in metres and seconds).")
+def inspect(paths: tuple[Path, ...], as_json: bool, fit_decoder: str, units: str) -> None:
     """Show what is in FILES (FIT, GPX, TCX, .gz, folders, zip exports): device, sport, durations,
     distance, cadence, the canonical columns, and the watch's own totals beside runload's.
 
-    A file that cannot be read prints one 'Error: FILE: reason' line; the others are still inspected
-    and the exit code is 1.
+    A file that cannot be read (or is missing, or a folder without run files) prints one
+    'Error: FILE: reason' line on stderr (with --json also {"path", "error"} on stdout); the others are
+    still inspected and the exit code is 1.
     """
     failed = 0
-    sources = discover(paths)
-    for i, source in enumerate(sources):
+    shown = 0
+    for item in sources_of(paths):
         try:
-            info = inspect_source(source, decoder=fit_decoder)
+            if isinstance(item, RunloadError):
+                raise item
+            info = inspect_source(item, decoder=fit_decoder)
         except Exception as e:  # noqa: BLE001 - one line per bad file, the others still inspected
             failed += 1
-            reason = e.reason if isinstance(e, RunloadError) else f"unexpected {type(e).__name__}: {e}"
             if as_json:
-                click.echo(json.dumps({"path": source.name, "error": reason}))
-            else:
-                click.echo(f"Error: {source.name}: {reason}", err=True)
+                name = e.path if isinstance(e, RunloadError) and e.path else getattr(item, "name", None)
+                echo(dumps({"path": name, "error": error_reason(e)}))
+            echo(f"Error: {error_line(e, getattr(item, 'name', None))}", err=True)
             continue
         if as_json:
-            click.echo(json.dumps(info))
+            echo(dumps(info))
         else:
-            click.echo(("\n" if i else "") + _text(info))
+            echo(("\n" if shown else "") + _text(info, units))
+        shown += 1
     if failed:
         raise click.exceptions.Exit(1)

@@ -1,7 +1,8 @@
 """Plain-text rendering of muscle-group load and hints for ``runload analyze`` (pure functions, no I/O).
 
 The load table shows one line per group: relative load (100 = one hour of your easy running), per-km
-intensity, a small bar and, in a runner's words, what made the group high (:func:`runload.load.main_drivers`); the upper body follows in a separate
+intensity, a small bar and, in a runner's words, what made the group high (:func:`runload.load.driver_text`,
+the one wording of the drivers that the JSON and the report use too); the upper body follows in a separate
 "approximate" block.  Hints show tier, evidence, message and the guide's tips, and always end with the
 standing footer (science.md §3.1 rule 5).
 """
@@ -13,8 +14,9 @@ import textwrap
 
 import pandas as pd
 
-from ..load import main_drivers
+from ..load import driver_text
 from ..muscles import display_name
+from ..report.units import MISSING, Units, get_units
 
 __all__ = ["BAR_WIDTH", "BAR_FULL_SCALE", "load_bar", "format_load_table", "format_hints"]
 
@@ -23,10 +25,6 @@ BAR_FULL_SCALE = 200.0  # rel load drawn as a full bar; larger values end in "�
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _TEXT_WIDTH = 88
 
-# Short words for the drivers of runload.load (DRIVERS); the legend under the table explains them.
-_DRIVER_WORDS = {"speed": "faster pace", "cadence": "cadence for the pace", "uphill": "uphill",
-                 "downhill": "downhill", "volume": "duration"}
-_NO_DRIVER = "like easy running"
 _DRIVER_LEGEND = (
     "Why: what raised a group's load above one hour of easy, level running. \"duration 1.6×\" means 1.6 "
     "times the strides of that hour; a % for pace, cadence, uphill or downhill is how much harder each stride "
@@ -54,39 +52,36 @@ def load_bar(value: float, width: int = BAR_WIDTH, full_scale: float = BAR_FULL_
     return bar.ljust(width)
 
 
-def _num(x, fmt="{:5.0f}") -> str:
-    return fmt.format(x) if x is not None and math.isfinite(float(x)) else fmt.format(float("nan")).replace("nan", "  –")
-
-
-def _driver(row) -> str:
-    """The main driver(s) of one group in a runner's words, e.g. ``"duration 1.6×, downhill +18 %"``."""
-    parts = []
-    for driver, factor in main_drivers(row):
-        word = _DRIVER_WORDS.get(driver, driver)
-        parts.append(f"{word} {factor:.1f}×" if driver == "volume" else f"{word} {(factor - 1) * 100:+.0f} %")
-    return ", ".join(parts) or _NO_DRIVER
+def _num(x) -> str:
+    """A load figure in a 5-character column (an em dash when missing)."""
+    return f"{x:5.0f}" if x is not None and math.isfinite(float(x)) else f"{MISSING:>5}"
 
 
 def _lines(frame: pd.DataFrame, name_width: int) -> list[str]:
     out = []
     for group, row in frame.iterrows():
         out.append(f"  {display_name(str(group)):<{name_width}} {_num(row['rel_load'])} "
-                   f"{_num(row['intensity_per_km'])}  {load_bar(float(row['rel_load']))}  {_driver(row)}")
+                   f"{_num(row['intensity_per_km'])}  {load_bar(float(row['rel_load']))}  "
+                   f"{driver_text(row, short=True)}")
     return out
 
 
-def format_load_table(per_group: pd.DataFrame) -> str:
+def format_load_table(per_group: pd.DataFrame, units: str | Units = "metric") -> str:
     """The per-group load as a text table (leg groups, then the approximate upper body).
 
     Parameters
     ----------
     per_group : pandas.DataFrame
         :attr:`runload.load.LoadResult.per_group` / ``Analysis.load``.
+    units : {"metric", "imperial"}
+        Labels the per-distance column ``/km`` or ``/mi``.  The figure is the same: intensity relative
+        to easy running over the same distance, whatever the unit.
     """
+    per = get_units(units).pace_unit
     name_width = max(len(display_name(str(g))) for g in per_group.index) if len(per_group) else 10
     legs = per_group[~per_group["approximate"].astype(bool)]
     upper = per_group[per_group["approximate"].astype(bool)]
-    head = f"  {'Group':<{name_width}} {'load':>5} {'/km':>5}  {'':<{BAR_WIDTH}}  why"
+    head = f"  {'Group':<{name_width}} {'load':>5} {per:>5}  {'':<{BAR_WIDTH}}  why"
     lines = ["Muscle-group load (estimated; 100 = one hour of your easy running)", head]
     lines += _lines(legs, name_width)
     if len(upper):

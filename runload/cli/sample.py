@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ._common import echo
+
 __all__ = ["sample"]
 
 
@@ -26,5 +28,5 @@ def sample(out_dir: Path) -> None:
     for path in paths:
         size = path.stat().st_size
         total += size
-        click.echo(f"{path}  {size / 1024:.1f} KiB")
-    click.echo(f"{len(paths)} files, {total / 1024:.0f} KiB in {out_dir}")
+        echo(f"{path}  {size / 1024:.1f} KiB")
+    echo(f"{len(paths)} files, {total / 1024:.0f} KiB in {out_dir}")

@@ -3,21 +3,27 @@
 ``write_report(analysis, "run.html")`` writes one self-contained page: summary with the watch's own
 totals, hints with their evidence and the standing footer, a body map and load per muscle group, pace /
 heart rate / cadence / elevation / gait timing over distance or time, the route, laps and segments, and
-a methods-and-limits section.  plotly is imported only when a report is written, so ``import runload``
-stays fast.
+a methods-and-limits section listing the models and rules that produced it.  ``write_reports(inputs,
+out)`` reports every running session of several files (one page per run, an index page, failures kept
+apart; :mod:`.batch` documents the output names).  plotly is imported only when a report is written, so
+``import runload`` stays fast.
 
 Modules: :mod:`.figures` (pure figure builders), :mod:`.bodymap` (the body map), :mod:`.html` (page
-assembly with autoescaped Jinja2 templates), :mod:`.units` (metric/imperial display).
+assembly with autoescaped Jinja2 templates), :mod:`.batch` (many files and runs), :mod:`.units` (metric/
+imperial display).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["write_report"]
+from .batch import ReportBatch, ReportOutcome, write_reports
+
+__all__ = ["write_report", "write_reports", "ReportBatch", "ReportOutcome"]
 
 
-def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inline") -> Path:
+def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inline",
+                 run_links: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of one analysed run.
 
     Parameters
@@ -33,6 +39,8 @@ def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inli
         ``"inline"`` (default; works offline, adds ~4.8 MB), ``"cdn"`` (smaller, needs the network to
         view) or a path relative to the report's folder of a shared ``plotly.min.js`` (written there when
         missing; handy for many reports in one folder).
+    run_links : list of (label, href), optional
+        The reports of every run of the same file, in file order (the page links them and marks its own).
 
     Returns
     -------
@@ -52,7 +60,7 @@ def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inli
 
     units = get_units(units)
     path = Path(path)
-    page = render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent)
+    page = render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent, run_links=run_links)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")

@@ -25,9 +25,10 @@ from plotly.colors import sample_colorscale
 
 from ..analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS, Analysis
 from ..errors import RunloadError
+from ..load import driver_text
 from ..muscles import muscle_group
-from .figures import COLORS, DRIVER_WORDS, LOAD_COLORSCALE, base_layout
-from .units import Units, get_units
+from .figures import COLORS, LOAD_COLORSCALE, base_layout
+from .units import Units, format_number, get_units
 
 __all__ = ["bodymap_figure", "REGIONS", "group_info", "load_color", "BACK_OFFSET"]
 
@@ -134,14 +135,11 @@ def _hover(group: str, row, approximate: bool, distance_unit: str = "km") -> str
     if row is None:
         lines.append("load not available for this run")
     else:
-        rel, per_km = row.get("rel_load"), row.get("intensity_per_km")
-        rel_txt = "—" if rel is None or not np.isfinite(rel) else f"{rel:.0f}"
-        km_txt = "—" if per_km is None or not np.isfinite(per_km) else f"{per_km:.0f}"
-        lines.append(f"estimated load {rel_txt} (100 = one hour of your easy running)")
-        lines.append(f"per {distance_unit} {km_txt} (100 = your easy running)")
-        driver = row.get("top_driver")
+        lines.append(f"estimated load {format_number(row.get('rel_load'))} (100 = one hour of your easy running)")
+        lines.append(f"per {distance_unit} {format_number(row.get('intensity_per_km'))} (100 = your easy running)")
+        driver = row.get("top_driver")  # set by runload.load.compute_load
         if isinstance(driver, str) and driver:
-            lines.append("main driver: " + html.escape(DRIVER_WORDS.get(driver, driver)))
+            lines.append("why: " + html.escape(driver_text(row)))
     if info["members"]:
         lines.append("muscles: " + html.escape(", ".join(info["members"])))
     if approximate:

@@ -28,12 +28,11 @@ from plotly.subplots import make_subplots
 from ..analysis import MUSCLE_GROUPS, Analysis
 from ..geo import local_xy_m
 from ..muscles import display_name
-from .units import Units, get_units
+from .units import Units, format_number, get_units
 
 __all__ = [
     "MAX_PLOT_POINTS",
     "COLORS",
-    "DRIVER_WORDS",
     "base_layout",
     "sample_column",
     "plot_series",
@@ -68,14 +67,6 @@ PHASE_COLORS = {
     "phase_propulsion": ("propulsion (push-off)", "#fbbf24"),
     "phase_early_swing": ("early swing", "#64748b"),
     "phase_late_swing": ("late swing", "#cbd5e1"),
-}
-DRIVER_WORDS = {
-    "speed": "pace: faster than your easy running",
-    "cadence": "cadence: steps longer or shorter than usual at this pace",
-    "uphill": "uphill running",
-    "downhill": "downhill running",
-    "volume": "duration: the amount of running",
-    "none": "none stands out: close to your easy running",
 }
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -352,7 +343,7 @@ def load_figure(analysis: Analysis) -> go.Figure | None:
             hovertemplate="%{y}<br>" + html.escape(name) + ": %{customdata:.0f} % of the load<extra></extra>",
         ))
     fig.add_trace(go.Scatter(
-        y=labels, x=_f32(rel), mode="text", text=[_fmt0(v) for v in rel], textposition="middle right",
+        y=labels, x=_f32(rel), mode="text", text=[format_number(v, missing="") for v in rel], textposition="middle right",
         showlegend=False, hoverinfo="skip", textfont=dict(color=COLORS["ink"]),
     ))
     xmax = np.nanmax(rel) if np.isfinite(rel).any() else 100.0
@@ -366,10 +357,6 @@ def load_figure(analysis: Analysis) -> go.Figure | None:
         margin=dict(l=10, r=20, t=50, b=50),
     ))
     return fig
-
-
-def _fmt0(value: float) -> str:
-    return "" if not np.isfinite(value) else f"{value:.0f}"
 
 
 def _group_label(group: str, approximate: bool) -> str:

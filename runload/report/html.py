@@ -3,9 +3,18 @@
 The page is rendered from Jinja2 templates with autoescaping, so every string that came from a file
 (names, devices, lap labels, developer field names, notes) is escaped in the HTML.  Figures travel as
 JSON in a ``<script type="application/json">`` block (never executed) whose text is made safe with
-:func:`safe_json`: ``<``, ``>``, ``&``, U+2028 and U+2029 become ``\\uXXXX`` escapes, so no file string
-can close the block or open a tag.  Inside the figures, file strings are HTML-escaped too, because plotly
-renders a subset of HTML in hover text.
+:func:`safe_json` (data cleaned by :func:`runload.jsonable.dumps`): ``<``, ``>``, ``&``, U+2028 and
+U+2029 become ``\\uXXXX`` escapes, so no file string can close the block or open a tag.
+
+What the page says comes from the analysis and the shared wording: numbers are formatted by
+:mod:`.units` (a pace outside its plausible bounds, e.g. a lap where the runner stood, shows "—"), the
+"Pace" card is the moving pace (moving time over distance), times are the run's local time with its UTC
+offset where the reader found one, the load drivers are worded by :func:`runload.load.driver_text` (as in
+the CLI and the JSON) and the methods list only the models and rules that ran
+(:func:`runload.references.methods_for_analysis`).
+
+Inside the figures, file strings are HTML-escaped too, because plotly renders a subset of HTML in hover
+text.
 
 plotly.js is included once per page: ``plotlyjs="inline"`` embeds it (offline, ~4.8 MB), ``"cdn"`` links
 the CDN copy matching the installed plotly, anything else is a path (relative to the report's folder)
@@ -17,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,14 +35,26 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS, Analysis
-from ..errors import RunloadError
+from ..errors import RunloadError, printable
+from ..jsonable import dumps
+from ..load import driver_text
 from ..muscles import display_name
-from ..references import methods_items
+from ..references import methods_for_analysis
 from .bodymap import bodymap_figure
-from .figures import DRIVER_WORDS, PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
-from .units import MISSING, Units, format_duration, get_units, is_missing
+from .figures import PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
+from .units import (
+    MISSING,
+    Units,
+    format_duration,
+    format_local_time,
+    format_number,
+    get_units,
+    is_missing,
+    local_time,
+)
 
-__all__ = ["safe_json", "figure_json", "render_report", "render_index", "plotlyjs_tag", "PLOTLYJS_MODES"]
+__all__ = ["safe_json", "figure_json", "render_report", "render_index", "plotlyjs_tag", "check_plotlyjs",
+           "PLOTLYJS_MODES"]
 
 PLOTLYJS_MODES = ("inline", "cdn")
 SOURCE_WORDS = {
@@ -63,8 +83,12 @@ _ENV = Environment(
 
 
 def safe_json(obj_or_text) -> str:
-    """JSON text that is safe inside ``<script>`` and HTML: ``< > &`` and U+2028/9 are ``\\u`` escapes."""
-    text = obj_or_text if isinstance(obj_or_text, str) else json.dumps(obj_or_text, allow_nan=False)
+    """JSON text that is safe inside ``<script>`` and HTML: ``< > &`` and U+2028/9 are ``\\u`` escapes.
+
+    A string is taken as JSON text already; anything else is written by :func:`runload.jsonable.dumps`
+    (NaN → null, numpy → Python, times → ISO 8601).
+    """
+    text = obj_or_text if isinstance(obj_or_text, str) else dumps(obj_or_text)
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
@@ -74,6 +98,13 @@ def safe_json(obj_or_text) -> str:
 def figure_json(fig) -> str:
     """A plotly figure as safe JSON text (see :func:`safe_json`)."""
     return safe_json(pio.to_json(fig, validate=False, engine="json"))
+
+
+def check_plotlyjs(mode) -> str:
+    """``mode`` if it is a valid ``plotlyjs`` choice (``"inline"``, ``"cdn"`` or a non-empty path)."""
+    if mode in PLOTLYJS_MODES or (isinstance(mode, str) and mode.strip()):
+        return mode
+    raise RunloadError(None, f"--plotlyjs must be 'inline', 'cdn' or a path, not {mode!r}")
 
 
 def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
@@ -95,8 +126,7 @@ def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
         from plotly.io._utils import plotly_cdn_url
 
         return Markup('<script src="{}" charset="utf-8"></script>').format(plotly_cdn_url())
-    if not isinstance(mode, str) or not mode.strip():
-        raise RunloadError(None, f"--plotlyjs must be 'inline', 'cdn' or a path, not {mode!r}")
+    check_plotlyjs(mode)
     out_dir = Path(out_dir or ".")
     target = Path(mode) if Path(mode).is_absolute() else out_dir / mode
     if not target.is_file():
@@ -119,34 +149,29 @@ def _num(value) -> float:
     return v
 
 
-def _fmt(value, fmt: str = "{:.0f}", unit: str = "") -> str:
-    """``value`` formatted with ``fmt`` and ``unit``; em dash when missing; never a negative zero ("-0.0")."""
-    v = _num(value)
-    if not math.isfinite(v):
-        return MISSING
-    text = fmt.format(v)
-    if text.startswith("-") and not text.strip("-0.,"):
-        text = text[1:]
-    return text + (f" {unit}" if unit else "")
-
-
 def _summary_items(analysis: Analysis, units: Units) -> list[dict]:
     """Headline figures: label, value, and a note (e.g. "estimated")."""
     s = analysis.summary or {}
     source = s.get("contact_time_source")
     gait_note = SOURCE_WORDS.get(source, "estimated") if isinstance(source, str) else "estimated"
+    # The timer pace (standing included, as the watch's average pace) only where it reads differently.
+    timer_pace = units.format_pace(s.get("pace_s_per_km"))
+    if timer_pace == units.format_pace(s.get("moving_pace_s_per_km")):
+        timer_pace = MISSING
     items = [
         ("Distance", units.format_distance(s.get("distance_m")), ""),
         ("Moving time", format_duration(s.get("moving_s")), ""),
         ("Elapsed time", format_duration(s.get("elapsed_s")), ""),
-        ("Pace", units.format_pace(s.get("pace_s_per_km")), "moving"),
-        ("Grade-adjusted pace", units.format_pace(s.get("gap_s_per_km")), "estimated (Minetti 2002)"),
-        ("Heart rate", _fmt(s.get("avg_heart_rate_bpm"), unit="bpm"), "average"),
-        ("Cadence", _fmt(s.get("avg_cadence_spm"), unit="spm"), "average, steps per minute"),
+        ("Pace", units.format_pace(s.get("moving_pace_s_per_km")), "over moving time"),
+        ("Pace over timer time", timer_pace, "standing included"),
+        ("Grade-adjusted pace", units.format_pace(s.get("moving_gap_s_per_km")),
+         "over moving time, estimated (Minetti 2002)"),
+        ("Heart rate", format_number(s.get("avg_heart_rate_bpm"), unit="bpm"), "average"),
+        ("Cadence", format_number(s.get("avg_cadence_spm"), unit="spm"), "average, steps per minute"),
         ("Ascent", units.format_elevation(s.get("ascent_m")), ""),
         ("Descent", units.format_elevation(s.get("descent_m")), ""),
-        ("Contact time", _fmt(s.get("contact_time_ms"), unit="ms"), gait_note),
-        ("Flight time", _fmt(s.get("flight_time_ms"), unit="ms"), gait_note),
+        ("Contact time", format_number(s.get("contact_time_ms"), unit="ms"), gait_note),
+        ("Flight time", format_number(s.get("flight_time_ms"), unit="ms"), gait_note),
     ]
     return [dict(label=label, value=value, note=note) for label, value, note in items if value != MISSING]
 
@@ -167,8 +192,8 @@ def _watch_differences(analysis: Analysis, units: Units) -> list[dict]:
         "distance_m": ("Distance", units.format_distance),
         "timer_s": ("Timer time", format_duration),
         "elapsed_s": ("Elapsed time", format_duration),
-        "avg_cadence_spm": ("Cadence", lambda v: _fmt(v, unit="steps/min")),
-        "avg_heart_rate_bpm": ("Heart rate", lambda v: _fmt(v, unit="bpm")),
+        "avg_cadence_spm": ("Cadence", lambda v: format_number(v, unit="steps/min")),
+        "avg_heart_rate_bpm": ("Heart rate", lambda v: format_number(v, unit="bpm")),
         "ascent_m": ("Ascent", units.format_elevation),
         "descent_m": ("Descent", units.format_elevation),
     }
@@ -191,16 +216,16 @@ def _load_rows(analysis: Analysis) -> list[dict]:
     for group in load.index:
         r = load.loc[group]
         approximate = bool(r.get("approximate", group in UPPER_BODY_GROUPS))
-        phases = [dict(name=name, share=_fmt(_num(r.get(col)) * 100, unit="%"))
+        phases = [dict(name=name, share=format_number(_num(r.get(col)) * 100, unit="%"))
                   for col, (name, _color) in PHASE_COLORS.items() if col in load.columns]
-        drivers = [dict(name=d, factor=_fmt(r.get(f"driver_{d}"), "{:.2f}"))
+        drivers = [dict(name=d, factor=format_number(r.get(f"driver_{d}"), "{:.2f}"))
                    for d in ("speed", "cadence", "uphill", "downhill", "volume") if f"driver_{d}" in load.columns]
-        top = r.get("top_driver")
+        top = r.get("top_driver")  # set by runload.load.compute_load, never a file string
         rows.append(dict(
             group=group, name=display_name(group) if group in MUSCLE_GROUPS else str(group),
-            rel_load=_fmt(r.get("rel_load")), intensity=_fmt(r.get("intensity_per_km")),
+            rel_load=format_number(r.get("rel_load")), intensity=format_number(r.get("intensity_per_km")),
             approximate=approximate, phases=phases, drivers=drivers,
-            top_driver=DRIVER_WORDS.get(top, str(top)) if isinstance(top, str) and top else MISSING,
+            top_driver=driver_text(r, short=True) if isinstance(top, str) and top else MISSING,
         ))
     return rows
 
@@ -251,16 +276,17 @@ def _segment_rows(seg: pd.DataFrame, units: Units) -> list[dict]:
             kind=str(r.get("kind", "")), label="" if is_missing(r.get("label")) else str(r.get("label")),
             distance=units.format_distance(r.get("distance_m")), duration=format_duration(r.get("duration_s")),
             pace=units.format_pace(r.get("pace_s_per_km")), gap=units.format_pace(r.get("gap_s_per_km")),
-            grade=_fmt(r.get("grade_pct"), "{:.1f}", "%"), cadence=_fmt(r.get("cadence_spm")),
-            hr=_fmt(r.get("heart_rate_bpm")), contact=_fmt(r.get("contact_time_ms")),
-            flight=_fmt(r.get("flight_time_ms")),
+            grade=format_number(r.get("grade_pct"), "{:.1f}", "%"), cadence=format_number(r.get("cadence_spm")),
+            hr=format_number(r.get("heart_rate_bpm")), contact=format_number(r.get("contact_time_ms")),
+            flight=format_number(r.get("flight_time_ms")),
             source=SOURCE_WORDS.get(source, "") if isinstance(source, str) else "",
         ))
     return rows
 
 
-def _methods() -> tuple[list[dict], list[str]]:
-    """Methods and one numbered reference list, generated from :mod:`runload.references`.
+def _methods(analysis: Analysis) -> tuple[list[dict], list[str]]:
+    """Methods of what ran on ``analysis`` and one numbered reference list
+    (:func:`runload.references.methods_for_analysis`).
 
     Returns ``(items, references)``: each item has ``title``, ``text``, ``evidence`` and ``refs`` (the
     1-based numbers of its citations in ``references``); every citation appears once in ``references``, in
@@ -268,22 +294,37 @@ def _methods() -> tuple[list[dict], list[str]]:
     """
     numbers: dict[str, int] = {}
     items = []
-    for item in methods_items():
+    for item in methods_for_analysis(analysis):
         refs = [numbers.setdefault(str(c), len(numbers) + 1) for c in item.get("references") or []]
         items.append(dict(title=str(item.get("title") or ""), text=str(item.get("text") or ""),
                           evidence=str(item.get("evidence") or ""), refs=refs))
     return items, list(numbers)
 
 
-def _header(analysis: Analysis) -> dict:
+def _when(meta) -> tuple[str | None, str | None]:
+    """The start as the runner's clock showed it: ``("Saturday 2024-05-04 08:30 (UTC+02:00, Europe/…)",
+    "04 May 2024")``, in UTC when the reader found no local time; ``(None, None)`` without a start."""
+    start = local_time(meta.start, meta.utc_offset_s, meta.timezone) if meta.start is not None else None
+    if start is None:
+        return None, None
+    text = format_local_time(meta.start, meta.utc_offset_s, meta.timezone)
+    if meta.timezone and text.endswith(")") and str(start.tzinfo) == str(meta.timezone):
+        text = f"{text[:-1]}, {meta.timezone})"
+    return f"{start:%A} {text}", f"{start:%d %B %Y}"
+
+
+def _header(analysis: Analysis, run_links: list[tuple[str, str]] | None = None) -> dict:
     meta = analysis.run.meta
-    start = meta.start
-    when = start.strftime("%A %d %B %Y, %H:%M UTC") if isinstance(start, datetime) else None
+    when, day = _when(meta)
+    n_runs = len(run_links or [])
+    current = int(meta.session_index or 0)
     return dict(
-        title=meta.name or (f"Run on {start:%d %B %Y}" if isinstance(start, datetime) else "Run"),
+        title=meta.name or (f"Run on {day}" if day else "Run"),
         name=meta.name, when=when, device=str(meta.device),
         source=Path(meta.source).name if meta.source else "", format=(meta.format or "").upper(),
         sport=" / ".join(x for x in (meta.sport, meta.sub_sport) if x),
+        runs=[dict(label=label, href=href, current=k == current) for k, (label, href) in enumerate(run_links or [])],
+        run_number=current + 1, n_runs=n_runs,
     )
 
 
@@ -300,7 +341,7 @@ def _data_notes(analysis: Analysis) -> dict:
 
 
 def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
-                  out_dir: Path | None = None) -> str:
+                  out_dir: Path | None = None, run_links: list[tuple[str, str]] | None = None) -> str:
     """The full HTML page of one analysed run.
 
     Parameters
@@ -309,9 +350,10 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     units : {"metric", "imperial"}
     plotlyjs : str  ``"inline"``, ``"cdn"`` or a path (see :func:`plotlyjs_tag`)
     out_dir : Path  folder the page will be written to (for a relative plotly.js path)
+    run_links : list of (label, href), optional  the reports of every run of the same file, in file order
     """
     units = get_units(units)
-    methods, references = _methods()
+    methods, references = _methods(analysis)
     figures = {
         "bodymap": bodymap_figure(analysis, units),
         "load": load_figure(analysis),
@@ -321,8 +363,8 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     figures = {k: v for k, v in figures.items() if v is not None}
     payload = "{" + ",".join(f"{json.dumps(k)}:{figure_json(fig)}" for k, fig in figures.items()) + "}"
     template = _ENV.get_template("report.html.j2")
-    return template.render(
-        header=_header(analysis),
+    return printable(template.render(
+        header=_header(analysis, run_links),
         summary=_summary_items(analysis, units),
         watch_diffs=_watch_differences(analysis, units),
         hints=_hint_rows(analysis),
@@ -338,7 +380,7 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
         plot_config=Markup(safe_json(PLOT_CONFIG)),
         plotlyjs=plotlyjs_tag(plotlyjs, out_dir),
         units=units,
-    )
+    ))
 
 
 def render_index(entries: list[dict], failures: list[dict], *, title: str = "runload reports") -> str:
@@ -347,4 +389,4 @@ def render_index(entries: list[dict], failures: list[dict], *, title: str = "run
     ``entries``: dicts with ``href``, ``title``, ``when``, ``distance``, ``source``; ``failures``: dicts
     with ``source`` and ``reason``.  All strings are escaped by the template.
     """
-    return _ENV.get_template("index.html.j2").render(entries=entries, failures=failures, title=title)
+    return printable(_ENV.get_template("index.html.j2").render(entries=entries, failures=failures, title=title))

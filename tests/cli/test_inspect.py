@@ -97,7 +97,7 @@ def test_inspect_zip_export_members_and_errors(tmp_path):
     assert set(bad) == {"path", "error"} and "not a FIT, GPX or TCX file" in bad["error"]
     text = CliRunner().invoke(cli, ["inspect", str(export)])
     assert text.exit_code == 1
-    assert f"{export}!activities/1.tcx.gz\n" in text.stdout and "timer       0:30:00   watch 0:30:00" in text.stdout
+    assert f"{export}!activities/1.tcx.gz\n" in text.stdout and "timer       30:00   watch 30:00" in text.stdout
     assert text.stderr.strip() == f"Error: {export}!activities/3.fit: {bad['error']}"
 
 

@@ -9,7 +9,9 @@ import pytest
 from runload.analysis import HINTS_FOOTER, MUSCLE_GROUPS, Hint
 from runload.cli.render_load import format_hints, format_load_table, load_bar
 from runload.load import compute_load
+from runload.muscles import display_name
 from runload.profile import AthleteProfile
+from runload.report.units import MISSING
 
 
 def per_group(speed=3.0, cadence=165.0, grade=-8.0, n=3600):
@@ -57,7 +59,7 @@ def test_load_table_handles_nan_and_no_driver():
                if ln.startswith("  ") and "load" not in ln)  # one hour easy: no driver stands out
     pg.loc["calves", ["rel_load", "intensity_per_km"]] = np.nan
     calves = next(ln for ln in format_load_table(pg).splitlines() if "Calves" in ln)
-    assert "nan" not in calves and "–" in calves
+    assert "nan" not in calves and calves.split()[1:3] == [MISSING, MISSING]
 
 
 def _hint(rule_id, groups, tips, severity="info"):
@@ -80,3 +82,18 @@ def test_format_hints_with_tips_quality_and_footer():
 def test_format_hints_empty_still_shows_footer():
     text = format_hints([], HINTS_FOOTER)
     assert "Nothing stood out in this run." in text and "not medical advice" in text
+
+
+def test_load_table_says_what_the_json_says_and_follows_the_units():
+    # One wording of the drivers (runload.load.driver_text): the table cell is the JSON's short form.
+    from runload.load import driver_text, load_to_json
+
+    pg = per_group(n=6000)
+    doc = load_to_json(pg)
+    table = format_load_table(pg, "imperial")
+    for group, row in pg.iterrows():
+        line = next(ln for ln in table.splitlines() if ln.lstrip().startswith(display_name(group) + " "))
+        assert line.endswith(driver_text(row, short=True))
+        assert doc[group]["why"] == driver_text(row)
+    head = next(ln for ln in table.splitlines() if ln.lstrip().startswith("Group"))
+    assert "/mi" in head and "/km" not in table

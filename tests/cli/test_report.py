@@ -85,3 +85,55 @@ def test_index_links_are_url_encoded(entry, tmp_path):
     assert 'href="run%20%231.gpx.html"' in index and 'href="javascript%3Aalert%281%29.gpx.html"' in index
     assert 'href="javascript:' not in index
     assert (out / "run #1.gpx.html").is_file()
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_output_ending_in_slash_is_a_folder(entry, tmp_path):
+    # Defect 8: `report x.gpx -o dir/` wrote a FILE named dir.
+    out = tmp_path / "dir"
+    result = _run(["report", str(entry_path(entry)), "-o", str(out) + "/", "--plotlyjs", "cdn"])
+    assert result.exit_code == 0, result.output
+    assert out.is_dir() and (out / "run.gpx.html").is_file()
+    assert [ln for ln in result.output.splitlines() if not ln.startswith("Warning: ")] == [
+        f"Wrote {out / 'run.gpx.html'}"]
+
+
+@pytest.mark.parametrize("entry", shared_params(GPX))
+def test_existing_file_as_output_with_several_inputs_is_one_error_line(entry, tmp_path):
+    # Defect 9: an existing regular file as -o with several inputs.
+    out = tmp_path / "taken"
+    out.write_text("keep", encoding="utf-8")
+    path = str(entry_path(entry))
+    result = CliRunner().invoke(cli, ["report", path, path, "-o", str(out), "--plotlyjs", "cdn"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {out}: is a file; with several inputs the output must be a folder"]
+    assert out.read_text(encoding="utf-8") == "keep"
+
+
+def test_every_run_of_a_multi_run_file_is_reported(tmp_path):
+    # Defect 6: a TCX holding three runs reported only the first.
+    from multirun_files import three_run_tcx
+
+    tcx = three_run_tcx(tmp_path / "three.tcx")
+    out = tmp_path / "reports"
+    result = _run(["report", str(tcx), "-o", str(out) + "/", "--plotlyjs", "cdn"])
+    assert result.exit_code == 0, result.output
+    wrote = [line for line in result.output.splitlines() if line.startswith("Wrote ")]
+    assert wrote == [f"Wrote {out / n}" for n in ("three.tcx.html", "three.tcx-run2.html", "three.tcx-run3.html",
+                                                  "index.html")]
+
+
+def test_missing_profile_is_the_common_error_line(tmp_path):
+    # Defect 9: one convention for a missing file (exit 1, `Error: FILE: no such file`).
+    missing = tmp_path / "nope.toml"
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "x.fit"), "-o", str(tmp_path / "r.html"),
+                                      "--profile", str(missing)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {missing}: no such file"]
+
+
+def test_missing_input_is_the_common_error_line(tmp_path):
+    missing = tmp_path / "nope.fit"
+    result = CliRunner().invoke(cli, ["report", str(missing), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {missing}: no such file"]

@@ -152,13 +152,16 @@ def make_analysis(
     moving = float((~stop).sum())
     summary = {
         "distance_m": float(distance[-1]), "elapsed_s": float(n), "moving_s": moving, "timer_s": float(n - 20),
-        "pace_s_per_km": moving / distance[-1] * 1000, "gap_s_per_km": moving / distance[-1] * 1000 * 0.985,
+        "pace_s_per_km": n / distance[-1] * 1000, "moving_pace_s_per_km": moving / distance[-1] * 1000,
+        "gap_s_per_km": n / distance[-1] * 1000 * 0.985, "moving_gap_s_per_km": moving / distance[-1] * 1000 * 0.985,
         "avg_cadence_spm": float(np.nanmean(cadence)),
         "avg_heart_rate_bpm": float(np.nanmean(raw["heart_rate_bpm"])) if heart_rate else np.nan,
         "ascent_m": 40.0 if altitude else np.nan, "descent_m": 40.0 if altitude else np.nan,
         "contact_time_ms": float(np.nanmean(contact_ms)), "flight_time_ms": float(np.nanmean(flight_ms)),
         "duty_factor": 0.37, "contact_time_source": "device" if dynamics else "model",
         "device_contact_share": float(np.mean(source == "device")),
+        "model_contact_share": float(np.mean(source == "model")), "walking_share": 0.0,
+        "grade_known_share": 1.0 if altitude else 0.0, "altitude_source": "barometric" if altitude else "none",
     }
 
     load = load_samples = None

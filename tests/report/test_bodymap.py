@@ -39,7 +39,7 @@ def test_hover_names_members_load_and_driver(analysis):
         assert member in text
     rel = analysis.load.at["calves", "rel_load"]
     assert f"estimated load {rel:.0f}" in text
-    assert "main driver:" in text
+    assert "why: " in text
     assert "(approximate)" in regions["core"].text
     assert "(approximate)" not in regions["quadriceps"].text
 

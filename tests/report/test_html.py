@@ -34,7 +34,7 @@ def _figures(page: str) -> dict:
 def test_write_report_has_every_part(analysis, tmp_path):
     out = write_report(analysis, tmp_path / "sub" / "run.html")
     page = out.read_text(encoding="utf-8")
-    assert "Morning run by the lake" in page and "garmin fenix3" in page
+    assert "Morning run by the lake" in page and "Garmin fenix3" in page
     assert HINTS_FOOTER in page
     assert "Evidence: limited" in page and "Evidence: model-based" in page
     assert "Lunges" in page  # the hint's tips
@@ -50,15 +50,50 @@ def test_write_report_has_every_part(analysis, tmp_path):
 
 
 def test_methods_are_generated_from_references(analysis):
-    from runload.references import methods_items
+    from runload.references import methods_for_analysis
 
     page = render_report(analysis, plotlyjs="cdn")
-    items = methods_items()
+    items = methods_for_analysis(analysis)
     assert items
     import html
 
     for item in items:
         assert html.escape(item["title"]) in page
+
+
+HISTORY_METHODS = ("Weekly progression", "acute:chronic", "ACWR", "Group-load spike", "Within-run form drift",
+                   "Single-session distance spike")
+
+
+def _methods_section(page: str) -> str:
+    return re.search(r'<section id="methods">.*?</section>', page, re.S).group(0)
+
+
+def test_methods_list_only_what_ran_device_contact_time(tmp_path):
+    # Defect 10: the methods listed the contact-time model and history rules that never ran.
+    from runload.simulate import simulate_run
+    from runload.simulate_write import fit_bytes
+
+    path = tmp_path / "dynamics.fit"
+    path.write_bytes(fit_bytes(simulate_run("easy_dynamics", seed=4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = runload.analyze_run(runload.read_run(path), gait_source="device")
+    assert analysis.summary["device_contact_share"] > 0.9 and not analysis.summary.get("model_contact_share")
+    methods = _methods_section(render_report(analysis, plotlyjs="cdn"))
+    assert "Contact time measured by the watch" in methods
+    assert "spring–mass model is solved" not in methods  # the contact-time model did not run
+    assert "Contact time estimated from speed and cadence" not in methods
+    for title in HISTORY_METHODS:
+        assert title not in methods
+
+
+def test_methods_list_the_model_when_it_estimated(analysis_factory):
+    methods = _methods_section(render_report(analysis_factory(600, dynamics=False), plotlyjs="cdn"))
+    assert "Contact time from the spring–mass model" in methods
+    assert "Contact time measured by the watch" not in methods
+    for title in HISTORY_METHODS:
+        assert title not in methods
 
 
 @pytest.mark.parametrize("switch", ["positions", "heart_rate", "altitude", "dynamics", "with_load", "with_hints"])
@@ -89,7 +124,6 @@ def test_file_strings_are_escaped_everywhere(analysis_factory):
     a.run.meta.warnings.append(XSS)
     a.hints[0].message = XSS
     a.hints[0].tips = [XSS]
-    a.load.loc["calves", "top_driver"] = XSS
     page = render_report(a, plotlyjs="cdn")
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -163,12 +197,12 @@ def test_no_negative_zero_and_no_empty_ascent_cards(analysis_factory):
 
 
 def test_methods_cite_each_reference_once_by_number(analysis):
-    from runload.references import methods_items
+    from runload.references import methods_for_analysis
 
     page = render_report(analysis, plotlyjs="cdn")
     import html
 
-    citations = list(dict.fromkeys(c for item in methods_items() for c in item["references"]))
+    citations = list(dict.fromkeys(c for item in methods_for_analysis(analysis) for c in item["references"]))
     refs = re.search(r'<ol id="references".*?</ol>', page, re.S).group(0)
     for number, citation in enumerate(citations, start=1):
         assert page.count(html.escape(citation)) == 1  # listed once, not under every method
@@ -200,7 +234,79 @@ def test_no_standout_driver_reads_as_words(analysis):
     analysis.load.loc["calves", "top_driver"] = "none"
     page = render_report(analysis, plotlyjs="cdn")
     row = re.search(r'<tr data-group="calves".*?</tr>', page, re.S).group(0)
-    assert "none stands out" in row and "<td>none</td>" not in row
+    assert "like easy running" in row and "<td>none</td>" not in row
+
+
+def test_driver_wording_is_the_one_of_runload_load(analysis):
+    # Issue 8: the CLI, the JSON and the report word the load drivers alike (runload.load.driver_text).
+    import html
+
+    from runload.cli.render_load import format_load_table
+    from runload.load import driver_text
+
+    analysis.load.loc["quadriceps", ["top_driver", "driver_downhill"]] = ["downhill", 1.31]
+    page = render_report(analysis, plotlyjs="cdn")
+    row = re.search(r'<tr data-group="quadriceps".*?</tr>', page, re.S).group(0)
+    short = driver_text(analysis.load.loc["quadriceps"], short=True)
+    assert short == "downhill +31 %"
+    assert f"<td>{short}</td>" in row
+    assert short in format_load_table(analysis.load)  # the CLI's table says the same
+    hover = next(t["text"] for t in _figures(page)["bodymap"]["data"] if t.get("name") == "quadriceps")
+    assert html.escape(driver_text(analysis.load.loc["quadriceps"])) in hover
+
+
+def test_pace_card_is_the_moving_pace(analysis):
+    # Defect 8: the "Pace" card (moving) showed the timer pace, 8:48 /km where the moving pace was 5:31.
+    analysis.summary.update(pace_s_per_km=528.0, moving_pace_s_per_km=331.0, gap_s_per_km=520.0,
+                            moving_gap_s_per_km=326.0)
+    cards = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value">([^<]+)</div>',
+                            render_report(analysis, plotlyjs="cdn")))
+    assert cards["Pace"] == "5:31 /km"
+    assert cards["Pace over timer time"] == "8:48 /km"
+    assert cards["Grade-adjusted pace"] == "5:26 /km"  # over moving time too, as the pace beside it
+    analysis.summary.update(pace_s_per_km=331.2)  # reads the same: one card only
+    cards = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value">([^<]+)</div>',
+                            render_report(analysis, plotlyjs="cdn")))
+    assert cards["Pace"] == "5:31 /km" and "Pace over timer time" not in cards
+
+
+def test_lap_where_the_runner_stood_shows_no_pace(analysis):
+    # Defect 8: a lap of a few metres over minutes showed "4:04:09 /km".
+    analysis.segments.loc[0, ["distance_m", "duration_s", "pace_s_per_km"]] = [12.0, 175.8, 14649.0]
+    page = render_report(analysis, plotlyjs="cdn")
+    row = re.search(r"<tr><td>Lap 1</td>.*?</tr>", page, re.S).group(0)
+    assert "4:04:09" not in page
+    assert row.count('<td class="num">—</td>') >= 1
+
+
+@pytest.mark.parametrize(("offset", "zone", "expected"), [
+    (None, None, "Saturday 2024-05-04 06:30 UTC"),
+    (7200, None, "Saturday 2024-05-04 08:30 (UTC+02:00)"),
+    (7200, "Europe/Ljubljana", "Saturday 2024-05-04 08:30 (UTC+02:00, Europe/Ljubljana)"),
+    (-36000, None, "Friday 2024-05-03 20:30 (UTC-10:00)"),  # the local date, not the UTC one
+])
+def test_start_in_the_runs_local_time(analysis_factory, offset, zone, expected):
+    # Defect 8: times were shown in UTC although the file knows the local time.
+    a = analysis_factory(300, name=None)
+    a.run.meta.utc_offset_s, a.run.meta.timezone = offset, zone
+    page = render_report(a, plotlyjs="cdn")
+    assert f"{expected} · " in page
+    day = "03 May 2024" if offset == -36000 else "04 May 2024"
+    assert f"<h1>Run on {day}</h1>" in page
+
+
+def test_device_by_name(analysis_factory):
+    a = analysis_factory(300, manufacturer="suunto", product="Suunto 9 Baro")
+    page = render_report(a, plotlyjs="cdn")
+    assert "Suunto 9 Baro" in page and "suunto Suunto" not in page  # the maker once
+
+
+def test_safe_json_takes_numpy_and_times():
+    import numpy as np
+    import pandas as pd
+
+    text = safe_json({"x": np.float32(1.5), "n": np.float64("nan"), "t": pd.Timestamp("2024-05-04T06:30Z")})
+    assert json.loads(text) == {"x": 1.5, "n": None, "t": "2024-05-04T06:30:00+00:00"}
 
 
 DEV_FIT = [e for e in catalog_entries() if e["path"] == "jimmykane__fit-parser/test/running-with-developer-data.fit"]
