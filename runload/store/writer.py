@@ -1,0 +1,386 @@
+"""The store's one writer: :func:`open_store` and :class:`Store`.
+
+Every file a batch discovers ends in exactly one of the tables ``runs`` (all its running sessions),
+``skipped`` or ``failures``: :meth:`Store.put_result`, :meth:`Store.put_skipped` and
+:meth:`Store.put_failure` each delete whatever the store held for that source (whatever its content hash)
+and write the new rows in ONE transaction.  A crash, SIGKILL or Ctrl-C loses at most the file being
+written; DuckDB's write-ahead log replays only committed transactions when the store is next opened.
+
+One writer at a time: DuckDB takes an exclusive lock on the database file for a read-write connection,
+so a second writer — in another process or, through a registry kept here, in the same process — fails at
+once with :class:`StoreLockedError`.  While a writer holds the store, readers
+(:func:`runload.store.open_log`) are refused too (DuckDB allows many read-only processes OR one writer).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import __version__
+from ..analysis import Analysis
+from ..errors import StoreError, StoreLockedError
+from .rows import analysis_rows, versions_key
+from .tables import RUN_CHILD_TABLES, SCHEMA_VERSION, TABLES, create_statements, quote
+
+__all__ = ["STORE_FILE", "StoreError", "StoreLockedError", "Entry", "Store", "open_store", "store_path",
+           "connect"]
+
+STORE_FILE = "runload.duckdb"
+
+_WRITERS: set[str] = set()  # store files this process holds open for writing
+_WRITERS_LOCK = threading.Lock()
+
+
+def store_path(outdir: str | os.PathLike) -> Path:
+    """``OUTDIR/runload.duckdb``."""
+    return Path(outdir) / STORE_FILE
+
+
+def _is_lock_error(e: Exception) -> bool:
+    text = str(e)
+    return "lock" in text.lower() or "different configuration" in text
+
+
+def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``OUTDIR/runload.duckdb`` with the session time zone set to UTC.
+
+    Raises
+    ------
+    StoreLockedError
+        Another process (or this one) writes the store, or (for a writer) readers have it open.
+    StoreError
+        No store there (``read_only``), or it cannot be opened.
+    """
+    path = store_path(outdir)
+    if read_only and not path.is_file():
+        raise StoreError(outdir, f"no training-log store here (expected {STORE_FILE}; run `runload batch`)")
+    if read_only and str(path.resolve()) in _WRITERS:
+        raise StoreLockedError(outdir, "this process is writing the store; read it after the writer closes")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        if _is_lock_error(e):
+            who = "another runload batch is writing it" if read_only else \
+                "another runload batch (or a reader) has it open"
+            raise StoreLockedError(outdir, f"the store is in use: {who}; wait for it to finish ({e})") from e
+        raise StoreError(outdir, f"cannot open the store {path.name}: {e}") from e
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+    except duckdb.Error as e:  # pragma: no cover - the ICU extension ships with the Python package
+        con.close()
+        raise StoreError(outdir, f"cannot set the store's time zone: {e}") from e
+    return con
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the store holds for one source: ``status`` ∈ {run, skipped, failure} and how it was made."""
+
+    status: str
+    content_hash: str
+    model_versions: str | None
+    profile_hash: str | None
+    runload_version: str
+
+
+class Store:
+    """The writer of a training-log store (use :func:`open_store`; a context manager).
+
+    Attributes
+    ----------
+    outdir : pathlib.Path
+    path : pathlib.Path  the DuckDB file
+    """
+
+    def __init__(self, outdir: str | os.PathLike):
+        self.outdir = Path(outdir)
+        try:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(self.outdir, f"cannot create the output folder: {e.strerror or e}") from e
+        self.path = store_path(self.outdir)
+        key = str(self.path.resolve())
+        with _WRITERS_LOCK:
+            if key in _WRITERS:
+                raise StoreLockedError(self.outdir, "the store is in use: this process already writes it")
+            self._con = connect(self.outdir, read_only=False)
+            _WRITERS.add(key)
+        self._key = key
+        try:
+            self._init_schema()
+            self._entries = self._load_entries()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Checkpoint and release the store (idempotent)."""
+        con, self._con = getattr(self, "_con", None), None
+        if con is None:
+            return
+        try:
+            con.close()
+        finally:
+            with _WRITERS_LOCK:
+                _WRITERS.discard(self._key)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _init_schema(self) -> None:
+        con = self._con
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" in tables:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            found = row[0] if row else None
+            if found != str(SCHEMA_VERSION):
+                raise StoreError(self.outdir, f"the store has schema version {found}, this runload writes "
+                                              f"version {SCHEMA_VERSION}; use a new output folder")
+            return
+        if tables:
+            raise StoreError(self.outdir, f"{STORE_FILE} is a DuckDB file but not a runload store")
+        self._write(lambda: [
+            *(con.execute(sql) for sql in create_statements()),
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?), ('created_at', ?)",
+                        [str(SCHEMA_VERSION), f"runload {__version__}", _now().isoformat()]),
+        ])
+
+    def _load_entries(self) -> dict[str, Entry]:
+        entries: dict[str, Entry] = {}
+        con = self._con
+        for source, h, mv, ph, rv in con.execute(
+                "SELECT source, any_value(content_hash), any_value(model_versions), any_value(profile_hash), "
+                "any_value(runload_version) FROM runs GROUP BY source").fetchall():
+            entries[source] = Entry("run", h, mv, ph, rv)
+        for source, h, rv in con.execute("SELECT source, content_hash, runload_version FROM skipped").fetchall():
+            entries[source] = Entry("skipped", h, None, None, rv)
+        for source, h, mv, ph, rv in con.execute(
+                "SELECT source, content_hash, model_versions, profile_hash, runload_version FROM failures"
+        ).fetchall():
+            entries[source] = Entry("failure", h, mv, ph, rv)
+        return entries
+
+    # -- queries -----------------------------------------------------------------------------------------
+    def entry(self, source: str) -> Entry | None:
+        """What the store holds for ``source``, ``None`` when nothing."""
+        return self._entries.get(source)
+
+    def sources(self) -> dict[str, Entry]:
+        """Every source the store accounts for, with its :class:`Entry` (a copy)."""
+        return dict(self._entries)
+
+    def needs_processing(self, source: str, content_hash: str, model_versions: dict,
+                         profile_hash: str) -> bool:
+        """Whether the file at ``source`` with these bytes must be (re-)read and analysed.
+
+        True when the store has nothing for ``source`` or another content hash; for a stored run when
+        the model versions or the profile fingerprint differ; for a failure when the model versions, the
+        profile or the runload version differ (a fixed reader may now succeed); for a skipped file (not a
+        run) when the runload version differs.  A lookup in memory: no query per file.
+
+        Parameters
+        ----------
+        source : str
+        content_hash : str  :func:`runload.store.content_hash` of the file's bytes
+        model_versions : dict  the versions the batch would analyse with (``Analysis.model_versions``)
+        profile_hash : str  :func:`runload.store.profile_hash` of the batch's profile
+        """
+        e = self._entries.get(source)
+        if e is None or e.content_hash != content_hash:
+            return True
+        if e.status == "skipped":
+            return e.runload_version != __version__
+        changed = e.model_versions != versions_key(model_versions) or e.profile_hash != profile_hash
+        if e.status == "failure":
+            return changed or e.runload_version != __version__
+        return changed
+
+    def sql(self, query: str, params: list | None = None):
+        """A read query through the writer's own connection, as a pandas DataFrame (for the batch that
+        holds the store, e.g. to build the dashboard: :func:`runload.store.open_log` is refused meanwhile)."""
+        if self._con is None:
+            raise StoreError(self.outdir, "the store is closed")
+        try:
+            return self._con.execute(query, params or []).df()
+        except duckdb.Error as e:
+            raise StoreError(self.outdir, f"query failed: {e}") from e
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def put_result(self, source: str, content_hash: str, analyses: list[Analysis], *,
+                   profile_hash: str | None = None) -> list[str]:
+        """Replace what the store holds for ``source`` by its analysed runs, in one transaction.
+
+        Parameters
+        ----------
+        source : str
+            Where the file was found (``archive.zip!member`` inside archives).
+        content_hash : str
+            sha256 of the file's bytes (:func:`runload.store.content_hash`).
+        analyses : list of Analysis
+            Every running session of the file (``runload.pipeline.analyze_file``); at least one.
+        profile_hash : str, optional
+            Fingerprint of the profile the batch runs with (the one given to :meth:`needs_processing`);
+            default: each analysis's own profile.
+
+        Returns
+        -------
+        list of str
+            The run ids, in session order.
+
+        Raises
+        ------
+        StoreError
+            ``analyses`` is empty (record the file with :meth:`put_skipped`), or the write failed (the
+            store is left as it was).
+        """
+        _check_key(source, content_hash)
+        if not analyses:
+            raise StoreError(source, "put_result needs at least one analysed run; use put_skipped")
+        now = _now()
+        rows = [analysis_rows(a, source, content_hash, profile_hash, now) for a in analyses]
+        ids = [r.run["run_id"] for r in rows]
+        if len(set(ids)) != len(ids):
+            raise StoreError(source, "two analyses of the file share a session index")
+
+        def write():
+            self._delete(source)
+            for r in rows:
+                self._insert_run(r)
+
+        self._write(write)
+        first = rows[0].run
+        self._entries[source] = Entry("run", content_hash, first["model_versions"], first["profile_hash"],
+                                      __version__)
+        return ids
+
+    def put_skipped(self, source: str, content_hash: str, reason: str, sport: str | None = None) -> None:
+        """Record that the file at ``source`` holds no run to analyse (``reason``; the ``sport`` found)."""
+        _check_key(source, content_hash)
+
+        def write():
+            self._delete(source)
+            self._con.execute("INSERT INTO skipped VALUES (?, ?, ?, ?, ?, ?)",
+                              [source, content_hash, str(reason), sport, __version__, _now()])
+
+        self._write(write)
+        self._entries[source] = Entry("skipped", content_hash, None, None, __version__)
+
+    def put_failure(self, source: str, content_hash: str, stage: str, error: BaseException | str, *,
+                    model_versions: dict | None = None, profile_hash: str | None = None) -> None:
+        """Record that the file at ``source`` failed at ``stage`` (``"read"``, ``"analyse"`` …).
+
+        ``error`` is the exception (its type and message are stored) or a message.  ``model_versions``
+        and ``profile_hash`` are what the batch ran with, so a model change retries the file.
+        """
+        _check_key(source, content_hash)
+        error_type = type(error).__name__ if isinstance(error, BaseException) else None
+        mv = versions_key(model_versions) if model_versions is not None else None
+
+        def write():
+            self._delete(source)
+            self._con.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              [source, content_hash, stage, error_type, str(error), mv, profile_hash,
+                               __version__, _now()])
+
+        self._write(write)
+        self._entries[source] = Entry("failure", content_hash, mv, profile_hash, __version__)
+
+    def remove(self, source: str) -> None:
+        """Forget ``source`` (a file no longer found), in one transaction."""
+        self._write(lambda: self._delete(source))
+        self._entries.pop(source, None)
+
+    # -- internals ---------------------------------------------------------------------------------------
+    def _write(self, fn) -> None:
+        """Run ``fn`` in one transaction: committed whole or rolled back (Ctrl-C included)."""
+        con = self._con
+        if con is None:
+            raise StoreError(self.outdir, "the store is closed")
+        try:
+            con.begin()
+            fn()
+            con.commit()
+        except BaseException as e:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass
+            if isinstance(e, duckdb.Error):
+                raise StoreError(self.outdir, f"writing the store failed, nothing was written: {e}") from e
+            raise
+
+    def _delete(self, source: str) -> None:
+        e = self._entries.get(source)
+        if e is None:
+            return  # a new source: nothing to delete (and no scan of the samples table)
+        con = self._con
+        if e.status == "run":
+            for table in RUN_CHILD_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM runs WHERE source = ?)",
+                            [source])
+        con.execute("DELETE FROM runs WHERE source = ?", [source])
+        con.execute("DELETE FROM skipped WHERE source = ?", [source])
+        con.execute("DELETE FROM failures WHERE source = ?", [source])
+
+    def _insert_run(self, rows) -> None:
+        con = self._con
+        cols = list(rows.run)
+        con.execute(f"INSERT INTO runs ({', '.join(map(quote, cols))}) VALUES ({', '.join('?' * len(cols))})",
+                    [rows.run[c] for c in cols])
+        for table, frame in (("samples", rows.samples), ("segments", rows.segments),
+                             ("muscle_load", rows.load)):
+            if len(frame):
+                self._insert_frame(table, frame)
+        if rows.hints:
+            n = len(TABLES["hints"])
+            con.executemany(f"INSERT INTO hints VALUES ({', '.join('?' * n)})", rows.hints)
+
+    def _insert_frame(self, table: str, frame) -> None:
+        """``INSERT … BY NAME SELECT`` from the registered frame: columnar, no Python loop over rows."""
+        con = self._con
+        view = f"_runload_{table}"
+        # pandas ≥ 3 string columns as plain objects: DuckDB before 1.4 does not know the "str" dtype.
+        strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+        if strings:
+            frame = frame.astype({c: object for c in strings})
+        con.register(view, frame)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
+        finally:
+            con.unregister(view)
+
+
+def open_store(outdir: str | os.PathLike) -> Store:
+    """Open (creating when needed) the training-log store ``OUTDIR/runload.duckdb`` for writing.
+
+    Raises
+    ------
+    StoreLockedError
+        Another writer holds it (another ``runload batch`` on the same OUTDIR), or readers have it open.
+    StoreError
+        The folder cannot be created or written, the file is not a runload store, or it was written with
+        another store schema version.
+    """
+    return Store(outdir)
+
+
+def _check_key(source: str, content_hash: str) -> None:
+    if not isinstance(source, str) or not source:
+        raise StoreError(None, f"a store source must be a non-empty string, not {source!r}")
+    if not isinstance(content_hash, str) or not content_hash:
+        raise StoreError(source, f"a content hash must be a non-empty string, not {content_hash!r}")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,444 @@
+"""The training-log store (runload/store/): one transaction per file, one writer, nothing lost.
+
+Real DuckDB files in tmp_path and real Analysis objects: simulated runs written as FIT/TCX files
+(runload.simulate, simulate_write), read back and analysed by runload.analyze_run.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import catalog_entries, entry_path, shared_params
+from multirun_files import THREE_RUNS, three_run_tcx
+
+from runload import __version__
+from runload.errors import RunloadError, RunloadWarning
+from runload.io import read_runs
+from runload.pipeline import analyze_file, analyze_run
+from runload.profile import AthleteProfile
+from runload.simulate import KINDS, simulate_run
+from runload.simulate_write import fit_bytes
+from runload.store import (
+    SCHEMA_VERSION,
+    StoreError,
+    StoreLockedError,
+    check_store,
+    content_hash,
+    export_parquet,
+    open_log,
+    open_store,
+    profile_hash,
+)
+from runload.store.tables import SAMPLE_COLUMNS, TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _analysed(path: Path, data: bytes):
+    path.write_bytes(data)
+    return [analyze_run(r) for r in read_runs(path)]
+
+
+@pytest.fixture(scope="module")
+def sim_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("sim")
+
+
+@pytest.fixture(scope="module")
+def intervals(sim_dir):
+    """(bytes, [Analysis]) of a simulated interval session written as FIT (hints fire on it)."""
+    data = fit_bytes(simulate_run("intervals", seed=1))
+    return data, _analysed(sim_dir / "intervals.fit", data)
+
+
+@pytest.fixture(scope="module")
+def easy(sim_dir):
+    data = fit_bytes(simulate_run("easy_dynamics", seed=2))
+    return data, _analysed(sim_dir / "easy.fit", data)
+
+
+@pytest.fixture(scope="module")
+def three(sim_dir):
+    path = three_run_tcx(sim_dir / "three.tcx")
+    return path.read_bytes(), [analyze_run(r) for r in read_runs(path)]
+
+
+def _counts(out) -> dict:
+    log = open_log(out)
+    return {t: int(log.sql(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in TABLES if t != "meta"}
+
+
+# -- what is stored -----------------------------------------------------------------------------------------
+
+def test_samples_round_trip_every_analysed_column(tmp_path, intervals):
+    data, (a,) = intervals
+    with open_store(tmp_path) as store:
+        (rid,) = store.put_result("runs/intervals.fit", content_hash(data), [a])
+    got = open_log(tmp_path).samples(rid)
+    want = a.samples.join(a.load_samples)
+    assert got.index.equals(want.index)
+    for col in want.columns:
+        w, g = want[col], got[col]
+        if pd.api.types.is_float_dtype(w):
+            np.testing.assert_allclose(g.to_numpy(float), w.to_numpy(float), rtol=0, atol=0, err_msg=col)
+        else:
+            assert list(g.astype(object)) == list(w.astype(object)), col
+    # Columns this file lacks are there, all NULL: the column set is the same for every run.
+    assert list(got.columns) == [c for c in SAMPLE_COLUMNS if c not in ("run_id", "time")]
+    assert got["power_w"].isna().all()
+
+
+def test_run_row_segments_load_and_hints(tmp_path, intervals):
+    data, (a,) = intervals
+    with open_store(tmp_path) as store:
+        (rid,) = store.put_result("export.zip!activities/intervals.fit", content_hash(data), [a])
+    log = open_log(tmp_path)
+    run = log.runs.loc[rid]
+    meta = a.run.meta
+    assert run["source"] == "export.zip!activities/intervals.fit"
+    assert run["content_hash"] == content_hash(data) and len(run["content_hash"]) == 64
+    assert (run["session_index"], run["n_sessions"], run["format"], run["sport"]) == (0, 1, "fit", "running")
+    assert run["device"] == "development runload simulator"
+    assert run["start_utc"] == pd.Timestamp(meta.start)
+    # The simulated FIT file says local time is UTC+2: the wall clock reads two hours later.
+    assert run["utc_offset_s"] == 7200
+    assert run["start_local"] == pd.Timestamp(meta.start).tz_localize(None) + pd.Timedelta(hours=2)
+    assert run["distance_m"] == pytest.approx(a.summary["distance_m"])
+    assert run["watch_distance_m"] == pytest.approx(meta.watch.distance_m)
+    assert run["contact_time_source"] == a.summary["contact_time_source"]
+    assert run["gait_model"] == a.model_versions["gait"] and run["load_model"] == a.model_versions["load"]
+    assert run["profile_hash"] == profile_hash(a.profile)
+    assert run["runload_version"] == __version__
+    assert list(run["store_warnings"]) == []
+    segs = log.segments
+    assert len(segs) == len(a.segments) == run["n_segments"]
+    assert list(segs["kind"]) == list(a.segments["kind"])
+    assert list(segs["start_utc"]) == list(a.segments["start"])
+    load = log.load.set_index("muscle_group")
+    assert list(load.index) == list(a.load.index)
+    np.testing.assert_allclose(load["rel_load"], a.load["rel_load"])
+    hints = log.hints
+    assert len(a.hints) >= 1 and list(hints["hint_id"]) == [h.id for h in a.hints]
+    assert list(hints["groups"].iloc[0]) == a.hints[0].groups
+    assert list(hints["tips"].iloc[0]) == a.hints[0].tips
+    assert check_store(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_column_an_analysis_makes_is_stored(tmp_path, kind):
+    """A column the analysis gains must get a store column (else it would only be named in a warning)."""
+    data = fit_bytes(simulate_run(kind, seed=4))
+    analyses = _analysed(tmp_path / f"{kind}.fit", data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RunloadWarning)
+        with open_store(tmp_path / "out") as store:
+            store.put_result(f"{kind}.fit", content_hash(data), analyses)
+    assert all(len(w) == 0 for w in open_log(tmp_path / "out").runs["store_warnings"])
+
+
+def test_a_column_the_store_does_not_know_is_named_not_silently_dropped(tmp_path, easy):
+    data, (a,) = easy
+    b = replace(a, samples=a.samples.assign(new_metric_x=1.0))
+    with open_store(tmp_path) as store, pytest.warns(RunloadWarning, match="new_metric_x"):
+        (rid,) = store.put_result("easy.fit", content_hash(data), [b])
+    (msg,) = open_log(tmp_path).runs.loc[rid, "store_warnings"]
+    assert "samples" in msg and "new_metric_x" in msg
+
+
+def test_every_session_of_a_multi_run_file_is_a_run(tmp_path, three):
+    data, analyses = three
+    assert len(analyses) == len(THREE_RUNS)
+    with open_store(tmp_path) as store:
+        ids = store.put_result("three.tcx", content_hash(data), analyses)
+    runs = open_log(tmp_path).runs
+    assert len(set(ids)) == 3 and set(runs.index) == set(ids)
+    assert sorted(runs["session_index"]) == [0, 1, 2] and set(runs["n_sessions"]) == {3}
+    assert check_store(tmp_path) == []
+
+
+REAL = [e for role in ("run_rd", "run", "gpx", "tcx") for e in catalog_entries(role=role)[:1]]
+
+
+@pytest.mark.parametrize("entry", shared_params(REAL))
+def test_real_files_store_every_column(tmp_path, entry):
+    path = entry_path(entry)
+    data = path.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the readers' repair warnings are theirs
+        analyses = analyze_file(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RunloadWarning)
+        with open_store(tmp_path) as store:
+            ids = store.put_result(entry["path"], content_hash(data), analyses)
+    log = open_log(tmp_path)
+    assert all(len(w) == 0 for w in log.runs["store_warnings"])
+    for rid, a in zip(ids, analyses, strict=True):
+        got = log.samples(rid)
+        assert got.index.equals(a.samples.index)
+        np.testing.assert_array_equal(got["distance_m"].to_numpy(float), a.samples["distance_m"].to_numpy(float))
+    assert log.runs["content_hash"].eq(entry["sha256"]).all()
+    assert check_store(tmp_path) == []
+
+
+# -- one place per file, re-runs -----------------------------------------------------------------------------
+
+def test_each_file_ends_in_exactly_one_table(tmp_path, easy, three):
+    data, analyses = easy
+    h = content_hash(data)
+    with open_store(tmp_path) as store:
+        store.put_failure("easy.fit", h, "read", RunloadError("easy.fit", "bad CRC"))
+        assert store.entry("easy.fit").status == "failure"
+        assert list(store.sql("SELECT stage, error FROM failures").iloc[0]) == ["read", "easy.fit: bad CRC"]
+        store.put_result("easy.fit", h, analyses)  # failure → success: no stale failure row
+    assert _counts(tmp_path) == {"runs": 1, "samples": len(analyses[0].samples), "segments":
+                                 len(analyses[0].segments), "muscle_load": 9, "hints": len(analyses[0].hints),
+                                 "skipped": 0, "failures": 0}
+    with open_store(tmp_path) as store:
+        store.put_skipped("easy.fit", h, "not a run (sport: cycling)", "cycling")  # success → skipped
+    assert {k: v for k, v in _counts(tmp_path).items() if v} == {"skipped": 1}
+    with open_store(tmp_path) as store:
+        store.put_result("easy.fit", h, analyses)
+        store.put_result("three.tcx", content_hash(three[0]), three[1])
+        # The file at a source changed (three runs now): the old run and all its rows go.
+        store.put_result("easy.fit", content_hash(three[0]), three[1])
+    log = open_log(tmp_path)
+    assert list(log.runs["source"].value_counts().sort_index()) == [3, 3]
+    assert len(log.skipped) == 0 and len(log.failures) == 0
+    assert check_store(tmp_path) == []
+    with open_store(tmp_path) as store:
+        store.put_failure("x.gpx", "ab" * 32, "analyse", ValueError("boom"))
+    fail = open_log(tmp_path).failures.iloc[0]
+    assert (fail["stage"], fail["error_type"], fail["error"]) == ("analyse", "ValueError", "boom")
+
+
+def test_needs_processing_only_new_changed_or_remodelled_files(tmp_path, easy):
+    data, analyses = easy
+    h, mv = content_hash(data), dict(analyses[0].model_versions)
+    default = profile_hash(None)
+    with open_store(tmp_path) as store:
+        assert store.needs_processing("easy.fit", h, mv, default)  # new
+        store.put_result("easy.fit", h, analyses, profile_hash=default)
+        store.put_skipped("bike.fit", "cd" * 32, "not a run (sport: cycling)", "cycling")
+        store.put_failure("broken.fit", "ef" * 32, "read", "bad header", model_versions=mv,
+                          profile_hash=default)
+    with open_store(tmp_path) as store:  # what the store remembers survives closing it
+        assert not store.needs_processing("easy.fit", h, mv, default)
+        assert store.needs_processing("easy.fit", "0" * 64, mv, default)  # content changed
+        assert store.needs_processing("easy.fit", h, {**mv, "load": "load_v2"}, default)  # model changed
+        assert store.needs_processing("easy.fit", h, mv, profile_hash(AthleteProfile(height_m=1.9)))
+        assert not store.needs_processing("bike.fit", "cd" * 32, {**mv, "load": "load_v2"}, "other")
+        assert not store.needs_processing("broken.fit", "ef" * 32, mv, default)
+        assert store.needs_processing("broken.fit", "ef" * 32, {**mv, "gait": "gait_v9"}, default)
+        assert store.needs_processing("elsewhere.fit", h, mv, default)  # same bytes at another source
+
+
+def test_profile_hash_changes_with_any_field():
+    base = profile_hash(AthleteProfile())
+    assert base == profile_hash(AthleteProfile())
+    assert len({base, profile_hash(None), profile_hash(AthleteProfile(mass_kg=71)),
+                profile_hash(AthleteProfile(khat_ref=12.0))}) == 4
+
+
+def test_a_failed_or_interrupted_write_leaves_the_previous_state(tmp_path, easy, intervals, monkeypatch):
+    from runload.store.writer import Store
+
+    data, analyses = easy
+    with open_store(tmp_path) as store:
+        store.put_result("a.fit", content_hash(data), analyses)
+    before = _counts(tmp_path)
+    real = Store._insert_frame
+
+    def interrupted(self, table, frame):
+        real(self, table, frame)
+        if table == "segments":
+            raise KeyboardInterrupt  # Ctrl-C between two inserts of one run
+
+    monkeypatch.setattr(Store, "_insert_frame", interrupted)
+    with open_store(tmp_path) as store:
+        with pytest.raises(KeyboardInterrupt):
+            store.put_result("a.fit", content_hash(intervals[0]), intervals[1])
+        with pytest.raises(KeyboardInterrupt):
+            store.put_result("b.fit", content_hash(intervals[0]), intervals[1])
+        assert store.entry("a.fit").content_hash == content_hash(data)
+        assert store.entry("b.fit") is None
+    assert _counts(tmp_path) == before
+    assert check_store(tmp_path) == []
+
+
+def test_bad_calls_and_bad_stores_raise_store_errors(tmp_path, easy):
+    with open_store(tmp_path / "ok") as store:
+        with pytest.raises(StoreError, match="put_skipped"):
+            store.put_result("empty.fit", "ab" * 32, [])
+        with pytest.raises(StoreError, match="content hash"):
+            store.put_skipped("x.fit", "", "no reason")
+    with pytest.raises(StoreError, match="no training-log store"):
+        open_log(tmp_path / "nowhere")
+    with pytest.raises(StoreError, match="no run"):
+        open_log(tmp_path / "ok").samples("0123456789abcdef")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(StoreError, match="output folder") as e:
+        open_store(tmp_path / "file" / "out")
+    assert str(tmp_path / "file" / "out") in str(e.value)
+    other = tmp_path / "other"
+    other.mkdir()
+    duckdb.connect(str(other / "runload.duckdb")).execute("CREATE TABLE t (x INT)").close()
+    with pytest.raises(StoreError, match="not a runload store"):
+        open_store(other)
+    with open_store(tmp_path / "old"):
+        pass
+    con = duckdb.connect(str(tmp_path / "old" / "runload.duckdb"))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(StoreError, match="schema version"):
+        open_store(tmp_path / "old")
+
+
+def test_check_store_finds_partial_runs_and_double_accounting(tmp_path, easy):
+    data, analyses = easy
+    with open_store(tmp_path) as store:
+        (rid,) = store.put_result("a.fit", content_hash(data), analyses)
+    assert check_store(tmp_path) == []
+    con = duckdb.connect(str(tmp_path / "runload.duckdb"))
+    con.execute("DELETE FROM samples WHERE run_id = ? AND elapsed_s < 10", [rid])
+    con.execute("INSERT INTO failures (source, content_hash, runload_version, recorded_at) "
+                "VALUES ('a.fit', 'x', '0', now())")
+    con.execute("INSERT INTO hints (run_id, seq) VALUES ('gone', 0)")
+    con.close()
+    problems = check_store(tmp_path)
+    assert any(p.startswith(f"run {rid}:") and "samples rows" in p for p in problems)
+    assert "a.fit: in 2 of runs / skipped / failures" in problems
+    assert "1 hints rows of missing run gone" in problems
+
+
+# -- one writer, readers, crashes ----------------------------------------------------------------------------
+
+_HOLD = """
+import sys
+from runload.store import open_store
+store = open_store(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+store.close()
+"""
+
+
+def _python(code: str, *args, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path):
+    out = tmp_path / "log"
+    holder = _python(_HOLD, out)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        t0 = time.monotonic()
+        with pytest.raises(StoreLockedError, match="in use") as e:
+            open_store(out)
+        assert time.monotonic() - t0 < 2.0
+        assert str(out) in str(e.value)
+        with pytest.raises(StoreLockedError, match="another runload batch is writing"):
+            open_log(out)  # DuckDB: one writer OR readers
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert holder.returncode == 0, holder.stderr
+    # Writer gone: readers work, several processes at once.
+    with open_store(out), pytest.raises(StoreLockedError, match="already writes"):
+        open_store(out)  # the same process too (DuckDB itself would share its instance)
+    reader = "import sys, runload.store as s; print(len(s.open_log(sys.argv[1]).runs)); sys.stdin.readline()"
+    readers = [_python(reader, out) for _ in range(2)]
+    try:
+        assert [p.stdout.readline().strip() for p in readers] == ["0", "0"]
+    finally:
+        for p in readers:
+            p.communicate("\n", timeout=30)
+    assert [p.returncode for p in readers] == [0, 0], [p.stderr for p in readers]
+
+
+_WRITE_MANY = """
+import pickle, sys, time
+from runload.store import open_store
+from runload.store.writer import Store
+analyses = pickle.loads(open(sys.argv[2], "rb").read())
+mid_at = int(sys.argv[3])
+real = Store._insert_frame
+n = [0]
+def insert(self, table, frame):
+    real(self, table, frame)
+    if table == "samples" and n[0] == mid_at:
+        print("mid", flush=True)  # killed here: the run's runs and samples rows are written, not committed
+        time.sleep(60)
+Store._insert_frame = insert
+with open_store(sys.argv[1]) as store:
+    for i in range(1000):
+        n[0] = i
+        store.put_result(f"run{i}.fit", f"{i:064x}", analyses)
+        print("committed", i, flush=True)
+"""
+
+
+@pytest.mark.parametrize("trial", ["mid-transaction", "random-1", "random-2"])
+def test_sigkill_during_writes_leaves_a_consistent_store(tmp_path, easy, trial):
+    data, analyses = easy
+    pkl = tmp_path / "analyses.pkl"
+    pkl.write_bytes(pickle.dumps(analyses))
+    out = tmp_path / "log"
+    mid_at = 3 if trial == "mid-transaction" else -1
+    proc = _python(_WRITE_MANY, out, pkl, mid_at)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if line.strip() == "mid" or (mid_at < 0 and len(lines) >= 4):
+                break
+        if mid_at < 0:  # kill at a random moment (most of the time goes into put_result)
+            time.sleep(np.random.default_rng().uniform(0.0, 0.5))
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        rest, err = proc.communicate(timeout=30)
+    lines += [x.strip() for x in rest.splitlines()]
+    committed = [int(x.split()[1]) for x in lines if x.startswith("committed")]
+    assert committed == list(range(len(committed))) and len(committed) >= 3, err
+    assert check_store(out) == []
+    sources = set(open_log(out).runs["source"])
+    if trial == "mid-transaction":
+        assert lines[-1] == "mid" and sources == {"run0.fit", "run1.fit", "run2.fit"}
+    else:  # every printed commit is there; the run in flight is all there (committed, not yet printed) or not
+        n = len(committed)
+        assert sources in ({f"run{i}.fit" for i in range(n)}, {f"run{i}.fit" for i in range(n + 1)})
+    with open_store(out) as store:  # reopens as a writer after the crash
+        store.put_result("after.fit", "f" * 64, analyses)
+    assert check_store(out) == []
+
+
+# -- export ---------------------------------------------------------------------------------------------------
+
+def test_export_parquet_writes_every_table(tmp_path, intervals, easy):
+    with open_store(tmp_path / "log") as store:
+        (rid,) = store.put_result("i.fit", content_hash(intervals[0]), intervals[1])
+        store.put_result("e.fit", content_hash(easy[0]), easy[1])
+        store.put_skipped("bike.fit", "cd" * 32, "not a run (sport: cycling)", "cycling")
+    files = export_parquet(tmp_path / "log", tmp_path / "pq")
+    assert set(files) == set(TABLES)
+    con = duckdb.connect()
+    counts = _counts(tmp_path / "log")
+    for table, n in counts.items():
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(files[table])]).fetchone()[0] == n
+    con.execute("SET TimeZone = 'UTC'")
+    got = con.execute("SELECT * FROM read_parquet(?) WHERE run_id = ? ORDER BY time",
+                      [str(files["samples"]), rid]).df().set_index("time")
+    np.testing.assert_allclose(got["contact_time_ms"], intervals[1][0].samples["contact_time_ms"])
+    assert got.index.equals(intervals[1][0].samples.index)
