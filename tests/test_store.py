@@ -110,7 +110,7 @@ def test_run_row_segments_load_and_hints(tmp_path, intervals):
     assert run["source"] == "export.zip!activities/intervals.fit"
     assert run["content_hash"] == content_hash(data) and len(run["content_hash"]) == 64
     assert (run["session_index"], run["n_sessions"], run["format"], run["sport"]) == (0, 1, "fit", "running")
-    assert run["device"] == "development runload simulator"
+    assert run["device"] == "Development runload simulator"
     assert run["start_utc"] == pd.Timestamp(meta.start)
     # The simulated FIT file says local time is UTC+2: the wall clock reads two hours later.
     assert run["utc_offset_s"] == 7200

@@ -418,11 +418,13 @@ def test_running_file_matches_watch_totals(entry, decoder):
     for run, ses in zip(runs, watch_sessions, strict=True):
         validate(run.samples)
         got = summarize_run(run)
-        # oracle: the watch's session message (catalog.json `sessions`); 0.5 % / 1 % / 1 spm as specified
+        # oracle: the watch's session message (catalog.json `sessions`).  Specified: 0.5 % / 1 % / 1 spm;
+        # asserted tighter, as the README states: 0.1 % distance, 0.3 % timer (measured worst since every
+        # record is kept: −0.013 % and +0.2 %, the 57-s fenix 5 file's timer by its stop event)
         if _watch(ses, "total_distance") is not None:  # skipped only when the watch has no distance
-            assert_allclose(got["distance_m"], ses["total_distance"], rtol=0.005)
+            assert_allclose(got["distance_m"], ses["total_distance"], rtol=0.001)
         if _watch(ses, "total_timer_time") is not None:
-            assert_allclose(got["timer_s"], ses["total_timer_time"], rtol=0.01)
+            assert_allclose(got["timer_s"], ses["total_timer_time"], rtol=0.003)
         if entry["path"] in _SPARSE_CADENCE:
             pytest.xfail("21 sparse records cannot give the watch's 1-Hz cadence (see _SPARSE_CADENCE)")
         if _watch(ses, "avg_running_cadence") is not None:  # FR110 files record no cadence at all
