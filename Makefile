@@ -1,5 +1,6 @@
 # runload: two commands on a fresh machine with python3 and make.
-#   make demo   creates .venv, installs runload, analyses sample_runs/ and writes the reports
+#   make demo   creates .venv, installs runload, runs `runload batch` on sample_runs/ (store, reports,
+#               dashboard in demo-output/)
 #   make test   creates .venv, installs runload with its test extra, runs the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,10 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/runload inspect sample_runs/
-	$(BIN)/runload report sample_runs/*.fit sample_runs/*.gz -o demo-output --plotlyjs plotly.min.js
+	$(BIN)/runload batch sample_runs -o demo-output
 	@echo
-	@echo "Reports written: open demo-output/index.html in a browser."
+	@echo "Training log written: open demo-output/index.html in a browser (store: demo-output/runload.duckdb)."
 
 test: $(STAMP)
 	$(BIN)/ruff check runload tests benchmarks

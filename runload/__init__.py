@@ -29,6 +29,7 @@ _EXPORTS = {
     "calibrate_profile": "runload.calibrate",
     "write_report": "runload.report",
     "write_reports": "runload.report",
+    "process_log": "runload.batch",
     "open_log": "runload.store",
     "export_parquet": "runload.store",
     "simulate_run": "runload.simulate",

@@ -49,6 +49,19 @@ class RunloadError(Exception):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}" if self.path else reason)
 
+    def __reduce__(self):
+        """Pickle as (class, path, reason) plus any other attributes, so errors cross process boundaries
+        (batch workers, dask) as themselves.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> e = pickle.loads(pickle.dumps(NotARunError("a.fit", "cycling")))
+        >>> type(e).__name__, str(e), e.sport
+        ('NotARunError', 'a.fit: not a run (sport: cycling)', 'cycling')
+        """
+        return _rebuild_error, (type(self), self.path, self.reason, dict(self.__dict__))
+
 
 class UnsupportedFormatError(RunloadError):
     """The bytes are not FIT, GPX or TCX (plain or gzip)."""
@@ -102,6 +115,14 @@ class StoreError(RunloadError):
 
 class StoreLockedError(StoreError):
     """Another writer (a running ``runload batch``) holds the store."""
+
+
+def _rebuild_error(cls, path, reason, state):
+    """Inverse of :meth:`RunloadError.__reduce__` (subclasses may take other constructor arguments)."""
+    error = cls.__new__(cls)
+    RunloadError.__init__(error, path, reason)
+    error.__dict__.update(state)
+    return error
 
 
 def printable(text) -> str:

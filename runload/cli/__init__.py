@@ -82,12 +82,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def _register() -> None:
     from .analyze import analyze
+    from .batch import batch
     from .calibrate import calibrate
+    from .export import export
     from .inspect import inspect
     from .report import report
     from .sample import sample
 
-    for command in (inspect, analyze, report, sample, calibrate):
+    for command in (inspect, analyze, report, sample, calibrate, batch, export):
         cli.add_command(command)
 
 

@@ -277,14 +277,18 @@ class Store:
         self._entries[source] = Entry("skipped", content_hash, None, None, __version__)
 
     def put_failure(self, source: str, content_hash: str, stage: str, error: BaseException | str, *,
-                    model_versions: dict | None = None, profile_hash: str | None = None) -> None:
+                    model_versions: dict | None = None, profile_hash: str | None = None,
+                    error_type: str | None = None) -> None:
         """Record that the file at ``source`` failed at ``stage`` (``"read"``, ``"analyse"`` …).
 
-        ``error`` is the exception (its type and message are stored) or a message.  ``model_versions``
-        and ``profile_hash`` are what the batch ran with, so a model change retries the file.
+        ``error`` is the exception (its type and message are stored) or a message, with ``error_type``
+        naming its kind when the exception itself is not at hand (it failed in another process).
+        ``model_versions`` and ``profile_hash`` are what the batch ran with, so a model change retries the
+        file.
         """
         _check_key(source, content_hash)
-        error_type = type(error).__name__ if isinstance(error, BaseException) else None
+        if error_type is None and isinstance(error, BaseException):
+            error_type = type(error).__name__
         mv = versions_key(model_versions) if model_versions is not None else None
 
         def write():

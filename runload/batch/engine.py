@@ -1,0 +1,420 @@
+"""``process_log``: a whole training log into the store, the run reports and the dashboard.
+
+Flow (the parent process alone writes the store):
+
+1. The store ``OUTDIR/runload.duckdb`` is opened for writing first, so a second batch on the same
+   OUTDIR fails at once with :class:`~runload.errors.StoreLockedError`, before any work.
+2. :func:`runload.io.discover` lists the files.  For each, in discovery order, the parent loads the
+   (decompressed) bytes, hashes them (:func:`runload.store.content_hash`) and asks
+   :meth:`~runload.store.Store.needs_processing`; an unchanged file whose reports exist costs one read
+   and one hash, nothing else.  A file discovery refused (``Source.problem``) or that cannot be loaded
+   is a failure at stage ``read``; one with a ``skip_reason`` (another sport in activities.csv, the same
+   file twice) is skipped without reading.  Those have no bytes to hash: their key is
+   ``unread:<sha256 of the reason>``, so an unchanged re-run leaves them alone.
+3. Files to process go to local worker processes (:mod:`runload.batch.worker`, ``jobs`` of them,
+   default all cores; ``jobs=1`` runs in this process) as bytes, with at most ``2 × jobs`` files in
+   flight, so memory stays bounded whatever the size of the log.  Each worker reads, analyses and
+   writes the run reports; the parent writes each result to the store in one transaction as it
+   completes.
+4. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store.
+
+Every discovered file ends in exactly one of the store's ``runs`` / ``skipped`` / ``failures``.  A report
+that cannot be written leaves its run in ``runs`` (the analysis is stored), is listed in
+:attr:`BatchSummary.report_errors` (exit code 1 in the CLI) and is written again by the next batch.
+
+Ctrl-C: workers ignore SIGINT; the parent stops submitting, drops the files in flight (nothing of them
+is written: each file is one transaction, so a write cut short is rolled back), closes the store and
+raises :class:`BatchInterrupted`.  The next batch on the same OUTDIR resumes with the files not yet
+stored.  A SIGKILL loses at most the transaction being written (DuckDB's write-ahead log).
+
+A worker process that dies (killed, out of memory) breaks the pool: the files in flight are retried one
+at a time in a fresh pool, and the one that kills its worker again is recorded as a failure at stage
+``analyse``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import NO_SUCH_FILE, ArchiveError, RunloadError, StoreError, error_reason
+from .names import PLOTLY_FILE, RUNS_FOLDER, report_name
+from .progress import Counts, make_progress
+from .worker import FileResult, FileTask, PortableError, init_worker, process_file
+
+__all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
+
+_WORKER_DIED = ("the worker process analysing this file died (killed, or out of memory); "
+                "it died again when the file was retried alone")
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that failed (``stage`` ∈ read / analyse / store) or a report that was not written
+    (``stage`` = report)."""
+
+    source: str
+    stage: str
+    reason: str
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`process_log` did.
+
+    Attributes
+    ----------
+    outdir : pathlib.Path
+    files : int  files discovered (each counted once below)
+    analysed, unchanged, skipped, failed : int
+        Files analysed now (stored in ``runs``), already up to date in the store (any status), skipped
+        now (no run in them), failed now.
+    runs : int  running sessions stored now
+    elapsed_s : float  [s]
+    failures : list of FileProblem  the files that failed now
+    report_errors : list of FileProblem  reports not written (their runs are stored)
+    index : pathlib.Path or None  the dashboard
+    interrupted : bool
+    """
+
+    outdir: Path
+    files: int = 0
+    analysed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    runs: int = 0
+    elapsed_s: float = 0.0
+    failures: list[FileProblem] = field(default_factory=list)
+    report_errors: list[FileProblem] = field(default_factory=list)
+    index: Path | None = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every file ended analysed, unchanged or skipped and every report was written."""
+        return not self.failed and not self.report_errors and not self.interrupted
+
+    def line(self) -> str:
+        """The one summary line the CLI prints at the end."""
+        parts = [f"{self.analysed} analysed ({self.runs} runs)", f"{self.unchanged} unchanged",
+                 f"{self.skipped} skipped", f"{self.failed} failed"]
+        text = f"{self.files} files in {self.elapsed_s:.1f} s: " + ", ".join(parts)
+        if self.report_errors:
+            text += f"; {len(self.report_errors)} reports not written"
+        if self.interrupted:
+            text += "; interrupted (run the same command again to resume)"
+        elif self.failed or self.report_errors:
+            text += " — see the failures in the dashboard"
+        where = self.index if self.index is not None else self.outdir
+        return f"{text}. Output: {where}"
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`process_log`; ``summary`` holds what was stored before it."""
+
+    def __init__(self, summary: BatchSummary):
+        super().__init__("interrupted")
+        self.summary = summary
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _unread_key(reason: str) -> str:
+    return "unread:" + hashlib.sha256(reason.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _batch_profile_key(profile, height_m, mass_kg) -> str:
+    from ..store import profile_hash
+
+    key = profile_hash(profile)
+    if height_m is None and mass_kg is None:
+        return key
+    return hashlib.sha256(f"{key}|{height_m!r}|{mass_kg!r}".encode()).hexdigest()[:16]
+
+
+def _write_plotlyjs(outdir: Path) -> None:
+    """``OUTDIR/plotly.min.js`` once, atomically, before any worker looks for it."""
+    from plotly.offline import get_plotlyjs
+
+    target = outdir / PLOTLY_FILE
+    text = get_plotlyjs()
+    try:
+        if target.is_file() and target.stat().st_size == len(text.encode("utf-8")):
+            return
+        tmp = target.with_name(f".{PLOTLY_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
+
+
+class _InProcess:
+    """The executor of ``jobs=1``: runs each file here, at submit time."""
+
+    def submit(self, fn, *args) -> Future:
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args))
+        except BaseException as e:  # noqa: BLE001 - delivered through the future, as a pool would
+            f.set_exception(e)
+        return f
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def _pool(jobs: int, in_process: bool = True):
+    """``jobs`` worker processes (this process itself for one job, unless ``in_process`` is false)."""
+    if jobs == 1 and in_process:
+        return _InProcess()
+    if multiprocessing.parent_process() is not None:
+        # A worker re-running a script's unguarded main module: never start workers from a worker.
+        raise RunloadError(None, "runload.batch.process_log with jobs > 1 was called while a worker "
+                                 "process started; call it under `if __name__ == '__main__':`")
+    methods = multiprocessing.get_all_start_methods()
+    # Never fork the parent: it holds the DuckDB connection and its threads.
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["runload.batch.worker", "runload.pipeline", "runload.report.html"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker)
+
+
+def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_m: float | None = None,
+                mass_kg: float | None = None, reports: bool = True, dashboard: bool = True,
+                progress: str | Callable | None = "auto") -> BatchSummary:
+    """Analyse a training log into ``OUTDIR``: the store, one report per run and ``index.html``.
+
+    Parameters
+    ----------
+    paths : path-like or iterable of path-like
+        Files, folders (recursive) and zip exports (Garmin, Strava), as :func:`runload.io.discover`.
+    outdir : path-like
+        Output folder (created): ``runload.duckdb``, ``runs/*.html``, ``plotly.min.js``, ``index.html``.
+    jobs : int, optional
+        Worker processes (default: all cores; 1 runs in this process).
+    profile : AthleteProfile, optional
+        One profile for every run (default: each run's watch profile, else the defaults).
+    height_m, mass_kg : float, optional
+        [m], [kg] override the profile's (or each file's) values.
+    reports : bool
+        Write a report per run (``--no-reports``: the store and the dashboard only).
+    dashboard : bool
+        Write ``OUTDIR/index.html``.
+    progress : {"auto", "bar", "lines", "none"} or callable
+        See :mod:`runload.batch.progress`.
+
+    Returns
+    -------
+    BatchSummary
+
+    Notes
+    -----
+    Worker processes start with ``forkserver`` (``spawn`` where there is none): in a script, call
+    ``process_log`` under ``if __name__ == "__main__":`` as :mod:`multiprocessing` requires.
+
+    Raises
+    ------
+    StoreLockedError
+        Another batch (or a reader) holds the store.
+    RunloadError
+        A given path does not exist; the output folder or the store cannot be written; bad options.
+    BatchInterrupted
+        Ctrl-C; the store is consistent and the next batch resumes.
+    """
+    from ..io import discover
+    from ..pipeline import current_model_versions
+    from ..profile import AthleteProfile
+    from ..store import content_hash, open_store
+
+    started = time.monotonic()
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise RunloadError(None, "no input paths")
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise RunloadError(p, NO_SUCH_FILE)
+    jobs = default_jobs() if jobs is None else int(jobs)
+    if jobs < 1:
+        raise RunloadError(None, f"--jobs must be at least 1, not {jobs}")
+    if height_m is not None or mass_kg is not None:  # one error up front, not one per file
+        AthleteProfile(**{k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None})
+    outdir = Path(outdir)
+    summary = BatchSummary(outdir=outdir)
+    versions = current_model_versions()
+    pkey = _batch_profile_key(profile, height_m, mass_kg)
+    reports_dir = outdir / RUNS_FOLDER
+
+    with open_store(outdir) as store:
+        sources = discover(paths)
+        seen: set[str] = set()
+        sources = [s for s in sources if not (s.name in seen or seen.add(s.name))]
+        summary.files = len(sources)
+        missing_reports = _sources_missing_reports(store, reports_dir) if reports else set()
+        if reports:
+            _write_plotlyjs(outdir)
+            try:
+                reports_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise RunloadError(reports_dir, f"cannot create the reports folder: {e.strerror or e}") from e
+
+        counts = Counts(total=len(sources))
+        display = make_progress(progress)
+        display.start(counts)
+
+        def note(kind: str) -> None:
+            setattr(counts, kind, getattr(counts, kind) + 1)
+            setattr(summary, kind, getattr(summary, kind) + 1)
+            display.update()
+
+        def fail(source: str, key: str, stage: str, error: BaseException | PortableError) -> None:
+            if isinstance(error, PortableError):  # failed in a worker: its kind and reason as data
+                store.put_failure(source, key, stage, error.message, model_versions=versions,
+                                  profile_hash=pkey, error_type=error.type_name)
+                reason = error.message
+            else:
+                store.put_failure(source, key, stage, error, model_versions=versions, profile_hash=pkey)
+                reason = error_reason(error)
+            summary.failures.append(FileProblem(source, stage, reason))
+            note("failed")
+
+        def record(result: FileResult) -> None:
+            src, key = result.source, result.content_hash
+            if result.status == "skipped":
+                store.put_skipped(src, key, result.reason or "no run", result.sport)
+                note("skipped")
+                return
+            if result.status == "failure":
+                fail(src, key, result.stage, result.error)
+                return
+            try:
+                ids = store.put_result(src, key, result.analyses, profile_hash=pkey)
+            except StoreError as e:
+                fail(src, key, "store", e)
+                return
+            summary.runs += len(ids)
+            summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
+            note("analysed")
+
+        pool = _pool(jobs)
+        in_flight: dict[Future, FileTask] = {}
+        limit = 2 * jobs
+
+        def drain(block_until: int) -> None:
+            nonlocal pool
+            while len(in_flight) > block_until:
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                broken = []
+                for f in done:
+                    task = in_flight.pop(f)
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool:
+                        broken.append(task)
+                        continue
+                    except Exception as e:  # noqa: BLE001 - e.g. a result that would not pickle: this file only
+                        fail(task.source, task.content_hash, "analyse", e)
+                        continue
+                    record(result)
+                if broken:
+                    broken += list(in_flight.values())
+                    in_flight.clear()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = _pool(jobs)
+                    for task in broken:
+                        _retry_alone(task, record, fail)
+
+        try:
+            for source in sources:
+                name = source.name
+                if source.skip_reason is not None or source.problem is not None:
+                    reason = source.skip_reason or source.problem
+                    key = _unread_key(reason)
+                    if not store.needs_processing(name, key, versions, pkey):
+                        note("unchanged")
+                    elif source.skip_reason is not None:
+                        sport = (source.extra or {}).get("type")
+                        store.put_skipped(name, key, source.skip_reason, str(sport) if sport else None)
+                        note("skipped")
+                    else:
+                        fail(name, key, "read", ArchiveError(name, source.problem))  # what Source.load raises
+                    continue
+                try:
+                    data, compression = source.load()
+                except RunloadError as e:
+                    key = _unread_key(error_reason(e))
+                    if store.needs_processing(name, key, versions, pkey):
+                        fail(name, key, "read", e)
+                    else:
+                        note("unchanged")
+                    continue
+                key = content_hash(data)
+                if not store.needs_processing(name, key, versions, pkey) and name not in missing_reports:
+                    note("unchanged")
+                    continue
+                task = FileTask(name, data, compression, key, profile, height_m, mass_kg,
+                                str(reports_dir) if reports else None, source.extra)
+                del data
+                drain(limit - 1)
+                in_flight[pool.submit(process_file, task)] = task
+            drain(0)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            for f in in_flight:
+                f.cancel()
+            in_flight.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+            display.close()
+            summary.elapsed_s = time.monotonic() - started
+            raise BatchInterrupted(summary) from None
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            display.close()
+            raise
+        pool.shutdown(wait=True)
+        display.close()
+
+        if dashboard:
+            from ..report.dashboard import write_dashboard
+
+            summary.index = write_dashboard(store.sql, outdir, reports=reports)
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def _retry_alone(task: FileTask, record, fail) -> None:
+    """Run one file whose pool broke in a fresh one-worker pool; a second death is the file's failure."""
+    pool = _pool(1, in_process=False)
+    try:
+        record(pool.submit(process_file, task).result())
+    except BrokenProcessPool:
+        fail(task.source, task.content_hash, "analyse", PortableError("WorkerDied", _WORKER_DIED))
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _sources_missing_reports(store, reports_dir: Path) -> set[str]:
+    """Sources stored as runs whose report file is missing (written again by this batch)."""
+    frame = store.sql("SELECT run_id, source, name, start_local, session_index FROM runs")
+    missing = set()
+    for row in frame.itertuples(index=False):
+        start = None if row.start_local is None or row.start_local != row.start_local else row.start_local
+        name = report_name(row.run_id, row.source, row.name, start, row.session_index)
+        if not (reports_dir / name).is_file():
+            missing.add(row.source)
+    return missing

@@ -1,0 +1,203 @@
+"""The work of one file in a batch: bytes → runs → analyses → reports, in a worker process.
+
+:func:`process_file` is what a worker runs (the batch's parent calls it directly with ``jobs=1``).  It
+gets the file's decompressed bytes (read and hashed by the parent, so a worker never opens a user's
+path and a remote worker could run it unchanged), and returns a :class:`FileResult` that pickles:
+the :class:`~runload.analysis.Analysis` objects (about 0.7 MB for a 30-minute run) for the parent to
+write to the store, or the stage and error that stopped the file.  Workers never touch the store.
+
+Which outcome a file gets (every file exactly one):
+
+``runs``
+    At least one running session was read and analysed.  Its reports are written here, by the worker
+    (rendering takes longer than the analysis), to ``OUTDIR/runs/<name>`` (:mod:`runload.batch.names`).
+    A report that cannot be written does NOT move the file out of ``runs``: the analysis is good and
+    stored; the report error is returned in ``report_errors`` (the batch counts it, prints it and exits
+    1, the dashboard shows "no report") and the next batch writes the missing report again.
+``skipped``
+    The file decodes but holds no running session (:class:`~runload.errors.NotARunError`, with the
+    sport found), or it holds no timed samples (:class:`~runload.errors.EmptyRunError`: a planned route
+    or a GPX of waypoints, not a recorded run).
+``failure``
+    Stage ``read`` (any other error while sniffing or decoding) or ``analyse`` (an analysis raised; a
+    file of several sessions fails whole, so it is retried whole).
+
+Errors cross the process boundary as :class:`PortableError` values (runload's exceptions take two
+constructor arguments and do not unpickle by themselves).
+"""
+
+from __future__ import annotations
+
+import signal
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import EmptyRunError, NotARunError, RunloadWarning, error_reason
+
+__all__ = ["FileTask", "FileResult", "PortableError", "process_file", "init_worker", "ANALYSE_HOOK"]
+
+
+@dataclass(frozen=True)
+class PortableError:
+    """An exception as data: its class name, its one-line reason and the traceback text."""
+
+    type_name: str
+    message: str
+    traceback: str = ""
+
+    @classmethod
+    def of(cls, exc: BaseException) -> PortableError:
+        return cls(type(exc).__name__, error_reason(exc),
+                   "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """What a worker needs for one file (all picklable).
+
+    Attributes
+    ----------
+    source : str  display name, also the store key
+    data : bytes  the decompressed file content
+    compression : str or None
+    content_hash : str
+    profile : AthleteProfile or None  the batch's profile (``None``: each run's own / defaults)
+    height_m, mass_kg : float or None  overrides, as ``--height``/``--mass``
+    reports_dir : str or None  ``OUTDIR/runs`` (``None``: no reports)
+    extra : dict or None  export metadata (activities.csv); its ``name`` names a run without one
+    """
+
+    source: str
+    data: bytes
+    compression: str | None
+    content_hash: str
+    profile: object = None
+    height_m: float | None = None
+    mass_kg: float | None = None
+    reports_dir: str | None = None
+    extra: dict | None = None
+
+
+@dataclass
+class FileResult:
+    """What became of one file: ``status`` ∈ {"runs", "skipped", "failure"}.
+
+    Attributes
+    ----------
+    analyses : list of Analysis  (``runs``)
+    reports : list of str  report paths written (``runs``)
+    report_errors : list of PortableError  reports that could not be written (``runs``)
+    reason, sport : str  (``skipped``)
+    stage : str, error : PortableError  (``failure``)
+    """
+
+    source: str
+    content_hash: str
+    status: str
+    analyses: list = field(default_factory=list)
+    reports: list = field(default_factory=list)
+    report_errors: list = field(default_factory=list)
+    reason: str | None = None
+    sport: str | None = None
+    stage: str | None = None
+    error: PortableError | None = None
+
+
+#: Test hook: called with each run before it is analysed (counts analyses in the tests).
+ANALYSE_HOOK = None
+
+
+def init_worker() -> None:
+    """Start of each worker process: Ctrl-C is the parent's business (it finishes or drops the files in
+    flight and closes the store), so workers ignore SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _keep_warnings(caught, analyses) -> None:
+    """Runload warnings raised while reading go into each run's ``meta.warnings`` (never lost)."""
+    for w in caught:
+        if not issubclass(w.category, RunloadWarning):
+            continue
+        text = str(w.message)
+        for a in analyses:
+            if text not in a.run.meta.warnings:
+                a.run.meta.warnings.append(text)
+
+
+def process_file(task: FileTask) -> FileResult:
+    """Read, analyse and report one file (see the module docstring for the outcomes)."""
+    from ..io.dispatch import read_bytes_runs
+    from ..pipeline import analyze_run
+    from ..profile import profile_for_run
+
+    result = FileResult(task.source, task.content_hash, "failure")
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            runs = read_bytes_runs(task.data, source_name=task.source, compression=task.compression)
+        except NotARunError as e:
+            result.status, result.reason, result.sport = "skipped", e.reason, e.sport
+            return result
+        except EmptyRunError as e:
+            result.status, result.reason = "skipped", f"no recorded run ({e.reason})"
+            return result
+        except Exception as e:  # noqa: BLE001 - any reader error is this file's failure, kept with its type
+            result.stage, result.error = "read", PortableError.of(e)
+            return result
+        analyses = []
+        try:
+            for run in runs:
+                if not run.meta.name and task.extra and task.extra.get("name"):
+                    run.meta.name = str(task.extra["name"])
+                if ANALYSE_HOOK is not None:
+                    ANALYSE_HOOK(run)
+                given = task.profile
+                if task.profile is not None or task.height_m is not None or task.mass_kg is not None:
+                    given = profile_for_run(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
+                analyses.append(analyze_run(run, given))
+        except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
+            result.stage, result.error = "analyse", PortableError.of(e)
+            return result
+        _keep_warnings(caught, analyses)
+    result.status, result.analyses = "runs", analyses
+    if task.reports_dir is not None:
+        write_run_reports(result, Path(task.reports_dir))
+    return result
+
+
+def report_targets(source: str, content_hash: str, analyses, reports_dir: Path) -> list[Path]:
+    """The report path of each analysed run of a file (:func:`runload.batch.names.report_name`)."""
+    from ..report.units import local_time
+    from ..store import run_id
+    from .names import report_name
+
+    out = []
+    for a in analyses:
+        meta = a.run.meta
+        local = local_time(meta.start, meta.utc_offset_s, meta.timezone) if meta.start is not None else None
+        rid = run_id(source, content_hash, meta.session_index)
+        out.append(reports_dir / report_name(rid, source, meta.name, None if local is None else
+                                             local.tz_localize(None), meta.session_index))
+    return out
+
+
+def write_run_reports(result: FileResult, reports_dir: Path) -> None:
+    """Write the report of each run of ``result`` (runs of one file link each other)."""
+    from ..report import write_report
+    from .names import PLOTLY_FROM_RUN
+
+    targets = report_targets(result.source, result.content_hash, result.analyses, reports_dir)
+    n = len(targets)
+    links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if n > 1 else None
+    for analysis, target in zip(result.analyses, targets, strict=True):
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                write_report(analysis, target, plotlyjs=PLOTLY_FROM_RUN, run_links=links)
+            result.reports.append(str(target))
+        except Exception as e:  # noqa: BLE001 - the run stays stored; the report error is reported
+            result.report_errors.append(PortableError.of(e))

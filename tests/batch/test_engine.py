@@ -1,0 +1,151 @@
+"""runload.batch.process_log: every file accounted for once, resumable, one writer, no needless work."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import warnings
+
+import pytest
+from batch_logs import good_files, mixed_log, store_tables
+
+import runload.batch.worker as worker
+from runload.batch import process_log
+from runload.errors import StoreLockedError
+from runload.store import check_store, open_store
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_file_ends_in_exactly_one_table(tmp_path, jobs):
+    expect = mixed_log(tmp_path / "log")
+    out = tmp_path / "out"
+    summary = process_log([tmp_path / "log"], out, jobs=jobs, progress="none")
+    tables = store_tables(out)
+    for source, table in expect.items():
+        holders = [t for t, sources in tables.items() if source in sources]
+        assert holders == [table], (source, holders)
+    assert set().union(*tables.values()) == set(expect)
+    assert check_store(out) == []
+    assert (summary.files, summary.analysed, summary.skipped, summary.failed) == (7, 3, 2, 2)
+    assert not summary.ok and "2 failed" in summary.line()
+    stages = {p.source.removeprefix(f"{tmp_path}/log/"): p.stage for p in summary.failures}
+    assert stages == {"corrupt.fit": "read", "export.zip!../evil.fit": "read"}
+    import runload
+
+    skipped = runload.open_log(out).sql("SELECT source, sport, reason FROM skipped ORDER BY source")
+    assert skipped["sport"].tolist()[0] == "Biking"
+    assert "route" in skipped["reason"].tolist()[1]
+    failures = runload.open_log(out).sql("SELECT source, error_type FROM failures ORDER BY source")
+    assert failures["error_type"].tolist() == ["CorruptFileError", "ArchiveError"]
+    assert len(list((out / "runs").glob("*.html"))) == 3
+    assert (out / "plotly.min.js").is_file() and (out / "index.html").is_file()
+
+
+def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
+    good_files(tmp_path / "log", 3)
+    out = tmp_path / "out"
+    analysed = []
+    monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
+    first = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert len(analysed) == 3 and first.analysed == 3 and first.ok
+    analysed.clear()
+    t0 = time.perf_counter()
+    again = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    elapsed = time.perf_counter() - t0
+    assert analysed == [] and again.unchanged == 3 and again.analysed == 0
+    assert elapsed < 5.0  # one read + hash per file, the dashboard; no analysis
+    # A changed file and a new one are processed, the others not.
+    (tmp_path / "log" / "easy_00.fit").write_bytes((tmp_path / "log" / "easy_01.fit").read_bytes())
+    good_files(tmp_path / "log2", 1, start_seed=40)
+    third = process_log([tmp_path / "log", tmp_path / "log2"], out, jobs=1, progress="none")
+    assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2
+
+
+def test_a_missing_report_is_written_again(tmp_path, monkeypatch):
+    good_files(tmp_path / "log", 2)
+    out = tmp_path / "out"
+    process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    reports = sorted((out / "runs").glob("*.html"))
+    reports[0].unlink()
+    analysed = []
+    monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
+    summary = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert (summary.analysed, summary.unchanged, len(analysed)) == (1, 1, 1)
+    assert reports[0].is_file()
+
+
+def test_a_report_that_cannot_be_written_keeps_its_run(tmp_path):
+    good_files(tmp_path / "log", 2)
+    out = tmp_path / "out"
+    process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    target = sorted((out / "runs").glob("*.html"))[0]
+    target.unlink()
+    target.mkdir()  # writing the report now fails
+    summary = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert summary.analysed == 1 and summary.failed == 0
+    assert [p.stage for p in summary.report_errors] == ["report"] and not summary.ok
+    assert "1 reports not written" in summary.line()
+    assert len(store_tables(out)["runs"]) == 2 and check_store(out) == []
+    page = (out / "index.html").read_text()
+    assert page.count("(no report)") == 1
+    target.rmdir()
+    fixed = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert fixed.ok and target.is_file()
+
+
+def test_second_batch_on_the_same_outdir_fails_at_once(tmp_path, monkeypatch):
+    good_files(tmp_path / "log", 1)
+    out = tmp_path / "out"
+    analysed = []
+    monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
+    with open_store(out):
+        with pytest.raises(StoreLockedError, match="in use"):
+            process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert analysed == []
+
+
+def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
+    import batch_logs
+
+    import runload.batch.engine as engine
+
+    good_files(tmp_path / "log", 4)
+    (tmp_path / "log" / "easy_01.fit").rename(tmp_path / "log" / "die_01.fit")
+    monkeypatch.setattr(engine, "process_file", batch_logs.die_or_process)
+    out = tmp_path / "out"
+    summary = process_log([tmp_path / "log"], out, jobs=2, progress="none")
+    assert (summary.analysed, summary.failed) == (3, 1)
+    assert summary.failures[0].source.endswith("die_01.fit") and summary.failures[0].stage == "analyse"
+    assert "worker process" in summary.failures[0].reason
+    assert check_store(out) == [] and len(store_tables(out)["runs"]) == 3
+
+
+def test_no_reports(tmp_path):
+    good_files(tmp_path / "log", 1)
+    out = tmp_path / "out"
+    summary = process_log([tmp_path / "log"], out, jobs=1, reports=False, progress="none")
+    assert summary.ok and not (out / "runs").exists()
+    assert "(no report)" in (out / "index.html").read_text()
+
+
+def test_progress_callback_counts_every_file(tmp_path):
+    mixed_log(tmp_path / "log")
+    seen = []
+    process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress=lambda c: seen.append(c.done))
+    assert seen == list(range(1, 8))
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    from runload.errors import RunloadError
+
+    with pytest.raises(RunloadError, match="no such file"):
+        process_log([tmp_path / "nope"], tmp_path / "out", progress="none")
+    assert not (tmp_path / "out").exists()
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""Ctrl-C and SIGKILL during `runload batch`: the store stays consistent and the next batch resumes."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from batch_logs import good_files, store_tables
+
+from runload.store import check_store
+
+RUNLOAD = Path(sys.executable).with_name("runload")
+N_FILES = 6
+
+
+def _start(log: Path, out: Path) -> subprocess.Popen:
+    args = [str(RUNLOAD), "batch", str(log), "-o", str(out), "--jobs", "2", "--progress", "none"]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            text=True)
+
+
+def _wait_for_reports(out: Path, n: int, proc: subprocess.Popen, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the batch ended before it could be interrupted: {proc.communicate()}")
+        if len(list((out / "runs").glob("*.html"))) >= n:
+            return
+        time.sleep(0.05)
+    pytest.fail("no report appeared")
+
+
+def _resume_and_check(log: Path, out: Path, stored_before: int) -> None:
+    assert check_store(out) == []
+    args = [str(RUNLOAD), "batch", str(log), "-o", str(out), "--jobs", "2", "--progress", "none"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"{N_FILES - stored_before} analysed" in done.stdout, done.stdout
+    assert f"{stored_before} unchanged" in done.stdout, done.stdout
+    tables = store_tables(out)
+    assert len(tables["runs"]) == N_FILES and not tables["skipped"] and not tables["failures"]
+    assert check_store(out) == []
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("log")
+    good_files(folder, N_FILES)
+    return folder
+
+
+def test_ctrl_c_leaves_a_consistent_store_and_the_next_batch_resumes(log, tmp_path):
+    out = tmp_path / "out"
+    proc = _start(log, out)
+    _wait_for_reports(out, 1, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    stored = len(store_tables(out)["runs"])
+    assert stored < N_FILES
+    _resume_and_check(log, out, stored)
+
+
+def _kill_trial(log: Path, out: Path, delay_s: float) -> None:
+    proc = _start(log, out)
+    _wait_for_reports(out, 1, proc)
+    time.sleep(delay_s)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    stored = len(store_tables(out)["runs"])
+    _resume_and_check(log, out, stored)
+
+
+def test_sigkill_leaves_a_consistent_store(log, tmp_path):
+    _kill_trial(log, tmp_path / "out", 0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trial", range(20))
+def test_sigkill_at_random_points(log, tmp_path, trial):
+    _kill_trial(log, tmp_path / "out", random.Random(trial).uniform(0.0, 3.0))
