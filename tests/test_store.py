@@ -442,3 +442,18 @@ def test_export_parquet_writes_every_table(tmp_path, intervals, easy):
                       [str(files["samples"]), rid]).df().set_index("time")
     np.testing.assert_allclose(got["contact_time_ms"], intervals[1][0].samples["contact_time_ms"])
     assert got.index.equals(intervals[1][0].samples.index)
+
+
+def test_the_store_bounds_duckdbs_memory(tmp_path):
+    # DuckDB's default buffer pool is 80 % of the machine's memory: a long batch's writer grew with the log.
+    from runload.store.writer import STORE_MEMORY_LIMIT, connect
+
+    with open_store(tmp_path):
+        pass
+    con = connect(tmp_path, read_only=True)
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    # far below DuckDB's default (80 % of this machine's memory); DuckDB shows 128 MB as "122.0 MiB"
+    assert limit.replace(" ", "").lower().startswith(("122", "128")), (limit, STORE_MEMORY_LIMIT)
