@@ -36,8 +36,8 @@ from .stats import weighted_mean
 __all__ = [
     "EVIDENCE_LABELS", "SEVERITY_RANK", "MAX_HINTS_PER_RUN", "MAX_HINTS_PER_WEEK", "REPEAT_DAYS",
     "ANCHOR_PERSONAL", "ANCHOR_POPULATION", "FORBIDDEN_PATTERNS", "WordingError", "check_wording",
-    "find_forbidden", "HintHistory", "RunContext", "Rule", "RULES", "register_rule", "run_hints", "evaluated_rules",
-    "select_hints",
+    "find_forbidden", "HintHistory", "history_is_sufficient", "spike_hint", "RunContext", "Rule", "RULES",
+    "register_rule", "run_hints", "evaluated_rules", "select_hints",
 ]
 
 EVIDENCE_LABELS = {"A": "strong", "B": "moderate", "C": "limited", "D": "model-based"}  # §3.1 rule 3
@@ -420,28 +420,67 @@ def gct_balance(ctx: RunContext) -> Hint | None:
     return _hint("H4", "Contact-time balance shifted during the run", "info", "D", [], values, message)
 
 
-@register_rule("H1", needs=("samples", "history"))
-def session_spike(ctx: RunContext) -> Hint | None:
-    """H1: this run > 110 % of the longest run of the previous 30 days (Frandsen/Nielsen 2025, grade B)."""
-    runs = ctx.history.runs
-    if ctx.start is None or runs.empty:
+def history_is_sufficient(runs: pd.DataFrame, start) -> bool:
+    """Whether ``runs`` before ``start`` are enough history for a load-change hint (§3.1 rule 6).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Earlier runs with a ``start`` column (UTC).
+    start : pandas.Timestamp
+        Start of the run being judged (UTC).
+
+    Returns
+    -------
+    bool
+        True when there are ≥ :data:`MIN_HISTORY_RUNS` runs before ``start`` and the first of them is
+        ≥ :data:`MIN_HISTORY_DAYS` days before it.
+    """
+    starts = pd.to_datetime(runs["start"], utc=True)
+    before = starts[starts < pd.Timestamp(start)]
+    return len(before) >= MIN_HISTORY_RUNS and (pd.Timestamp(start) - before.min()).days >= MIN_HISTORY_DAYS
+
+
+def spike_hint(start, distance_m: float, moving_s: float, runs: pd.DataFrame) -> Hint | None:
+    """H1 from run-level figures: this run > 110 % of the longest run of the previous 30 days.
+
+    Used by the registered rule :func:`session_spike` (one analysed run) and by
+    :mod:`runload.history` (every run of a training-log store).
+
+    Parameters
+    ----------
+    start : pandas.Timestamp
+        Start of the run (UTC).
+    distance_m : float
+        Its distance [m].
+    moving_s : float
+        Its moving time [s] (≥ 75 min adds the calves note of H9).
+    runs : pandas.DataFrame
+        Other runs: ``start`` (UTC), ``distance_m`` [m]; only those strictly before ``start`` count.
+
+    Returns
+    -------
+    Hint or None
+        Tier "small" (> 1.10), "moderate" (> 1.30) or "large" (> 2.00) of §3.3; None below 1.10, without a
+        run in the 30 days before, or with a short history (:func:`history_is_sufficient`).
+    """
+    if start is None or runs.empty:
         return None
-    start = pd.Timestamp(ctx.start)
-    before = runs[pd.to_datetime(runs["start"], utc=True) < start]
-    first = pd.to_datetime(before["start"], utc=True).min() if len(before) else None
-    if len(before) < MIN_HISTORY_RUNS or first is None or (start - first).days < MIN_HISTORY_DAYS:
+    start = pd.Timestamp(start)
+    if not history_is_sufficient(runs, start):
         return None
-    recent = before[pd.to_datetime(before["start"], utc=True) >= start - pd.Timedelta(days=30)]
-    longest = float(recent["distance_m"].max()) if len(recent) else float("nan")
-    distance = float(ctx.analysis.summary.get("distance_m", ctx.horizontal_m.sum()))
-    if not (np.isfinite(longest) and longest > 0):
+    starts = pd.to_datetime(runs["start"], utc=True)
+    recent = runs[(starts < start) & (starts >= start - pd.Timedelta(days=30))]
+    longest = float(pd.to_numeric(recent["distance_m"], errors="coerce").max()) if len(recent) else float("nan")
+    distance = float(distance_m) if distance_m is not None else float("nan")
+    if not (np.isfinite(longest) and longest > 0 and np.isfinite(distance)):
         return None
     ratio = distance / longest
     severity = next((tier for limit, tier in SPIKE_TIERS if ratio > limit), None)
     if severity is None:
         return None
     groups, calves_note = [], ""
-    if ctx.moving_s >= LONG_RUN_S:  # H9 piggybacks on H1 (one message)
+    if moving_s is not None and np.isfinite(moving_s) and moving_s >= LONG_RUN_S:  # H9 piggybacks on H1
         groups, calves_note = ["calves"], " Long runs add most to the calves and Achilles tendon."
     message = (f"This run was about {_pct(ratio - 1)} longer than your longest run in the last 30 days, "
                f"{ANCHOR_PERSONAL}, with a correspondingly higher estimated load.{calves_note} In a large study "
@@ -450,6 +489,13 @@ def session_spike(ctx: RunContext) -> Hint | None:
                "Evidence: moderate.")
     values = {"distance_m": distance, "longest_30d_m": longest, "distance_ratio": ratio}
     return _hint("H1", "Longer than your recent longest run", severity, "B", groups, values, message)
+
+
+@register_rule("H1", needs=("samples", "history"))
+def session_spike(ctx: RunContext) -> Hint | None:
+    """H1: this run > 110 % of the longest run of the previous 30 days (Frandsen/Nielsen 2025, grade B)."""
+    distance = float(ctx.analysis.summary.get("distance_m", ctx.horizontal_m.sum()))
+    return spike_hint(ctx.start, distance, ctx.moving_s, ctx.history.runs)
 
 
 # --- data-quality rules ------------------------------------------------------------------------------------

@@ -72,3 +72,24 @@ def entry_path(entry: dict | None) -> Path:
         require_shared_data()
         pytest.fail("catalogue present but the parametrised entry list was empty")
     return SHARED_DATA_DIR / entry["path"]
+
+
+# Debian's Chromium, driven by playwright, for every test that opens a page (reports, dashboard).  The
+# flags keep it off the network: this machine has none but the package registries.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + "; under CI=true the browser tests are required")
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

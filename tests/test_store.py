@@ -204,7 +204,7 @@ def test_each_file_ends_in_exactly_one_table(tmp_path, easy, three):
         store.put_result("easy.fit", h, analyses)  # failure → success: no stale failure row
     assert _counts(tmp_path) == {"runs": 1, "samples": len(analyses[0].samples), "segments":
                                  len(analyses[0].segments), "muscle_load": 9, "hints": len(analyses[0].hints),
-                                 "skipped": 0, "failures": 0}
+                                 "history_hints": 0, "skipped": 0, "failures": 0}
     with open_store(tmp_path) as store:
         store.put_skipped("easy.fit", h, "not a run (sport: cycling)", "cycling")  # success → skipped
     assert {k: v for k, v in _counts(tmp_path).items() if v} == {"skipped": 1}

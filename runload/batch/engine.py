@@ -16,7 +16,8 @@ Flow (the parent process alone writes the store):
    flight, so memory stays bounded whatever the size of the log.  Each worker reads, analyses and
    writes the run reports; the parent writes each result to the store in one transaction as it
    completes.
-4. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store.
+4. The history hints (:func:`runload.history.update_history_hints`) are recomputed for every run.
+5. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store.
 
 Every discovered file ends in exactly one of the store's ``runs`` / ``skipped`` / ``failures``.  A report
 that cannot be written leaves its run in ``runs`` (the analysis is stored), is listed in
@@ -26,6 +27,9 @@ Ctrl-C: workers ignore SIGINT; the parent stops submitting, drops the files in f
 is written: each file is one transaction, so a write cut short is rolled back), closes the store and
 raises :class:`BatchInterrupted`.  The next batch on the same OUTDIR resumes with the files not yet
 stored.  A SIGKILL loses at most the transaction being written (DuckDB's write-ahead log).
+
+``engine="dask"`` sends the same tasks to a dask.distributed cluster instead of local processes
+(:mod:`runload.batch.dask_engine`); everything else above is the same.
 
 A worker process that dies (killed, out of memory) breaks the pool: the files in flight are retried one
 at a time in a fresh pool, and the one that kills its worker again is recorded as a failure at stage
@@ -195,7 +199,8 @@ def _pool(jobs: int, in_process: bool = True):
 
 def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_m: float | None = None,
                 mass_kg: float | None = None, reports: bool = True, dashboard: bool = True,
-                progress: str | Callable | None = "auto") -> BatchSummary:
+                progress: str | Callable | None = "auto", engine: str = "local",
+                scheduler: str | None = None) -> BatchSummary:
     """Analyse a training log into ``OUTDIR``: the store, one report per run and ``index.html``.
 
     Parameters
@@ -205,7 +210,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
     outdir : path-like
         Output folder (created): ``runload.duckdb``, ``runs/*.html``, ``plotly.min.js``, ``index.html``.
     jobs : int, optional
-        Worker processes (default: all cores; 1 runs in this process).
+        Worker processes of the local engine (default: all cores; 1 runs in this process).
     profile : AthleteProfile, optional
         One profile for every run (default: each run's watch profile, else the defaults).
     height_m, mass_kg : float, optional
@@ -216,6 +221,11 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
         Write ``OUTDIR/index.html``.
     progress : {"auto", "bar", "lines", "none"} or callable
         See :mod:`runload.batch.progress`.
+    engine : {"local", "dask"}
+        ``"local"``: worker processes on this machine.  ``"dask"``: the files are analysed on the
+        dask.distributed cluster at ``scheduler`` (:mod:`runload.batch.dask_engine`).
+    scheduler : str, optional
+        The dask scheduler's address, e.g. ``"tcp://10.0.0.5:8786"`` (``engine="dask"`` only).
 
     Returns
     -------
@@ -249,6 +259,15 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise RunloadError(p, NO_SUCH_FILE)
+    if engine not in ("local", "dask"):
+        raise RunloadError(None, f"unknown engine {engine!r}: use 'local' or 'dask'")
+    if engine == "dask" and not scheduler:
+        raise RunloadError(None, "the dask engine needs the scheduler's address (--scheduler tcp://HOST:PORT)")
+    if engine == "local" and scheduler:
+        raise RunloadError(None, "--scheduler is for the dask engine (--engine dask)")
+    if engine == "dask" and jobs is not None:
+        raise RunloadError(None, "--jobs is for the local engine; the dask cluster's workers set the "
+                                 "parallelism")
     jobs = default_jobs() if jobs is None else int(jobs)
     if jobs < 1:
         raise RunloadError(None, f"--jobs must be at least 1, not {jobs}")
@@ -311,33 +330,11 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
             note("analysed")
 
-        pool = _pool(jobs)
-        in_flight: dict[Future, FileTask] = {}
-        limit = 2 * jobs
-
-        def drain(block_until: int) -> None:
-            nonlocal pool
-            while len(in_flight) > block_until:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                broken = []
-                for f in done:
-                    task = in_flight.pop(f)
-                    try:
-                        result = f.result()
-                    except BrokenProcessPool:
-                        broken.append(task)
-                        continue
-                    except Exception as e:  # noqa: BLE001 - e.g. a result that would not pickle: this file only
-                        fail(task.source, task.content_hash, "analyse", e)
-                        continue
-                    record(result)
-                if broken:
-                    broken += list(in_flight.values())
-                    in_flight.clear()
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    pool = _pool(jobs)
-                    for task in broken:
-                        _retry_alone(task, record, fail)
+        try:
+            runner = _make_runner(engine, scheduler, jobs)
+        except BaseException:
+            display.close()
+            raise
 
         try:
             for source in sources:
@@ -370,31 +367,85 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                 task = FileTask(name, data, compression, key, profile, height_m, mass_kg,
                                 str(reports_dir) if reports else None, source.extra)
                 del data
-                drain(limit - 1)
-                in_flight[pool.submit(process_file, task)] = task
-            drain(0)
+                runner.drain(runner.limit - 1, record, fail)
+                runner.submit(task)
+            runner.drain(0, record, fail)
         except KeyboardInterrupt:
             summary.interrupted = True
-            for f in in_flight:
-                f.cancel()
-            in_flight.clear()
-            pool.shutdown(wait=True, cancel_futures=True)
+            runner.close(cancel=True)
             display.close()
             summary.elapsed_s = time.monotonic() - started
             raise BatchInterrupted(summary) from None
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            runner.close(cancel=True)
             display.close()
             raise
-        pool.shutdown(wait=True)
+        runner.close()
         display.close()
 
+        from ..history import update_history_hints  # history rules over the whole log, one transaction
+
+        update_history_hints(store)
         if dashboard:
             from ..report.dashboard import write_dashboard
 
             summary.index = write_dashboard(store.sql, outdir, reports=reports)
     summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+class _LocalRunner:
+    """The local engine: ``jobs`` worker processes, at most ``2 × jobs`` files in flight."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.limit = 2 * jobs
+        self.pool = _pool(jobs)
+        self.in_flight: dict[Future, FileTask] = {}
+
+    def submit(self, task: FileTask) -> None:
+        self.in_flight[self.pool.submit(process_file, task)] = task
+
+    def drain(self, block_until: int, record, fail) -> None:
+        """Record results as they complete until at most ``block_until`` files are in flight."""
+        while len(self.in_flight) > block_until:
+            done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+            broken = []
+            for f in done:
+                task = self.in_flight.pop(f)
+                try:
+                    result = f.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                except Exception as e:  # noqa: BLE001 - e.g. a result that would not pickle: this file only
+                    fail(task.source, task.content_hash, "analyse", e)
+                    continue
+                record(result)
+            if broken:
+                broken += list(self.in_flight.values())
+                self.in_flight.clear()
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = _pool(self.jobs)
+                for task in broken:
+                    _retry_alone(task, record, fail)
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers (``cancel``: drop the files in flight, nothing of them is recorded)."""
+        if cancel:
+            for f in self.in_flight:
+                f.cancel()
+            self.in_flight.clear()
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _make_runner(engine: str, scheduler: str | None, jobs: int):
+    """The runner of ``engine``: submit / drain / close, the same for every engine."""
+    if engine == "local":
+        return _LocalRunner(jobs)
+    from .dask_engine import DaskRunner  # lazily: only the dask engine needs dask.distributed
+
+    return DaskRunner(scheduler)
 
 
 def _retry_alone(task: FileTask, record, fail) -> None:

@@ -26,12 +26,16 @@ from ._common import check_inputs, echo
 @click.option("--height", type=float, default=None, help="Body height [m] for every run.")
 @click.option("--mass", type=float, default=None, help="Body mass [kg] for every run.")
 @click.option("--no-reports", is_flag=True, help="Only the store and the dashboard, no report per run.")
+@click.option("--engine", type=click.Choice(("local", "dask")), default="local", show_default=True,
+              help="local: worker processes here; dask: the workers of a dask.distributed cluster.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="The dask scheduler's address (with --engine dask).")
 @click.option("--progress", type=click.Choice(("auto", "bar", "lines", "none")), default="auto",
               show_default=True, help="Progress display on stderr.")
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int | None,
           profile_path: Path | None, height: float | None, mass: float | None, no_reports: bool,
-          progress: str) -> None:
+          engine: str, scheduler: str | None, progress: str) -> None:
     """Analyse a training log: files, folders and Garmin/Strava zip exports into OUTDIR.
 
     Every file ends analysed, skipped (not a run) or failed, and the store remembers which: running the
@@ -40,6 +44,7 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
     \b
     runload batch ~/runs export.zip -o log/
     runload export log/ --parquet log-parquet/
+    runload batch ~/runs -o log/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from ..batch import BatchInterrupted, process_log
     from ..profile import load_profile
@@ -51,7 +56,7 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
         profile = load_profile(profile_path)
     try:
         summary = process_log(paths, outdir, jobs=jobs, profile=profile, height_m=height, mass_kg=mass,
-                              reports=not no_reports, progress=progress)
+                              reports=not no_reports, progress=progress, engine=engine, scheduler=scheduler)
     except BatchInterrupted as e:
         echo(e.summary.line(), err=True)
         ctx.exit(130)

@@ -1,11 +1,13 @@
 """``OUTDIR/index.html`` of a training log: the dashboard ``runload batch`` writes from its store.
 
-What it shows (and nothing it cannot back with the store; history hints, spikes, personal norms and
-shoes come with the history features):
+What it shows (and nothing it cannot back with the store; personal norms and shoes come with the
+history features):
 
 * weekly volume — distance [km] and running time [h] per week (weeks start on Monday, local dates);
 * weekly load per muscle group — the sum of each run's relative load (``muscle_load.rel_load``,
   arbitrary units: comparable within one group across weeks, not between groups), stacked bars;
+* the history hints (``history_hints``: the single-session spike H1), newest first, each with its run
+  linked, its tier, the distances that triggered it and its message;
 * every run, newest first by local start, linking to ``runs/<name>.html`` (``no report`` when the file is
   missing, e.g. after ``--no-reports`` or a report error);
 * the skipped files (with the sport and reason) and the failed files (stage, error type and message).
@@ -51,7 +53,8 @@ def dashboard_frames(sql: Callable[[str], pd.DataFrame]) -> dict[str, pd.DataFra
     -------
     dict
         ``runs`` (one row per run), ``weekly`` (week, distance_km, hours, runs), ``load`` (week,
-        muscle_group, rel_load), ``skipped``, ``failures``.
+        muscle_group, rel_load), ``history_hints`` (one row per history hint with its run), ``skipped``,
+        ``failures``.
     """
     runs = sql("SELECT run_id, source, session_index, name, start_local, distance_m, timer_s, "
                "pace_s_per_km, avg_heart_rate_bpm, device, contact_time_source FROM runs "
@@ -63,9 +66,13 @@ def dashboard_frames(sql: Callable[[str], pd.DataFrame]) -> dict[str, pd.DataFra
                "sum(l.rel_load) AS rel_load FROM muscle_load l JOIN runs r USING (run_id) "
                "WHERE r.start_local IS NOT NULL "
                "GROUP BY 1, 2 ORDER BY 1, 2")
+    history = sql("SELECT r.run_id, r.source, r.session_index, r.name, r.start_local, h.hint_id, h.title, "
+                  "h.severity, h.evidence_label, h.values_json, h.message FROM history_hints h "
+                  "JOIN runs r USING (run_id) ORDER BY r.start_local DESC NULLS LAST, r.source, h.seq")
     skipped = sql("SELECT source, sport, reason FROM skipped ORDER BY source")
     failures = sql("SELECT source, stage, error_type, error FROM failures ORDER BY source")
-    return {"runs": runs, "weekly": weekly, "load": load, "skipped": skipped, "failures": failures}
+    return {"runs": runs, "weekly": weekly, "load": load, "history_hints": history, "skipped": skipped,
+            "failures": failures}
 
 
 def _weeks(frame: pd.DataFrame) -> list[str]:
@@ -116,17 +123,23 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def _run_rows(runs: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
+def _run_link(r, reports_dir: Path) -> tuple[pd.Timestamp | None, str, str | None]:
+    """A run's local start, its title and the link to its report (None when the file is missing)."""
     from ..batch.names import report_name
 
+    start = None if pd.isna(r.start_local) else pd.Timestamp(r.start_local)
+    name = report_name(r.run_id, r.source, _text(r.name) or None, start, int(r.session_index))
+    href = f"{reports_dir.name}/{quote(name)}" if (reports_dir / name).is_file() else None
+    return start, _text(r.name) or r.source.replace("\\", "/").rsplit("/", 1)[-1], href
+
+
+def _run_rows(runs: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
     rows = []
     for r in runs.itertuples(index=False):
-        start = None if pd.isna(r.start_local) else pd.Timestamp(r.start_local)
-        name = report_name(r.run_id, r.source, _text(r.name) or None, start, int(r.session_index))
-        href = f"{reports_dir.name}/{quote(name)}" if (reports_dir / name).is_file() else None
+        start, title, href = _run_link(r, reports_dir)
         rows.append(dict(
             when=start.strftime("%Y-%m-%d %H:%M") if start is not None else "undated",
-            title=_text(r.name) or r.source.replace("\\", "/").rsplit("/", 1)[-1],
+            title=title,
             href=href,
             distance=units.format_distance(r.distance_m),
             duration=format_duration(r.timer_s),
@@ -134,6 +147,27 @@ def _run_rows(runs: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
             heart_rate="" if pd.isna(r.avg_heart_rate_bpm) else f"{r.avg_heart_rate_bpm:.0f}",
             contact=_text(r.contact_time_source),
             source=r.source,
+        ))
+    return rows
+
+
+def _history_rows(hints: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
+    """The history hints, newest first: the run (linked), the tier and the evidence (the distances)."""
+    rows = []
+    for h in hints.itertuples(index=False):
+        start, title, href = _run_link(h, reports_dir)
+        try:
+            values = json.loads(h.values_json) if isinstance(h.values_json, str) else {}
+        except ValueError:
+            values = {}
+        evidence = ""
+        if h.hint_id == "H1" and {"distance_m", "longest_30d_m", "distance_ratio"} <= set(values):
+            evidence = (f"{units.format_distance(values['distance_m'])} vs the longest of the previous 30 days "
+                        f"{units.format_distance(values['longest_30d_m'])} ({values['distance_ratio']:.2f}×)")
+        rows.append(dict(
+            when=start.strftime("%Y-%m-%d %H:%M") if start is not None else "undated", title=title, href=href,
+            hint=_text(h.title), severity=_text(h.severity), evidence_label=_text(h.evidence_label),
+            evidence=evidence, message=_text(h.message),
         ))
     return rows
 
@@ -157,6 +191,7 @@ def render_dashboard(frames: dict[str, pd.DataFrame], out_dir: Path, *, reports:
         plot_config=Markup(safe_json(PLOT_CONFIG)),
         plotlyjs=plotlyjs_tag(_PLOTLY, Path(out_dir)) if figures else Markup(""),
         runs=runs,
+        history_hints=_history_rows(frames.get("history_hints", pd.DataFrame()), Path(out_dir) / "runs", shown),
         reports=reports,
         skipped=[{k: _text(v) for k, v in row.items()} for row in frames["skipped"].to_dict("records")],
         failures=[{k: _text(v) for k, v in row.items()} for row in frames["failures"].to_dict("records")],

@@ -13,6 +13,8 @@ An embedded DuckDB database (one file, transactional, SQL, columnar).  Tables (c
     the canonical ones of :mod:`runload.schema`, the cleaned, gait and per-sample load columns).
 ``segments``, ``muscle_load``, ``hints``
     Laps/splits/detected segments, per-muscle-group load and the run hints, keyed by ``run_id``.
+``history_hints``
+    Hints of the history rules (the single-session spike H1), rebuilt over the whole log after each batch.
 ``skipped``, ``failures``
     Files that hold no run (with the reason and the sport) and files that failed (stage and error).
 ``meta``

@@ -39,8 +39,8 @@ class TrainingLog:
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
         """The result of a SQL ``query`` (DuckDB dialect, read-only) as a DataFrame.
 
-        Tables: ``runs``, ``samples``, ``segments``, ``muscle_load``, ``hints``, ``skipped``, ``failures``,
-        ``meta`` (:mod:`runload.store.tables`).
+        Tables: ``runs``, ``samples``, ``segments``, ``muscle_load``, ``hints``, ``history_hints``,
+        ``skipped``, ``failures``, ``meta`` (:mod:`runload.store.tables`).
         """
         import duckdb
 
@@ -71,6 +71,14 @@ class TrainingLog:
         """Every run hint with its run's ``start_utc``, ``start_local`` and ``source``."""
         return self.sql(
             "SELECT r.start_utc, r.start_local, r.source, h.* FROM hints h JOIN runs r USING (run_id) "
+            "ORDER BY r.start_utc, h.run_id, h.seq")
+
+    @property
+    def history_hints(self) -> pd.DataFrame:
+        """Every history hint (H1 …, :mod:`runload.history`) with its run's ``start_utc``, ``start_local``
+        and ``source``."""
+        return self.sql(
+            "SELECT r.start_utc, r.start_local, r.source, h.* FROM history_hints h JOIN runs r USING (run_id) "
             "ORDER BY r.start_utc, h.run_id, h.seq")
 
     @property
@@ -181,6 +189,9 @@ def check_store(outdir: str | os.PathLike) -> list[str]:
             for rid, n in rows(f"SELECT run_id, count(*) FROM {table} WHERE run_id NOT IN "
                                f"(SELECT run_id FROM runs) GROUP BY run_id"):
                 problems.append(f"{n} {table} rows of missing run {rid}")
+        for rid, n in rows("SELECT run_id, count(*) FROM history_hints WHERE run_id NOT IN "
+                           "(SELECT run_id FROM runs) GROUP BY run_id"):
+            problems.append(f"{n} history_hints rows of missing run {rid}")
         for source, n, want, hashes in rows(
                 "SELECT source, count(*), max(n_sessions), count(DISTINCT content_hash) FROM runs "
                 "GROUP BY source HAVING count(*) <> max(n_sessions) OR count(DISTINCT content_hash) > 1"):

@@ -23,7 +23,7 @@ from ..profile import AthleteProfile
 from ..run import WatchTotals
 from .tables import LOAD_COLUMNS, RUN_SUMMARY_COLUMNS, SAMPLE_COLUMNS, SEGMENT_RENAME, SEGMENT_STORE_COLUMNS
 
-__all__ = ["content_hash", "profile_hash", "versions_key", "run_id", "RunRows", "analysis_rows"]
+__all__ = ["content_hash", "profile_hash", "versions_key", "run_id", "RunRows", "analysis_rows", "hint_row"]
 
 
 def content_hash(data: bytes) -> str:
@@ -143,11 +143,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     else:
         load = pd.DataFrame(columns=["run_id", "muscle_group"])
 
-    hints = [
-        (rid, i, h.id, h.title, h.severity, h.evidence, h.evidence_label, [str(g) for g in h.groups],
-         _json(h.values), h.message, [str(t) for t in h.tips])
-        for i, h in enumerate(analysis.hints)
-    ]
+    hints = [hint_row(rid, i, h) for i, h in enumerate(analysis.hints)]
 
     watch = summary.get("watch") or {}
     start = _utc(meta.start)
@@ -197,6 +193,12 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     for message in lost:
         warnings.warn(f"{source}: {message}", RunloadWarning, stacklevel=3)
     return RunRows(run, samples, segments, load, hints)
+
+
+def hint_row(rid: str, seq: int, h) -> tuple:
+    """One row of the ``hints`` (or ``history_hints``) table for hint ``h`` of run ``rid``."""
+    return (rid, seq, h.id, h.title, h.severity, h.evidence, h.evidence_label, [str(g) for g in h.groups],
+            _json(h.values), h.message, [str(t) for t in h.tips])
 
 
 def _json(value) -> str:

@@ -31,7 +31,7 @@ __all__ = [
 
 # Bumped whenever a table or column changes; a store written with another version is refused (the
 # message says to use a new OUTDIR) rather than silently mixed.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the history_hints table
 
 _SQL_TYPE = {"float64": "DOUBLE", "object": "VARCHAR", "int64": "INTEGER", "bool": "BOOLEAN"}
 
@@ -144,6 +144,12 @@ TABLES: dict[str, dict[str, str]] = {
         "severity": "VARCHAR", "evidence": "VARCHAR", "evidence_label": "VARCHAR", "groups": "VARCHAR[]",
         "values_json": "VARCHAR", "message": "VARCHAR", "tips": "VARCHAR[]",
     },
+    # Hints of the history rules (H1 …, runload.history), recomputed over the whole log after every batch.
+    "history_hints": {
+        "run_id": "VARCHAR NOT NULL", "seq": "INTEGER NOT NULL", "hint_id": "VARCHAR", "title": "VARCHAR",
+        "severity": "VARCHAR", "evidence": "VARCHAR", "evidence_label": "VARCHAR", "groups": "VARCHAR[]",
+        "values_json": "VARCHAR", "message": "VARCHAR", "tips": "VARCHAR[]",
+    },
     "skipped": {
         "source": "VARCHAR PRIMARY KEY", "content_hash": "VARCHAR NOT NULL", "reason": "VARCHAR",
         "sport": "VARCHAR", "runload_version": "VARCHAR NOT NULL", "recorded_at": "TIMESTAMPTZ NOT NULL",
@@ -157,7 +163,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 # Tables whose rows belong to one run (deleted and written with it).
-RUN_CHILD_TABLES = ("samples", "segments", "muscle_load", "hints")
+RUN_CHILD_TABLES = ("samples", "segments", "muscle_load", "hints", "history_hints")
 
 
 def quote(name: str) -> str:

@@ -358,6 +358,9 @@ class Store:
                 con.rollback()
             except duckdb.Error:
                 pass
+            if isinstance(e, duckdb.InterruptException) or (type(e) is RuntimeError
+                                                             and str(e) == "Query interrupted"):
+                raise KeyboardInterrupt from e  # DuckDB's form of a Ctrl-C during a statement: rolled back
             if isinstance(e, duckdb.Error):
                 raise StoreError(self.outdir, f"writing the store failed, nothing was written: {e}") from e
             raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -12,9 +11,6 @@ from batch_logs import good_files, mixed_log, run_bytes
 
 from runload.batch import process_log
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 XSS = "<script>alert(1)</script>"
 XSS_FILE = "<img src=x onerror=alert(2)>.fit"
 
@@ -48,20 +44,6 @@ def test_dashboard_lists_runs_skips_and_failures_escaped(outdir):
     for section in ('id="volume"', 'id="weekly-load"', 'id="failures"', 'id="skipped"'):
         assert section in page
     assert "Biking" in page and "CorruptFileError" in page and "ArchiveError" in page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + "; under CI=true the browser tests are required")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

@@ -8,7 +8,6 @@ goes to ``test-artifacts/`` (gitignored).  Without chromium the tests skip local
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -21,9 +20,6 @@ from runload.report import write_report
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
 XSS = "<script>alert(1)</script>"
 
@@ -51,20 +47,6 @@ def _crafted_gpx(path: Path) -> Path:
     )
     path.write_text(CRAFTED_GPX.format(points=points), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + "; under CI=true the browser tests are required")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, html_path: Path, shot_name: str) -> dict:

@@ -1,0 +1,138 @@
+"""The dask engine of ``runload batch``: files analysed on a dask.distributed cluster.
+
+``process_log(..., engine="dask", scheduler="tcp://HOST:PORT")`` (CLI ``--engine dask --scheduler
+tcp://HOST:PORT``) connects a :class:`distributed.Client` to an existing scheduler and sends each file
+to the cluster as a :class:`~runload.batch.worker.FileTask` (the bytes the parent read and hashed: a dask
+worker never opens a user's path).  Results stream back as they complete
+(:class:`distributed.as_completed`) and the parent alone writes them to the store, one transaction per
+file, with the same code as the local engine.  At most ``2 ×`` the cluster's worker threads (counted
+when the batch starts, at least 2) files are in flight, so the parent's memory stays bounded whatever
+the size of the log.
+
+Reports: the dask workers may not share ``OUTDIR``'s filesystem, so a worker renders each run's report
+into a temporary folder of its own and returns the HTML bytes with the result; the parent writes them
+to ``OUTDIR/runs/`` (each atomically: a temporary file, then a rename).  Rendering stays on the cluster;
+a report the parent cannot write is a report error as with the local engine (the run stays stored).
+
+A dask worker that dies mid-task (killed, out of memory): the scheduler gives the task to another worker,
+up to its ``distributed.scheduler.allowed-failures`` (default 3); after that the file is recorded as a
+failure at stage ``analyse`` (``WorkerDied``).  The store never sees half a file.
+
+Every dask worker needs runload (the same version) and its dependencies installed.  This module imports
+:mod:`distributed`; :mod:`runload.batch.engine` imports it only when the dask engine is chosen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import RunloadError
+from .worker import FileResult, FileTask, PortableError, process_file, write_run_reports
+
+try:
+    import distributed
+    from distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise RunloadError(None, "the dask engine needs dask.distributed: pip install 'dask[distributed]'") \
+        from e
+
+__all__ = ["DaskRunner", "remote_process_file", "CONNECT_TIMEOUT_S"]
+
+#: [s] how long to wait for the scheduler before giving up (a wrong address fails in this time).
+CONNECT_TIMEOUT_S = 20
+
+_WORKER_DIED = ("the dask worker analysing this file died (killed, or out of memory) each time the "
+                "scheduler gave it the file")
+
+
+def remote_process_file(task: FileTask) -> tuple[FileResult, dict[str, bytes]]:
+    """What a dask worker runs: :func:`~runload.batch.worker.process_file`, with the reports rendered
+    into a private temporary folder and returned as ``{file name: HTML bytes}``."""
+    result = process_file(dataclasses.replace(task, reports_dir=None))
+    pages: dict[str, bytes] = {}
+    if task.reports_dir is None or result.status != "runs":
+        return result, pages
+    with tempfile.TemporaryDirectory(prefix="runload-reports-") as tmp:
+        write_run_reports(result, Path(tmp))
+        for written in result.reports:
+            pages[Path(written).name] = Path(written).read_bytes()
+    result.reports = []
+    return result, pages
+
+
+def _write_pages(result: FileResult, pages: dict[str, bytes], reports_dir: Path) -> None:
+    """Write the reports a worker rendered into ``reports_dir``; a failure is a report error."""
+    for name, page in pages.items():
+        target = reports_dir / name
+        tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(page)
+            os.replace(tmp, target)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            result.report_errors.append(PortableError("OSError", f"{target}: {e.strerror or e}"))
+            continue
+        result.reports.append(str(target))
+
+
+class DaskRunner:
+    """Submit / drain / close over a dask.distributed cluster (the interface of the local runner).
+
+    Parameters
+    ----------
+    scheduler : str
+        The scheduler's address, e.g. ``"tcp://10.0.0.5:8786"``.
+
+    Raises
+    ------
+    RunloadError
+        The scheduler cannot be reached within :data:`CONNECT_TIMEOUT_S`.
+    """
+
+    def __init__(self, scheduler: str):
+        self.scheduler = scheduler
+        try:
+            self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise RunloadError(None, f"cannot connect to the dask scheduler {scheduler}: {e}") from e
+        threads = sum(self.client.nthreads().values())
+        self.limit = max(2, 2 * threads)
+        self.in_flight: dict[distributed.Future, FileTask] = {}
+        self.completed = as_completed(loop=self.client.loop)
+
+    def submit(self, task: FileTask) -> None:
+        # pure=False: every submission is its own task (never merged with an identical one).
+        future = self.client.submit(remote_process_file, task, pure=False)
+        self.in_flight[future] = task
+        self.completed.add(future)
+
+    def drain(self, block_until: int, record, fail) -> None:
+        """Record results as they complete until at most ``block_until`` files are in flight."""
+        while len(self.in_flight) > block_until:
+            future = next(self.completed)
+            task = self.in_flight.pop(future)
+            try:
+                result, pages = future.result()
+            except KilledWorker:
+                fail(task.source, task.content_hash, "analyse", PortableError("WorkerDied", _WORKER_DIED))
+                continue
+            except Exception as e:  # noqa: BLE001 - e.g. a result that would not unpickle: this file only
+                fail(task.source, task.content_hash, "analyse", e)
+                continue
+            finally:
+                future.release()
+            if pages:
+                _write_pages(result, pages, Path(task.reports_dir))
+            record(result)
+
+    def close(self, cancel: bool = False) -> None:
+        """Disconnect (``cancel``: drop the files in flight first; nothing of them is recorded)."""
+        if cancel and self.in_flight:
+            self.client.cancel(list(self.in_flight))
+        self.in_flight.clear()
+        self.completed.clear()
+        self.client.close()
