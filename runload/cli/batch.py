@@ -44,7 +44,7 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
     \b
     runload batch ~/runs export.zip -o log/
     runload export log/ --parquet log-parquet/
-    runload batch ~/runs -o log/ --engine dask --scheduler tcp://10.0.0.5:8786
+    runload batch ~/runs -o log/ --engine dask --scheduler tcp://SCHEDULER-HOST:8786
     """
     from ..batch import BatchInterrupted, process_log
     from ..profile import load_profile
