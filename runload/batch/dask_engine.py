@@ -85,7 +85,7 @@ class DaskRunner:
     Parameters
     ----------
     scheduler : str
-        The scheduler's address, e.g. ``"tcp://10.0.0.5:8786"``.
+        The scheduler's address, e.g. ``"tcp://SCHEDULER-HOST:8786"``.
 
     Raises
     ------

@@ -225,7 +225,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
         ``"local"``: worker processes on this machine.  ``"dask"``: the files are analysed on the
         dask.distributed cluster at ``scheduler`` (:mod:`runload.batch.dask_engine`).
     scheduler : str, optional
-        The dask scheduler's address, e.g. ``"tcp://10.0.0.5:8786"`` (``engine="dask"`` only).
+        The dask scheduler's address, e.g. ``"tcp://SCHEDULER-HOST:8786"`` (``engine="dask"`` only).
 
     Returns
     -------
