@@ -277,6 +277,40 @@ def test_a_failed_or_interrupted_write_leaves_the_previous_state(tmp_path, easy,
     assert check_store(tmp_path) == []
 
 
+class _InterruptedConnection:
+    """A store connection whose sample insert is cut by Ctrl-C the way DuckDB does it: the statement is
+    interrupted, the transaction is left aborted, and ``InterruptException`` is raised."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args):
+        if sql.startswith("INSERT INTO samples"):
+            with pytest.raises(duckdb.Error):
+                self._con.execute("SELECT CAST('x' AS INTEGER)")  # leaves the transaction aborted
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        return self._con.execute(sql, *args)
+
+
+def test_ctrl_c_inside_a_statement_is_an_interrupt_not_a_store_error(tmp_path, easy):
+    # CI found it: a Ctrl-C during the sample insert left the transaction aborted, the cleanup that
+    # followed (unregistering the frame) failed on it, and its error hid the interrupt — the batch said
+    # "writing the store failed" and exited 1 instead of 130.
+    data, analyses = easy
+    with open_store(tmp_path) as store:
+        real = store._con
+        store._con = _InterruptedConnection(real)
+        with pytest.raises(KeyboardInterrupt):
+            store.put_result("a.fit", content_hash(data), analyses)
+        store._con = real
+        assert store.entry("a.fit") is None
+        store.put_result("a.fit", content_hash(data), analyses)  # the connection is usable again
+    assert check_store(tmp_path) == []
+
+
 def test_bad_calls_and_bad_stores_raise_store_errors(tmp_path, easy):
     with open_store(tmp_path / "ok") as store:
         with pytest.raises(StoreError, match="put_skipped"):

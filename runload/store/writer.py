@@ -14,6 +14,7 @@ once with :class:`StoreLockedError`.  While a writer holds the store, readers
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -358,8 +359,7 @@ class Store:
                 con.rollback()
             except duckdb.Error:
                 pass
-            if isinstance(e, duckdb.InterruptException) or (type(e) is RuntimeError
-                                                             and str(e) == "Query interrupted"):
+            if _interrupted(e):
                 raise KeyboardInterrupt from e  # DuckDB's form of a Ctrl-C during a statement: rolled back
             if isinstance(e, duckdb.Error):
                 raise StoreError(self.outdir, f"writing the store failed, nothing was written: {e}") from e
@@ -402,8 +402,26 @@ class Store:
         con.register(view, frame)
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
-        finally:
-            con.unregister(view)
+        except BaseException:
+            # The insert failed or was interrupted, which leaves the transaction aborted: unregistering
+            # then fails too, and its error must not hide the one that matters (a Ctrl-C).
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(view)
+            raise
+        con.unregister(view)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is, or was caused while handling, DuckDB's form of a Ctrl-C during a statement
+    (``InterruptException``; ``RuntimeError("Query interrupted")`` in some versions)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, duckdb.InterruptException) or (
+                type(error) is RuntimeError and str(error) == "Query interrupted"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def open_store(outdir: str | os.PathLike) -> Store:
