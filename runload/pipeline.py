@@ -18,7 +18,7 @@ from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
 from .grade import altitude_source
 from .hints import run_hints
 from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
-from .profile import AthleteProfile, load_profile, profile_for_run
+from .profile import AthleteProfile, given_profile, load_profile, profile_for_run
 from .run import Run
 from .segments import MIN_PACE_DISTANCE_M, UNITS, detect_segments, summarize_spans
 from .summary import summarize_run
@@ -188,8 +188,6 @@ def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None
     runs = read_runs(path, decoder=decoder)
     out = []
     for run in runs:
-        given = profile
-        if profile is not None or height_m is not None or mass_kg is not None:
-            given = profile_for_run(run, profile, height_m=height_m, mass_kg=mass_kg)
+        given = given_profile(run, profile, height_m=height_m, mass_kg=mass_kg)
         out.append(analyze_run(run, given, gait_source=gait_source, units=units))
     return out

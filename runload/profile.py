@@ -25,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AthleteProfile", "Calibration", "load_profile", "save_profile", "profile_for_run"]
+__all__ = ["AthleteProfile", "Calibration", "load_profile", "save_profile", "profile_for_run", "given_profile"]
 
 
 @dataclass
@@ -153,3 +153,14 @@ def profile_for_run(run, profile: AthleteProfile | None = None, *, height_m: flo
         profile = AthleteProfile(**from_file)
     changes = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None}
     return replace(profile, **changes) if changes else profile
+
+
+def given_profile(run, profile: AthleteProfile | None = None, *, height_m: float | None = None,
+                  mass_kg: float | None = None) -> AthleteProfile | None:
+    """The profile a user gave for ``run`` (a profile and/or ``--height``/``--mass``), resolved with
+    :func:`profile_for_run`; ``None`` when nothing was given, so that :func:`runload.analyze_run` uses
+    and records the file's (or the default) profile itself.
+    """
+    if profile is None and height_m is None and mass_kg is None:
+        return None
+    return profile_for_run(run, profile, height_m=height_m, mass_kg=mass_kg)

@@ -53,3 +53,17 @@ def test_profile_for_run_uses_the_watch_user_profile_then_overrides():
     assert profile_for_run(run, given) is given
     run.meta.athlete_height_m = run.meta.athlete_mass_kg = None
     assert profile_for_run(run) == AthleteProfile()
+
+
+def test_given_profile_is_none_unless_the_user_gave_something():
+    """analyze_run records where the profile came from, so nothing given must stay None."""
+    from types import SimpleNamespace
+
+    from runload.profile import given_profile
+
+    run = SimpleNamespace(meta=SimpleNamespace(athlete_height_m=1.83, athlete_mass_kg=75.5))
+    assert given_profile(run) is None
+    assert given_profile(run, height_m=1.70).height_m == pytest.approx(1.70)
+    assert given_profile(run, height_m=1.70).mass_kg == pytest.approx(75.5)  # the rest from the file
+    mine = AthleteProfile(height_m=1.65, mass_kg=55.0)
+    assert given_profile(run, mine) == mine

@@ -132,7 +132,7 @@ def process_file(task: FileTask) -> FileResult:
     """Read, analyse and report one file (see the module docstring for the outcomes)."""
     from ..io.dispatch import read_bytes_runs
     from ..pipeline import analyze_run
-    from ..profile import profile_for_run
+    from ..profile import given_profile
 
     result = FileResult(task.source, task.content_hash, "failure")
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
@@ -155,9 +155,7 @@ def process_file(task: FileTask) -> FileResult:
                     run.meta.name = str(task.extra["name"])
                 if ANALYSE_HOOK is not None:
                     ANALYSE_HOOK(run)
-                given = task.profile
-                if task.profile is not None or task.height_m is not None or task.mass_kg is not None:
-                    given = profile_for_run(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
+                given = given_profile(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
                 analyses.append(analyze_run(run, given))
         except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
             result.stage, result.error = "analyse", PortableError.of(e)

@@ -17,7 +17,7 @@ import pandas as pd
 from ..analysis import Analysis
 from ..gait import GAIT_SOURCES
 from ..pipeline import analyze_file
-from ..profile import AthleteProfile, load_profile, profile_for_run
+from ..profile import AthleteProfile, given_profile, load_profile
 from ..report.units import UNIT_SYSTEMS, Units, format_duration, format_local_time, format_number, get_units
 from ._common import check_inputs, echo
 from .render_load import format_hints, format_load_table
@@ -31,10 +31,8 @@ def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: fl
     records) with ``--height``/``--mass`` taking precedence (:func:`runload.profile.profile_for_run`);
     ``None`` when no option was given, so that :func:`runload.analyze_run` records the file/default source.
     """
-    if profile_path is None and height_m is None and mass_kg is None:
-        return None
-    return profile_for_run(run, load_profile(profile_path) if profile_path else None,
-                           height_m=height_m, mass_kg=mass_kg)
+    return given_profile(run, load_profile(profile_path) if profile_path else None,
+                         height_m=height_m, mass_kg=mass_kg)
 
 
 def _shares(s: dict) -> str:

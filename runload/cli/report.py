@@ -2,7 +2,7 @@
 
 One file and OUT not a folder: OUT is the HTML file (further runs of the same file beside it as
 ``<stem>-run2.html`` …).  Several files, or OUT an existing folder or ending in ``/``: OUT is a folder
-with one ``<file name>.html`` per run and an ``index.html`` linking them (:mod:`runload.report.batch`).
+with one ``<file name>.html`` per run and an ``index.html`` linking them (:mod:`runload.report.many`).
 A file that cannot be read or analysed prints one ``Error: FILE: reason`` line; the others are still
 reported and the exit code is 1 if any failed.
 """

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .batch import ReportBatch, ReportOutcome, write_reports
+from .many import ReportBatch, ReportOutcome, write_reports
 
 __all__ = ["write_report", "write_reports", "ReportBatch", "ReportOutcome"]
 

@@ -1,4 +1,4 @@
-"""Tests of the multi-file, multi-run report loop (runload/report/batch.py, ``write_reports``).
+"""Tests of the multi-file, multi-run report loop (runload/report/many.py, ``write_reports``).
 
 Issue 8, defect 6: a TCX holding three runs reported only the first; defect 8: ``-o dir/`` with one
 input wrote a file named ``dir``; defect 9: an existing regular file as the output folder.
@@ -14,7 +14,7 @@ from multirun_files import three_run_tcx
 
 from runload.errors import RunloadError
 from runload.report import write_reports
-from runload.report.batch import report_names
+from runload.report.many import report_names
 
 
 @pytest.fixture(scope="module")
