@@ -404,7 +404,14 @@ class _LocalRunner:
         self.in_flight: dict[Future, FileTask] = {}
 
     def submit(self, task: FileTask) -> None:
-        self.in_flight[self.pool.submit(process_file, task)] = task
+        try:
+            future = self.pool.submit(process_file, task)
+        except BrokenProcessPool as e:
+            # A worker died and broke the pool before drain collected it: this file joins the files in
+            # flight that drain retries, one at a time, in a fresh pool.
+            future = Future()
+            future.set_exception(e)
+        self.in_flight[future] = task
 
     def drain(self, block_until: int, record, fail) -> None:
         """Record results as they complete until at most ``block_until`` files are in flight."""

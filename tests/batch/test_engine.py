@@ -149,3 +149,34 @@ def test_missing_input_is_a_clear_error(tmp_path):
         process_log([tmp_path / "nope"], tmp_path / "out", progress="none")
     assert not (tmp_path / "out").exists()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_pool_broken_before_the_next_submit_retries_that_file_too(tmp_path):
+    # CI found it: a worker died and the pool was marked broken before the parent collected the death,
+    # so the *next* submit raised BrokenProcessPool out of process_log instead of that file being retried.
+    from concurrent.futures.process import BrokenProcessPool
+
+    import runload.batch.engine as engine
+    from runload.store import content_hash
+
+    class BrokenPool:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+        def shutdown(self, *args, **kwargs):
+            pass
+
+    (path,) = good_files(tmp_path, 1)
+    data = path.read_bytes()
+    task = worker.FileTask(str(path), data, None, content_hash(data))
+    runner = engine._LocalRunner(2)
+    runner.pool.shutdown(wait=True)
+    runner.pool = BrokenPool()
+    recorded, failed = [], []
+    runner.submit(task)  # raised before
+    runner.pool = BrokenPool()  # drain replaces the broken pool; the file is retried alone in a fresh one
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runner.drain(0, recorded.append, lambda *args: failed.append(args))
+    runner.close()
+    assert failed == [] and [r.status for r in recorded] == ["runs"]
