@@ -42,6 +42,8 @@ class Hint:
     values : dict  the numbers that triggered it, with units in the keys
     message : str  the hint text, following the wording rules of science.md §3.1
     tips : list[str]  the guide's strengthening tips for those groups
+    origin : str  ``"run"`` (a rule judged on this run alone) or ``"log"`` (a history rule judged against
+        the runner's training log, :mod:`runload.history`)
     """
 
     id: str
@@ -53,6 +55,7 @@ class Hint:
     values: dict
     message: str
     tips: list[str] = field(default_factory=list)
+    origin: str = "run"
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -101,6 +104,18 @@ class Analysis:
         Same index as ``samples``; ``load_<group>_au`` per sample and ``strides_au`` (strides on the same
         scale), so per-stride loads need no second run of the load model.
     hints : list[Hint]
+        The training hints shown (at most two, §3.1 rule 6), then the data-quality hints.  In a training
+        log (``runload batch``) the training hints are the final ones over the log: single-run and history
+        hints merged under the rate limits (``origin`` says which).
+    hint_candidates : list[Hint]
+        Every training hint the single-run rules raised, before the rate limits (the store keeps them,
+        so the rate limits can be applied again over a whole log).
+    norms : runload.norms.PersonalNorms or None
+        The personal norms learnt from the runner's training log that this run was analysed with
+        (``None``: population defaults, or only what the given profile sets).
+    history_rules : tuple of str
+        The history rules evaluated for this run over its training log (``runload batch``, once the log
+        before it is long enough); empty for a run analysed alone.
     footer : str
         The standing footer that accompanies every list of hints.
     model_versions : dict
@@ -115,6 +130,9 @@ class Analysis:
     load: pd.DataFrame | None = None
     load_samples: pd.DataFrame | None = None
     hints: list[Hint] = field(default_factory=list)
+    hint_candidates: list[Hint] = field(default_factory=list)
+    norms: object | None = None
+    history_rules: tuple[str, ...] = ()
     footer: str = HINTS_FOOTER
     model_versions: dict = field(default_factory=dict)
 

@@ -46,7 +46,12 @@ __all__ = [
     "calibrate_profile",
     "fit_calibration",
     "calibration_seconds",
+    "calibration_frame",
+    "usable_seconds",
+    "StiffnessFit",
+    "fit_stiffness",
     "fit_cadence_model",
+    "personal_cadence_model",
     "device_family",
     "model_contact_time_ms",
 ]
@@ -56,6 +61,7 @@ CAL_MAX_GRADE_PCT = 2.0
 CAL_MAX_ACCEL_MPS2 = 0.1
 CAL_SPEED_RANGE_MPS = (2.2, 6.0)
 CAL_MIN_SECONDS = 60.0
+CAL_MIN_RUNS = 2  # science.md §1.5.4: "when a runner has at least 2 runs with valid device tc"
 KHAT_BOUNDS = (4.0, 40.0)  # wider than the 8–25 of §1.5.4 so that a device's bias can show [D]
 EXPONENT_BOUNDS = (0.8, 2.0)  # science.md §1.5.4
 # Speed term of the target stiffness (runload.gait.target_stiffness), not in science.md [D]: wide enough
@@ -88,12 +94,15 @@ def device_family(device: Device | None) -> str | None:
 
 def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthleteProfile,
                           khat_ref: float | None = None, exponent: float | None = None,
-                          fill_no_root: bool = False, speed_exponent: float | None = None) -> np.ndarray:
+                          fill_no_root: bool = False, speed_exponent: float | None = None,
+                          cadence_pref_spm=None) -> np.ndarray:
     """Model contact time [ms] for arrays, with ``profile``'s c_pref and optional k̂_ref / exponent.
 
     ``speed_mps`` and ``cadence_spm`` are used as given: pass the windowed model inputs
     (:func:`runload.gait.model_inputs`) to match :func:`runload.gait.compute_gait`.  ``speed_exponent``:
-    see :func:`runload.gait.target_stiffness`; ``None`` takes the profile's.
+    see :func:`runload.gait.target_stiffness`; ``None`` takes the profile's.  ``cadence_pref_spm``
+    [steps/min]: each sample's c_pref when it does not come from ``profile.cadence_model`` (a training
+    log whose cadence model changes month by month, :mod:`runload.norms`).
 
     With ``fill_no_root`` a sample without a root gets the upper end of the search interval
     (min(T_step, 2·L0/v)), the limit the model tends to, so a least-squares fit sees a finite residual.
@@ -102,7 +111,10 @@ def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthletePro
     c = np.asarray(cadence_spm, dtype=float)
     if speed_exponent is None:
         speed_exponent = profile.speed_exponent
-    cp = cadence_pref(v, grade_pct, profile.cadence_model)
+    if cadence_pref_spm is None:
+        cp = cadence_pref(v, grade_pct, profile.cadence_model)
+    else:
+        cp = np.asarray(cadence_pref_spm, dtype=float)
     k = target_stiffness(v, c, cp, profile.khat_ref if khat_ref is None else khat_ref,
                          profile.cadence_exponent if exponent is None else exponent, speed_exponent)
     tc = 1000.0 * np.asarray(contact_time_morin2005(v, c, profile.leg_length_m, k), dtype=float)
@@ -114,7 +126,21 @@ def model_contact_time_ms(speed_mps, cadence_spm, grade_pct, profile: AthletePro
 
 
 def calibration_seconds(run: Run) -> pd.DataFrame:
-    """The samples of a run usable for calibration (science.md §1.5.4).
+    """The samples of a run usable for calibration (science.md §1.5.4): :func:`calibration_frame` of the
+    run's cleaned samples (:func:`runload.clean.clean_samples`)."""
+    return calibration_frame(clean_samples(run))
+
+
+def calibration_frame(cleaned: pd.DataFrame) -> pd.DataFrame:
+    """The steady running seconds of one run, as the calibration and the cadence model use them.
+
+    Parameters
+    ----------
+    cleaned : pandas.DataFrame
+        One run's cleaned samples (DatetimeIndex) with ``speed_mps``, ``cadence_spm``, ``grade_pct``,
+        ``dt_s``, ``acceleration_mps2``, ``state`` and, when the device measured it, ``stance_time_ms``:
+        the frame of :func:`runload.clean.clean_samples`, or a run's rows of the training-log store's
+        ``samples`` table (whose ``state`` is the gait's, :func:`runload.gait.compute_gait`).
 
     Returns
     -------
@@ -126,17 +152,17 @@ def calibration_seconds(run: Run) -> pd.DataFrame:
         (bool: |i| < 2 % with a known grade, |dv/dt| < 0.1 m/s², 2.2–6 m/s, running).  Steady running
         rows at 2.2–6 m/s only (``level`` False rows are kept for the cadence model).
     """
-    cleaned = clean_samples(run)
     tc_dev, dev_ok = device_contact_time(cleaned)
     v, c = model_inputs(cleaned)
     acc = cleaned["acceleration_mps2"].to_numpy(dtype=float)
     grade = cleaned["grade_pct"].to_numpy(dtype=float)
+    dt = cleaned["dt_s"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         steady = (
             (cleaned["state"].to_numpy(dtype=object) == "running")
             & (np.abs(acc) < CAL_MAX_ACCEL_MPS2)
             & (v >= CAL_SPEED_RANGE_MPS[0]) & (v <= CAL_SPEED_RANGE_MPS[1])
-            & (cleaned["dt_s"].to_numpy(dtype=float) > 0)
+            & (dt > 0)
             & np.isfinite(c)
         )
         level = steady & (np.abs(grade) < CAL_MAX_GRADE_PCT)
@@ -144,11 +170,28 @@ def calibration_seconds(run: Run) -> pd.DataFrame:
         "speed_mps": v,
         "cadence_spm": c,
         "grade_pct": grade,
-        "dt_s": cleaned["dt_s"].to_numpy(dtype=float),
+        "dt_s": dt,
         "contact_time_device_ms": np.where(dev_ok, tc_dev, np.nan),
         "level": level,
     }, index=cleaned.index)
     return out[steady]
+
+
+def usable_seconds(seconds: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of :func:`calibration_frame` the stiffness fit uses, and why a run gives none.
+
+    Returns
+    -------
+    (pandas.DataFrame, str or None)
+        Level rows with a valid device contact time; the reason (a sentence) when they hold fewer than
+        :data:`CAL_MIN_SECONDS` seconds (then the run is not used), else ``None``.
+    """
+    use = seconds[seconds["level"] & seconds["contact_time_device_ms"].notna()]
+    total = float(use["dt_s"].sum())
+    if total < CAL_MIN_SECONDS:
+        return use, (f"only {total:.0f} s of level, steady running at 2.2–6 m/s with a valid device contact "
+                     f"time (needs {CAL_MIN_SECONDS:.0f} s)")
+    return use, None
 
 
 def fit_cadence_model(speed_mps, grade_pct, cadence_spm, weights_s) -> tuple[float, float, float, float] | None:
@@ -301,10 +344,9 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         if "stance_time_ms" not in run.samples.columns or run.samples["stance_time_ms"].isna().all():
             skipped[source] = "no device contact time (stance_time) in the file"
             continue
-        use = secs[secs["level"] & secs["contact_time_device_ms"].notna()]
-        if use["dt_s"].sum() < CAL_MIN_SECONDS:
-            skipped[source] = (f"only {use['dt_s'].sum():.0f} s of level, steady running at 2.2–6 m/s with a "
-                               f"valid device contact time (needs {CAL_MIN_SECONDS:.0f} s)")
+        use, why_not = usable_seconds(secs)
+        if why_not is not None:
+            skipped[source] = why_not
             continue
         parts.append(use.assign(source=source))
         families.add(device_family(run.meta.device) or "unknown")
@@ -313,39 +355,124 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         raise RunloadError(None, f"no run has usable device contact time for calibration ({reasons})")
     data = pd.concat(parts)
     used = list(dict.fromkeys(data["source"]))
-    if len(used) < 2:
+    if len(used) < CAL_MIN_RUNS:
         warnings.warn(f"calibrating on a single run ({Path(used[0]).name}); science.md §1.5.4 asks for at "
-                      "least 2 runs with device contact time", RunloadWarning, stacklevel=2)
+                      f"least {CAL_MIN_RUNS} runs with device contact time", RunloadWarning, stacklevel=2)
     if len(families) > 1:
         warnings.warn(f"calibrating across device families {sorted(families)}: device contact time is "
                       "device-specific; calibrate per device", RunloadWarning, stacklevel=2)
 
     # Personal cadence model first (the stiffness fit must use the c_pref the gait model will use).
-    cad = pd.concat(cad_parts)
-    cad_seconds = float(cad["dt_s"].sum())
-    n_cad_runs = sum(1 for p in cad_parts if p["dt_s"].sum() > 0)
-    cadence_model = profile.cadence_model
-    fitted_cadence = None
-    if fit_cadence and n_cad_runs >= CADENCE_MIN_RUNS and cad_seconds >= CADENCE_MIN_SECONDS:
-        fitted_cadence = fit_cadence_model(cad["speed_mps"], cad["grade_pct"], cad["cadence_spm"], cad["dt_s"])
-        if fitted_cadence is not None:
-            cadence_model = fitted_cadence
+    fitted_cadence, _, cad_seconds = personal_cadence_model(cad_parts) if fit_cadence else \
+        (None, 0, float(sum(p["dt_s"].sum() for p in cad_parts)))
+    cadence_model = fitted_cadence if fitted_cadence is not None else profile.cadence_model
 
     v, c, g = (data[k].to_numpy(dtype=float) for k in ("speed_mps", "cadence_spm", "grade_pct"))
-    dev, w = data["contact_time_device_ms"].to_numpy(dtype=float), data["dt_s"].to_numpy(dtype=float)
     before = model_contact_time_ms(v, c, g, profile)
-    mae_before, bias_before, _ = _stats(before, dev, w)
+    mae_before, bias_before, _ = _stats(before, data["contact_time_device_ms"].to_numpy(dtype=float),
+                                        data["dt_s"].to_numpy(dtype=float))
 
     work = dataclasses.replace(profile, cadence_model=cadence_model, calibration=None)
+    family = "+".join(sorted(families))
+    fit = fit_stiffness(data, work, fit_exponent=fit_exponent, fit_speed_exponent=fit_speed_exponent,
+                        device=family)
+    new_profile = dataclasses.replace(work, khat_ref=fit.khat_ref, cadence_exponent=fit.cadence_exponent,
+                                      speed_exponent=fit.speed_exponent, calibration=fit.calibration)
+    return CalibrationFit(
+        profile=new_profile, khat_ref=fit.khat_ref, cadence_exponent=fit.cadence_exponent,
+        mae_before_ms=mae_before, mae_after_ms=fit.mae_ms, bias_before_ms=bias_before, bias_after_ms=fit.bias_ms,
+        residual_sd_ms=fit.residual_sd_ms, n_seconds=fit.n_seconds, runs_used=used, skipped=skipped,
+        device=family, cadence_model=fitted_cadence, cadence_seconds=cad_seconds, speed_exponent=fit.speed_exponent,
+    )
+
+
+def personal_cadence_model(parts) -> tuple[tuple[float, float, float, float] | None, int, float]:
+    """The personal cadence model of science.md §3.2 from runs' steady seconds, when there are enough.
+
+    Parameters
+    ----------
+    parts : iterable of pandas.DataFrame
+        One :func:`calibration_frame` per run (``speed_mps``, ``grade_pct``, ``cadence_spm``, ``dt_s``).
+
+    Returns
+    -------
+    (model or None, runs, seconds)
+        :func:`fit_cadence_model` of all the seconds when ≥ :data:`CADENCE_MIN_RUNS` runs contribute steady
+        seconds and they total ≥ :data:`CADENCE_MIN_SECONDS` (else ``None``, as when the fit is not
+        plausible); the number of runs with steady seconds and the seconds [s].
+    """
+    parts = [p for p in parts if len(p)]
+    seconds = float(sum(p["dt_s"].sum() for p in parts))
+    n_runs = sum(1 for p in parts if p["dt_s"].sum() > 0)
+    if n_runs < CADENCE_MIN_RUNS or seconds < CADENCE_MIN_SECONDS:
+        return None, n_runs, seconds
+    cad = pd.concat(parts)
+    return fit_cadence_model(cad["speed_mps"], cad["grade_pct"], cad["cadence_spm"], cad["dt_s"]), n_runs, seconds
+
+
+@dataclass
+class StiffnessFit:
+    """The result of :func:`fit_stiffness`.
+
+    Attributes
+    ----------
+    khat_ref, cadence_exponent, speed_exponent : float  [-]  fitted (or kept) values
+    mae_ms, bias_ms, residual_sd_ms : float  [ms]  time-weighted MAE, mean and SD of model − device after the fit
+    n_seconds : float  [s]  seconds used
+    runs : list[str]  the ``source`` values that contributed, in order of appearance
+    calibration : Calibration  the record a profile keeps (fit date today, ``device`` as given)
+    """
+
+    khat_ref: float
+    cadence_exponent: float
+    speed_exponent: float
+    mae_ms: float
+    bias_ms: float
+    residual_sd_ms: float
+    n_seconds: float
+    runs: list[str]
+    calibration: Calibration
+
+
+def fit_stiffness(seconds: pd.DataFrame, profile: AthleteProfile, *, fit_exponent: bool = False,
+                  fit_speed_exponent: bool = False, device: str | None = None) -> StiffnessFit:
+    """Fit k̂_ref (science.md §1.5.4) to device contact time on a frame of seconds: the core of
+    :func:`fit_calibration` and of the training log's calibration (:mod:`runload.norms`).
+
+    Parameters
+    ----------
+    seconds : pandas.DataFrame
+        The rows of :func:`usable_seconds` of one or more runs: ``speed_mps``, ``cadence_spm``,
+        ``grade_pct``, ``dt_s``, ``contact_time_device_ms``, ``source`` (the run each row came from) and
+        optionally ``cadence_pref_spm`` [steps/min], each second's c_pref (otherwise from
+        ``profile.cadence_model``).
+    profile : AthleteProfile
+        Leg length (height), the starting k̂_ref / cadence exponent, the speed exponent kept unless fitted.
+    fit_exponent, fit_speed_exponent : bool
+        As in :func:`fit_calibration`.
+    device : str, optional
+        Device family recorded in the :class:`~runload.profile.Calibration`.
+
+    Returns
+    -------
+    StiffnessFit
+    """
+    v, c, g = (seconds[k].to_numpy(dtype=float) for k in ("speed_mps", "cadence_spm", "grade_pct"))
+    dev, w = seconds["contact_time_device_ms"].to_numpy(dtype=float), seconds["dt_s"].to_numpy(dtype=float)
+    cp = seconds["cadence_pref_spm"].to_numpy(dtype=float) if "cadence_pref_spm" in seconds.columns else None
     sw = np.sqrt(w)
 
-    def residuals(k, e, d):
-        return sw * (model_contact_time_ms(v, c, g, work, k, e, fill_no_root=True, speed_exponent=d) - dev)
+    def model(k, e, d, fill=False):
+        return model_contact_time_ms(v, c, g, profile, k, e, fill_no_root=fill, speed_exponent=d,
+                                     cadence_pref_spm=cp)
 
-    d0 = work.speed_exponent  # kept unless fitted
-    res = minimize_scalar(lambda lk: float(np.sum(residuals(np.exp(lk), work.cadence_exponent, d0) ** 2)),
+    def residuals(k, e, d):
+        return sw * (model(k, e, d, fill=True) - dev)
+
+    exponent, d0 = profile.cadence_exponent, profile.speed_exponent  # kept unless fitted
+    res = minimize_scalar(lambda lk: float(np.sum(residuals(np.exp(lk), exponent, d0) ** 2)),
                           bounds=tuple(np.log(KHAT_BOUNDS)), method="bounded", options={"xatol": 1e-4})
-    khat, exponent, speed_exp = float(np.exp(res.x)), work.cadence_exponent, d0
+    khat, speed_exp = float(np.exp(res.x)), d0
     v_lo, v_hi = np.nanpercentile(v, [5, 95]) if np.isfinite(v).any() else (0.0, 0.0)
     fit_d = fit_speed_exponent and (v_hi - v_lo) >= SPEED_EXPONENT_MIN_RANGE_MPS
     if fit_exponent or fit_d:
@@ -360,22 +487,14 @@ def fit_calibration(runs, profile: AthleteProfile | None = None, fit_exponent: b
         fit = least_squares(lambda p: residuals(*unpack(p)), [start[n] for n in names],
                             bounds=([bounds[n][0] for n in names], [bounds[n][1] for n in names]))
         khat, exponent, speed_exp = (float(x) for x in unpack(fit.x))
-    after = model_contact_time_ms(v, c, g, work, khat, exponent, speed_exponent=speed_exp)
-    mae_after, bias_after, sd_after = _stats(after, dev, w)
-    family = "+".join(sorted(families))
+    mae, bias, sd = _stats(model(khat, exponent, speed_exp), dev, w)
+    used = [str(x) for x in dict.fromkeys(seconds["source"])] if "source" in seconds.columns else []
     calibration = Calibration(
-        khat_ref=khat, cadence_exponent=exponent, residual_sd_ms=sd_after, mae_ms=mae_after,
-        n_seconds=int(round(w.sum())), runs=used, fitted_at=date.today().isoformat(), device=family,
+        khat_ref=khat, cadence_exponent=exponent, residual_sd_ms=sd, mae_ms=mae,
+        n_seconds=int(round(w.sum())), runs=used, fitted_at=date.today().isoformat(), device=device,
         speed_exponent=speed_exp,
     )
-    new_profile = dataclasses.replace(work, khat_ref=khat, cadence_exponent=exponent, speed_exponent=speed_exp,
-                                      calibration=calibration)
-    return CalibrationFit(
-        profile=new_profile, khat_ref=khat, cadence_exponent=exponent,
-        mae_before_ms=mae_before, mae_after_ms=mae_after, bias_before_ms=bias_before, bias_after_ms=bias_after,
-        residual_sd_ms=sd_after, n_seconds=float(w.sum()), runs_used=used, skipped=skipped, device=family,
-        cadence_model=fitted_cadence, cadence_seconds=cad_seconds, speed_exponent=speed_exp,
-    )
+    return StiffnessFit(khat, exponent, speed_exp, mae, bias, sd, float(w.sum()), used, calibration)
 
 
 def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False,

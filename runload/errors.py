@@ -7,6 +7,8 @@ file and the problem, so the command line can print one ``Error: FILE: reason`` 
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 __all__ = [
@@ -20,12 +22,14 @@ __all__ = [
     "InvalidMethodError",
     "StoreError",
     "StoreLockedError",
+    "OutdirError",
     "RunloadWarning",
     "TruncatedFileWarning",
     "NO_SUCH_FILE",
     "IS_A_FOLDER",
     "error_reason",
     "printable",
+    "outdir_problem",
 ]
 
 #: The reasons every reader and command gives for an input path it cannot use, worded once.
@@ -109,12 +113,61 @@ class TruncatedFileWarning(RunloadWarning):
 
 
 class StoreError(RunloadError):
-    """The training-log store cannot be opened, read or written (not a store, another schema version,
-    disk full)."""
+    """The training-log store cannot be opened, read or written (not a store, another schema version, a
+    failed query); a full disk or a read-only file system is an :class:`OutdirError`."""
 
 
 class StoreLockedError(StoreError):
     """Another writer (a running ``runload batch``) holds the store."""
+
+
+class OutdirError(RunloadError):
+    """The output folder cannot be written any more: its disk is full or its file system is read-only.
+
+    Not a problem of one file, so deliberately not a :class:`StoreError` (which a batch records as that
+    file's failure): every later file would fail the same way, so ``runload batch`` stops at once with
+    this one error.  What was committed before stays in the store; once there is space (or the folder is
+    writable) the same command resumes.  ``path`` is the output folder; see :func:`outdir_problem`.
+    """
+
+
+#: errno → what it means for an output folder, in words a runner can act on.
+_OUTDIR_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the folder is on a read-only file system",
+}
+
+
+def outdir_problem(error: BaseException | str | None) -> str | None:
+    """Why ``error`` means that the output folder cannot take any more writes, or ``None``.
+
+    Recognised: an :class:`OSError` with errno ENOSPC, EDQUOT or EROFS, and any other error (DuckDB's,
+    which carry no errno, or a worker's message) whose text holds the operating system's wording of one
+    of them (``os.strerror``: "No space left on device", "Read-only file system" …), following the
+    ``__cause__``/``__context__`` chain.
+
+    Examples
+    --------
+    >>> outdir_problem(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "out/runs/a.html"))
+    'the disk is full (No space left on device)'
+    >>> outdir_problem('IO Error: Could not write file "log.wal": Read-only file system')
+    'the folder is on a read-only file system (Read-only file system)'
+    >>> outdir_problem(OSError(errno.EACCES, "Permission denied")) is None
+    True
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        code = getattr(error, "errno", None)
+        text = str(error)
+        for number, meaning in _OUTDIR_ERRNOS.items():
+            if code == number or os.strerror(number) in text:
+                return f"{meaning} ({os.strerror(number)})"
+        if isinstance(error, str):
+            return None
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _rebuild_error(cls, path, reason, state):

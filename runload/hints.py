@@ -2,9 +2,13 @@
 
 Rules live in a registry.  Each :class:`Rule` declares the inputs it needs — ``"samples"`` (the analysed
 run), ``"load"`` (per-group load) or ``"history"`` (a training log, :class:`HintHistory`) — and
-:func:`run_hints` evaluates only the rules whose inputs are present, so the history rules of §3.3 (H2, H3,
-H10 …) slot in by registering a function.  H1 (single-session distance spike) is implemented as the first
-history rule.
+:func:`run_hints` evaluates only the rules whose inputs are present.  The rules registered here are the
+single-run forms (H4–H9) and H1 (needs a :class:`HintHistory`).  Over a training log the history forms of
+H1, H3, H4, H6–H10 and the shoe-mileage note live in :mod:`runload.history.rules`; there they replace the
+single-run forms of H1, H4, H6, H7, H8 and H9 once a run's history is sufficient (H5 stays single-run).
+
+Thresholds (rate limits and rules) are read once from the versioned file ``runload/models/hints_v1.toml``
+(:func:`hint_thresholds`, :data:`HINTS_MODEL`); the module constants below come from it.
 
 Output of :func:`run_hints`: at most :data:`MAX_HINTS_PER_RUN` training hints (highest severity, then
 strongest evidence), followed by the data-quality hints (ids ``Q…``), which are listed separately and do
@@ -19,190 +23,83 @@ Upper-body groups never drive hints (§2.9).
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .analysis import LEG_GROUPS, Analysis, Hint
 from .errors import InvalidMethodError
+from .hint_context import HintHistory, RunContext, run_start
+from .hint_wording import (
+    ANCHOR_PERSONAL,
+    ANCHOR_POPULATION,
+    FORBIDDEN_PATTERNS,
+    WordingError,
+    check_wording,
+    find_forbidden,
+)
+from .model_files import read_model_file
 from .muscles import tips_for
-from .profile import AthleteProfile
 from .springmass import cadence_pref
 from .stats import weighted_mean
 
 __all__ = [
     "EVIDENCE_LABELS", "SEVERITY_RANK", "MAX_HINTS_PER_RUN", "MAX_HINTS_PER_WEEK", "REPEAT_DAYS",
     "ANCHOR_PERSONAL", "ANCHOR_POPULATION", "FORBIDDEN_PATTERNS", "WordingError", "check_wording",
-    "find_forbidden", "HintHistory", "history_is_sufficient", "spike_hint", "RunContext", "Rule", "RULES",
-    "register_rule", "run_hints", "evaluated_rules", "select_hints",
+    "find_forbidden", "HintHistory", "history_is_sufficient", "spike_hint", "spike_from_longest", "RunContext",
+    "Rule", "RULES",
+    "register_rule", "run_hints", "hint_candidates", "evaluated_rules", "select_hints", "HINTS_MODEL",
+    "hint_thresholds", "THRESHOLDS",
 ]
 
 EVIDENCE_LABELS = {"A": "strong", "B": "moderate", "C": "limited", "D": "model-based"}  # §3.1 rule 3
 SEVERITY_RANK = {"info": 0, "small": 1, "tier 1": 1, "moderate": 2, "tier 2": 2, "large": 3}
-MAX_HINTS_PER_RUN = 2  # §3.1 rule 6
-MAX_HINTS_PER_WEEK = 3
-REPEAT_DAYS = 7
-MIN_HISTORY_DAYS = 28  # load-change hints need ≥ 4 weeks and ≥ 8 runs of history (§3.1 rule 6)
-MIN_HISTORY_RUNS = 8
+HINTS_MODEL = "hints_v1"  # the thresholds of §3.1 rule 6 and §3.3: runload/models/hints_v1.toml
 
-ANCHOR_PERSONAL = "compared with your own recent running"
-ANCHOR_POPULATION = "compared with typical runners"
 
-# Thresholds of the single-run forms of §3.3 (the history forms need a training log).
-LEVEL_GRADE_RATIO = 0.02  # H5: level means |i| < 2 %
-CADENCE_LOW_RATIO = 0.95  # H5: seconds with c < 0.95·c_pref …
-CADENCE_LOW_SHARE = 0.5  # … on > 50 % of level steady running …
-CADENCE_DEFICIT_TIER1 = 0.05  # … with a mean deficit ≥ 5 % (tier 1) …
-CADENCE_DEFICIT_TIER2 = 0.10  # … or ≥ 10 % (tier 2)
-CADENCE_SPEED_RANGE_MPS = (2.2, 6.0)  # the cadence norm is fitted on 2.2–6 m/s (§3.2)
-MIN_LEVEL_RUNNING_S = 300.0  # [D] at least 5 min of level steady running to judge cadence
-FAST_SPEED_RATIO = 1.15  # H6: v_fast = 1.15 · v_easy (§3.2; the 90-day P90 needs a history)
-FAST_MIN_DISTANCE_M = 1000.0  # H6: ≥ 1 km …
-FAST_MIN_TIME_S = 240.0  # … or ≥ 4 min of fast running …
-FAST_MIN_SHARE = 0.2  # … [D] making up ≥ 20 % of the running time
-SPRINT_SPEED_MPS = 6.0  # H6: "sprints/strides" wording
-STEEP_GRADE_RATIO = 0.05  # H7/H8: descent on grade ≤ −5 %, ascent on grade ≥ +5 %
-HILL_MIN_M = 300.0  # H7/H8: ≥ 300 m of steep descent or ascent
-CLIMB_GRADE_RATIO = 0.08  # H8: ≥ 10 min at i ≥ 0.08
-CLIMB_MIN_TIME_S = 600.0
-LONG_RUN_S = 75 * 60.0  # H9: ≥ 75 min
-BALANCE_SHIFT_PCT = 1.0  # H4: a shift of ≥ 1.0 percentage point (never the absolute band alone)
-SPIKE_TIERS = ((2.00, "large"), (1.30, "moderate"), (1.10, "small"))  # H1 (Frandsen/Nielsen 2025)
+@functools.cache
+def hint_thresholds(version: str = HINTS_MODEL) -> dict:
+    """The parsed threshold file ``runload/models/<version>.toml`` (sections per rule; cached).
+
+    The thresholds of the rate limits (§3.1 rule 6) and of the single-run and history forms of the rules
+    (§3.3) live there once; the module constants below and :mod:`runload.history.rules` read them.
+    """
+    return read_model_file(version, "hints")[0]
+
+
+THRESHOLDS = hint_thresholds()
+MAX_HINTS_PER_RUN = THRESHOLDS["rate_limits"]["max_per_run"]  # §3.1 rule 6
+MAX_HINTS_PER_WEEK = THRESHOLDS["rate_limits"]["max_per_week"]
+REPEAT_DAYS = THRESHOLDS["rate_limits"]["repeat_days"]
+MIN_HISTORY_DAYS = THRESHOLDS["rate_limits"]["min_history_days"]  # load-change hints need ≥ 4 weeks …
+MIN_HISTORY_RUNS = THRESHOLDS["rate_limits"]["min_history_runs"]  # … and ≥ 8 runs of history
+
+
+# Thresholds of the single-run forms of §3.3 (the history forms: runload.history.rules), from THRESHOLDS.
+LEVEL_GRADE_RATIO = THRESHOLDS["terrain"]["level_grade_ratio"]  # level means |i| < 2 %
+CADENCE_LOW_RATIO = THRESHOLDS["H5"]["low_ratio"]  # H5: seconds with c < 0.95·c_pref …
+CADENCE_LOW_SHARE = THRESHOLDS["H5"]["low_share"]  # … on > 50 % of level steady running …
+CADENCE_DEFICIT_TIER1 = THRESHOLDS["H5"]["deficit_tier1"]  # … with a mean deficit ≥ 5 % (tier 1) …
+CADENCE_DEFICIT_TIER2 = THRESHOLDS["H5"]["deficit_tier2"]  # … or ≥ 10 % (tier 2)
+CADENCE_SPEED_RANGE_MPS = tuple(THRESHOLDS["H5"]["speed_range_mps"])  # the cadence norm's 2.2–6 m/s (§3.2)
+MIN_LEVEL_RUNNING_S = THRESHOLDS["H5"]["min_level_running_s"]  # [D] ≥ 5 min of level steady running
+FAST_SPEED_RATIO = THRESHOLDS["H6"]["fast_speed_ratio"]  # H6: v_fast ≥ 1.15 · v_easy (§3.2)
+FAST_MIN_DISTANCE_M = THRESHOLDS["H6"]["min_distance_m"]  # H6: ≥ 1 km …
+FAST_MIN_TIME_S = THRESHOLDS["H6"]["min_time_s"]  # … or ≥ 4 min of fast running …
+FAST_MIN_SHARE = THRESHOLDS["H6"]["single_run_min_share"]  # … [D] making up ≥ 20 % of the running time
+SPRINT_SPEED_MPS = THRESHOLDS["H6"]["sprint_speed_mps"]  # H6: "sprints/strides" wording
+STEEP_GRADE_RATIO = THRESHOLDS["terrain"]["steep_grade_ratio"]  # H7/H8: grade ≤ −5 % / ≥ +5 %
+HILL_MIN_M = THRESHOLDS["hills"]["min_m"]  # H7/H8: ≥ 300 m of steep descent or ascent
+CLIMB_GRADE_RATIO = THRESHOLDS["terrain"]["climb_grade_ratio"]  # H8: ≥ 10 min at i ≥ 0.08
+CLIMB_MIN_TIME_S = THRESHOLDS["hills"]["climb_min_time_s"]
+LONG_RUN_S = THRESHOLDS["H9"]["long_run_s"]  # H9: ≥ 75 min
+BALANCE_SHIFT_PCT = THRESHOLDS["H4"]["shift_pct_points"]  # H4: ≥ 1.0 percentage point, never the band alone
+SPIKE_TIERS = tuple((float(limit), str(tier)) for limit, tier in THRESHOLDS["H1"]["tiers"])  # H1 (RUNSAFE)
 INDOOR_SUB_SPORTS = ("treadmill", "indoor_running", "virtual_activity")  # FIT sub_sport names
-QUALITY_MIN_SHARE = 0.10  # Q1–Q3: a data gap on ≥ 10 % (cadence) or > 50 % (grade, contact time)
-
-FORBIDDEN_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
-    r"\byou will (get|develop|suffer|injure|have|tear|strain)\b",
-    r"\byou('| a)re (at|in) (risk|danger)\b",
-    r"\brisk\b",
-    r"\byou have (a |an )?(runner'?s knee|tendin|injur|strain|tear|patellofemoral|plantar|shin|weak|"
-    r"stress fracture|achilles)",
-    r"\bdiagnos",
-    r"\b(will|going to) (cause|lead to|result in) (an |a )?(injur|strain|tendin|pain)",
-    r"\bdanger(ous)?\b",
-    r"\bweak (hamstrings|glutes|quads|quadriceps|muscles|calves|core)\b",
-    r"\bquad[- ]dominan",
-    r"\b(guarantee[sd]?|definitely|certainly|inevitabl[ey])\b",
-    r"\bprevents? (injur|runner)",
-    r"\b(increase|raise|change|lift) (your )?(cadence|step rate) by (about )?(1[1-9]|[2-9]\d|\d{3,})\s?%",
-))
-
-
-class WordingError(ValueError):
-    """A hint message breaks the wording rules of science.md §3.1 (a bug in a rule, not a user error)."""
-
-
-def find_forbidden(message: str) -> list[str]:
-    """The forbidden phrases of §3.1 found in ``message`` (empty list when clean)."""
-    return [m.group(0) for p in FORBIDDEN_PATTERNS for m in [p.search(message)] if m]
-
-
-def check_wording(message: str, require_anchor: bool = True) -> str:
-    """Return ``message`` if it follows §3.1, else raise :class:`WordingError` naming the problem."""
-    bad = find_forbidden(message)
-    if bad:
-        raise WordingError(f"forbidden phrase {bad[0]!r} in hint: {message}")
-    if "estimated" not in message.lower():
-        raise WordingError(f"no 'estimated' qualifier in hint: {message}")
-    if require_anchor and ANCHOR_PERSONAL not in message and ANCHOR_POPULATION not in message:
-        raise WordingError(f"no personal or population anchor in hint: {message}")
-    if not re.search(r"Evidence: (strong|moderate|limited|model-based)\.$", message):
-        raise WordingError(f"no closing evidence label in hint: {message}")
-    return message
-
-
-@dataclass
-class HintHistory:
-    """What the history rules and rate limits know about earlier runs (from the training-log store).
-
-    Attributes
-    ----------
-    runs : pandas.DataFrame
-        One row per earlier run: ``start`` (UTC), ``distance_m`` [m], ``duration_s`` [s].
-    shown : pandas.DataFrame
-        Hints already shown: ``time`` (UTC), ``id``, ``severity``.
-    """
-
-    runs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["start", "distance_m", "duration_s"]))
-    shown: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["time", "id", "severity"]))
-
-
-def _has_personal_cadence(profile: AthleteProfile) -> bool:
-    """True when c_pref is the runner's own cadence model (§3.2), not the population norm."""
-    return profile.cadence_model is not None
-
-
-def _has_personal_easy_speed(profile: AthleteProfile) -> bool:
-    """True when v_easy is the runner's own easy speed, not the population default of 3.0 m/s.
-
-    A stiffness calibration (``profile.calibration``) is about contact time only: it makes neither the
-    cadence norm nor the easy pace personal.
-    """
-    return profile.easy_speed_mps != AthleteProfile().easy_speed_mps
-
-
-class RunContext:
-    """Per-sample arrays the rules share, computed once from an :class:`Analysis`."""
-
-    def __init__(self, analysis: Analysis, history: HintHistory | None = None):
-        self.analysis, self.history = analysis, history
-        s = analysis.samples
-        n = len(s)
-
-        def col(name):
-            return pd.to_numeric(s[name], errors="coerce").to_numpy(float) if name in s else np.full(n, np.nan)
-
-        self.speed, self.cadence, self.dt = col("speed_mps"), col("cadence_spm"), np.nan_to_num(col("dt_s"))
-        self.grade = col("grade_pct") / 100.0
-        state = s["state"].astype(str).to_numpy() if "state" in s else np.full(n, "running")
-        self.running = state == "running"
-        self.moving = self.running | (state == "walking")
-        accel = s["accelerating"].astype("boolean").fillna(False).to_numpy(bool) if "accelerating" in s else np.zeros(n, bool)
-        self.steady = self.running & ~accel
-        self.source = s["contact_time_source"].astype(str).to_numpy() if "contact_time_source" in s else None
-        self.profile = analysis.profile
-        self.personal_cadence = _has_personal_cadence(analysis.profile)
-        self.personal_speed = _has_personal_easy_speed(analysis.profile)
-        self.running_s = float(self.dt[self.running].sum())
-        self.moving_s = float(self.dt[self.moving].sum())
-        self.horizontal_m = np.where(self.moving, np.nan_to_num(self.speed) * self.dt, 0.0)
-        self.start = analysis.run.meta.start or (s.index.min() if n else None)
-
-    def load_value(self, group: str, column: str) -> float:
-        load = self.analysis.load
-        if load is None or group not in load.index:
-            return float("nan")
-        return float(load.loc[group, column])
-
-    def per_stride_load(self, group: str, mask: np.ndarray) -> float:
-        """Mean per-stride load of ``group`` over the samples in ``mask`` [-] (1 = an easy, level stride).
-
-        Σ load_<group>_au ÷ Σ strides_au over ``mask``: both columns of ``analysis.load_samples`` are on
-        the scale of :func:`runload.load.compute_load` (100 = one hour of easy running), so the load model
-        is not rebuilt here.  NaN without per-sample loads and strides.
-        """
-        loads = self.analysis.load_samples
-        column = f"load_{group}_au"
-        if loads is None or column not in loads or "strides_au" not in loads or not mask.any():
-            return float("nan")
-        index = self.analysis.samples.index
-        load = pd.to_numeric(loads[column], errors="coerce").reindex(index).to_numpy(float)
-        strides = pd.to_numeric(loads["strides_au"], errors="coerce").reindex(index).to_numpy(float)
-        ok = mask & np.isfinite(load) & np.isfinite(strides)
-        if not ok.any() or strides[ok].sum() <= 0:
-            return float("nan")
-        return float(load[ok].sum() / strides[ok].sum())
-
-    def balance(self) -> np.ndarray | None:
-        for frame in (self.analysis.samples, self.analysis.run.samples):
-            if "stance_time_balance_pct" in frame:
-                values = pd.to_numeric(frame["stance_time_balance_pct"], errors="coerce")
-                return values.reindex(self.analysis.samples.index).to_numpy(float)
-        return None
-
+QUALITY_MIN_SHARE = THRESHOLDS["quality"]["min_share"]  # Q1–Q3: a data gap on ≥ 10 % (cadence) or > 50 % (grade, contact time)
 
 @dataclass(frozen=True)
 class Rule:
@@ -472,6 +369,31 @@ def spike_hint(start, distance_m: float, moving_s: float, runs: pd.DataFrame) ->
     starts = pd.to_datetime(runs["start"], utc=True)
     recent = runs[(starts < start) & (starts >= start - pd.Timedelta(days=30))]
     longest = float(pd.to_numeric(recent["distance_m"], errors="coerce").max()) if len(recent) else float("nan")
+    return spike_from_longest(distance_m, longest, moving_s)
+
+
+def spike_from_longest(distance_m: float, longest_30d_m: float, moving_s: float) -> Hint | None:
+    """H1 from the run's distance and the longest run of the previous 30 days (§3.3 tiers).
+
+    The one place H1's tiers and wording live: :func:`spike_hint` (one analysed run) and
+    :mod:`runload.history` (every run of a training log, windows computed once) both call it.  The caller
+    checks the history is sufficient (:func:`history_is_sufficient`).
+
+    Parameters
+    ----------
+    distance_m : float
+        The run's distance [m].
+    longest_30d_m : float
+        The longest run that started in the 30 days before it [m]; NaN without one.
+    moving_s : float
+        The run's moving time [s] (≥ 75 min adds the calves note of H9).
+
+    Returns
+    -------
+    Hint or None
+        None below a ratio of 1.10 or without a finite, positive ``longest_30d_m``.
+    """
+    longest = float(longest_30d_m) if longest_30d_m is not None else float("nan")
     distance = float(distance_m) if distance_m is not None else float("nan")
     if not (np.isfinite(longest) and longest > 0 and np.isfinite(distance)):
         return None
@@ -570,12 +492,13 @@ def estimated_contact_time(ctx: RunContext) -> Hint | None:
 
 # --- engine --------------------------------------------------------------------------------------------------
 
-def select_hints(candidates: list[Hint], now=None, shown: pd.DataFrame | None = None) -> list[Hint]:
+def select_hints(candidates: list[Hint], now=None, shown=None) -> list[Hint]:
     """Apply the rate limits of §3.1 rule 6 to training-hint candidates.
 
     Ranked by severity tier, then evidence grade (A first), then registry order.  With ``shown`` (earlier
-    hints: ``time``, ``id``, ``severity``) and ``now``: a hint shown in the last 7 days is dropped unless
-    its tier rose, and the week holds at most :data:`MAX_HINTS_PER_WEEK`.
+    hints: a DataFrame with ``time``, ``id``, ``severity``, or a sequence of ``(time, id, severity)``
+    tuples — the cheap form for a walk over a whole training log) and ``now``: a hint shown in the last
+    7 days is dropped unless its tier rose, and the week holds at most :data:`MAX_HINTS_PER_WEEK`.
     """
     order = list(RULES)
     ranked = sorted(candidates, key=lambda h: (-SEVERITY_RANK.get(h.severity, 0), h.evidence,
@@ -583,10 +506,15 @@ def select_hints(candidates: list[Hint], now=None, shown: pd.DataFrame | None = 
     budget = MAX_HINTS_PER_RUN
     if shown is not None and len(shown) and now is not None:
         now = pd.Timestamp(now)
-        recent = shown[pd.to_datetime(shown["time"], utc=True) > now - pd.Timedelta(days=REPEAT_DAYS)]
+        if isinstance(shown, pd.DataFrame):
+            shown = zip(pd.to_datetime(shown["time"], utc=True), shown["id"], shown["severity"], strict=True)
+        since = now - pd.Timedelta(days=REPEAT_DAYS)
+        recent = [(hid, sev) for time, hid, sev in shown if pd.Timestamp(time) > since]
         budget = min(budget, max(0, MAX_HINTS_PER_WEEK - len(recent)))
-        best = recent.groupby("id")["severity"].agg(lambda s: max(SEVERITY_RANK.get(x, 0) for x in s))
-        ranked = [h for h in ranked if h.id not in best.index or SEVERITY_RANK.get(h.severity, 0) > best[h.id]]
+        best: dict[str, int] = {}
+        for hid, sev in recent:
+            best[hid] = max(best.get(hid, 0), SEVERITY_RANK.get(sev, 0))
+        ranked = [h for h in ranked if h.id not in best or SEVERITY_RANK.get(h.severity, 0) > best[h.id]]
     return ranked[:budget]
 
 
@@ -618,11 +546,24 @@ def run_hints(analysis: Analysis, history: HintHistory | None = None) -> list[Hi
     list[Hint]
         Every message has passed :func:`check_wording`.  Never diagnostic; see ``analysis.footer``.
     """
+    training, quality = hint_candidates(analysis, history)
+    shown = history.shown if history is not None else None
+    return select_hints(training, now=run_start(analysis), shown=shown) + quality
+
+
+def hint_candidates(analysis: Analysis, history: HintHistory | None = None) -> tuple[list[Hint], list[Hint]]:
+    """Every hint the evaluated rules raise for ``analysis``, before the rate limits.
+
+    Returns
+    -------
+    (list[Hint], list[Hint])
+        The training hints (in registry order, not yet limited by :func:`select_hints`) and the
+        data-quality hints.
+    """
     ctx = RunContext(analysis, history)
     training, quality = [], []
     for rule in evaluated_rules(analysis, history):
         hint = rule.evaluate(ctx)
         if hint is not None:
             (training if rule.kind == "training" else quality).append(hint)
-    shown = history.shown if history is not None else None
-    return select_hints(training, now=ctx.start, shown=shown) + quality
+    return training, quality

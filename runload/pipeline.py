@@ -16,7 +16,7 @@ from .clean import clean_samples
 from .errors import InvalidMethodError
 from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
 from .grade import altitude_source
-from .hints import run_hints
+from .hints import HINTS_MODEL, hint_candidates, run_start, select_hints
 from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
 from .profile import AthleteProfile, given_profile, load_profile, profile_for_run
 from .run import Run
@@ -91,13 +91,13 @@ def current_model_versions() -> dict[str, str]:
     Examples
     --------
     >>> sorted(current_model_versions())
-    ['gait', 'load']
+    ['gait', 'hints', 'load']
     """
-    return {"gait": GAIT_MODEL_ID, "load": DEFAULT_LOAD_MODEL}
+    return {"gait": GAIT_MODEL_ID, "load": DEFAULT_LOAD_MODEL, "hints": HINTS_MODEL}
 
 
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
-                units: str = "metric") -> Analysis:
+                units: str = "metric", *, norms=None) -> Analysis:
     """Analyse one run: cleaned samples, gait timing, segments and a summary.
 
     Parameters
@@ -110,6 +110,10 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
         Where contact time comes from (:func:`runload.gait.compute_gait`).
     units : {"metric", "imperial"}
         Splits per km or per mile (values stay in SI units).
+    norms : runload.norms.PersonalNorms, optional
+        Personal norms learnt from the runner's training log (``runload batch``): they fill what the
+        profile leaves at the population defaults (:meth:`~runload.norms.PersonalNorms.apply`) and are
+        recorded in ``Analysis.norms``.
 
     Returns
     -------
@@ -129,6 +133,8 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     profile_source = "given" if profile is not None else (
         "file" if run.meta.athlete_height_m is not None else "default")
     profile = profile_for_run(run, profile)
+    if norms is not None:
+        profile = norms.apply(profile)
     cleaned = clean_samples(run)
     gait = compute_gait(cleaned, profile, gait_source)
     samples = cleaned.drop(columns=["state"]).join(gait)
@@ -137,17 +143,19 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     summary["gait_source"] = gait_source
     summary["height_m"] = profile.height_m
     summary["profile_source"] = profile_source  # given | file (the watch's user profile) | default
-    model_versions = {"gait": GAIT_MODEL_ID}  # the load model's version is added once it ran
+    model_versions = {"gait": GAIT_MODEL_ID, "hints": HINTS_MODEL}  # the load model's once it ran
 
     analysis = Analysis(run=run, profile=profile, samples=samples, segments=segments, summary=summary,
-                        model_versions=model_versions)
+                        model_versions=model_versions, norms=norms)
 
     # Muscle-group load (science.md §2) and the run hints (§3) read the analysed samples.
     load = compute_load(samples, profile)
     analysis.load, analysis.load_samples = load.per_group, load.samples
     analysis.segments = segment_load(load.samples, segments)
     analysis.model_versions["load"] = load.model_version
-    analysis.hints = run_hints(analysis)
+    training, quality = hint_candidates(analysis)
+    analysis.hint_candidates = training
+    analysis.hints = select_hints(training, now=run_start(analysis)) + quality
     return analysis
 
 

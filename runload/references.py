@@ -1,8 +1,10 @@
 """Citations of every model runload uses, and the "methods and limits" text generated from them.
 
-Each model id (``gait.*``, ``grade.*``, ``load.*``, ``hints.*``) maps to the citation keys it rests on; the
-report's methods section is built by :func:`methods_for_analysis` from what actually ran on a run (the
-contact-time source used, the altitude source, the load model, the hint rules evaluated), and
+Each model id (``gait.*``, ``grade.*``, ``load.*``, ``norms.*``, ``hints.*``; ``hints.log.*`` for the
+history forms of the rules judged over a training log, :mod:`runload.history`) maps to the citation keys it
+rests on; the report's methods section is built by :func:`methods_for_analysis` from what actually ran on a
+run (the contact-time source used, the altitude source, the load model, the personal norms the run used,
+the hint rules evaluated, the history rules that ran over the log), and
 :func:`methods_items` / :func:`methods_text` give any chosen set, so no citation string is written twice.
 The texts quote coefficients from the shipped model files (``gait_v*.toml``, ``load_v*.toml``).  DOIs are given where science.md gives them or where they were checked against the
 publisher's record; the rest have none rather than a guessed one.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from .analysis import Analysis
 from .errors import InvalidMethodError
 from .gait_model import GAIT_MODEL
+from .hints import THRESHOLDS as _T
 from .hints import HintHistory, evaluated_rules
 from .load import load_model
 
@@ -37,6 +40,8 @@ __all__ = [
     "methods_items",
     "methods_text",
     "methods_for_analysis",
+    "history_rules_run",
+    "same_norm_value",
 ]
 
 
@@ -158,6 +163,8 @@ CITATIONS: dict[str, Citation] = dict([
        "10.2519/jospt.2016.6391"),
     _c("lauersen2014", "Lauersen JB, Bertelsen DM, Andersen LB. The effectiveness of exercise interventions "
        "to prevent sports injuries. Br J Sports Med 2014."),
+    _c("cook1985", "Cook SD, Kester MA, Brunet ME. Shock absorption characteristics of running shoes. "
+       "Am J Sports Med 1985;13:248–253."),
     _c("science_md", "runload science specification (science.md): design choices marked [D], made for this "
        "project and not published values."),
 ])
@@ -223,6 +230,19 @@ MODELS: dict[str, ModelEntry] = dict([
        "The runner's preferred cadence at a speed is their own fitted norm, or the population norm "
        f"{_GAIT.cadence_pref_at_reference_spm:g} + {_GAIT.cadence_pref_slope_spm_per_mps:g}·(v − "
        f"{_GAIT.cadence_pref_reference_speed_mps:g}) steps/min.", ("deruiter2020", "science_md")),
+    # Personal norms (science.md §3.2, §1.5.4): listed only when the run used them.
+    _m("norms.cadence", "Your cadence norm, learnt from your training log",
+       "A robust (Huber) regression of your cadence on speed and uphill and downhill grade over your steady "
+       "running of the 60 days before the run's month (at least 3 runs and 60 minutes, speeds 2.2–6 m/s); "
+       "it replaces the population norm.", ("deruiter2020", "science_md")),
+    _m("norms.easy_speed", "Your easy pace, learnt from your training log",
+       "The time-weighted median of your level, steady running speed over the 8 weeks before the run's month; "
+       "it is the reference (100) of the muscle-group loads and the base of the fast-running threshold.",
+       ("science_md",)),
+    _m("gait.calibration", "Personal stiffness calibration",
+       "Your reference leg stiffness was fitted so that the model's contact times match the ones your watch "
+       "measured on your own runs (level, steady running at 2.2–6 m/s); contact times without a sensor stay "
+       "estimates, with the fit's typical error instead of about ±10 %.", ("morin2005", "science_md")),
     # Slope (science.md §2.6).
     _m("grade.barometric", "Slope from barometric altitude",
        "Slope is the change of barometric altitude over a centred window of horizontal distance; where the "
@@ -290,6 +310,41 @@ MODELS: dict[str, ModelEntry] = dict([
     _m("hints.H9", "Long run and calves",
        "Long runs add calf and Achilles load, the group with the highest tendon forces.",
        ("tensiometry2024", "nielsen2014plos", "frandsen2025"), "D"),
+    # History forms of the rules, judged against the runner's training log (runload.history; science.md
+    # §3.3): listed for a run only when they ran for it (a hint of theirs is shown, or the analysis names
+    # them in ``history_rules``).
+    _m("hints.log.H3", "Load change vs your recent average (acute:chronic)",
+       f"This week's distance (or a leg group's estimated load) against an exponentially weighted average of the "
+       f"previous weeks (a ratio above {_T['H3']['limit']:g}, with at least {_T['H3']['min_chronic_km_per_week']:g} "
+       f"km a week and {_T['H3']['min_days'] // 7} weeks of data). A disputed indicator: it is a load change, not "
+       "a forecast.", ("williams2017", "gabbett2016", "lolli2019", "impellizzeri2021"), "C"),
+    _m("hints.log.H4", "Ground contact time balance over your runs",
+       f"The per-run median balance against your own {_T['H4']['baseline_days'] // 7}-week median, or in Garmin's "
+       f"outer zone, on {_T['H4']['consecutive_runs']} runs in a row; informational only: asymmetry was not "
+       "linked to injury in an 836-runner cohort.", ("garmin", "girard2019", "malisoux2024"), "D"),
+    _m("hints.log.H6", "More fast running than usual",
+       f"This week's running at or above your fast speed (from your own easy and fast pace) against the previous "
+       f"{_T['H6']['base_weeks']} weeks, or the first fast session after {_T['H6']['gap_days'] // 7} weeks "
+       "without.", ("duhig2016", "schache2012", "dorn2012", "gurchiek2024"), "C"),
+    _m("hints.log.H7", "More downhill than usual",
+       f"This week's steep descent against your mean weekly descent of the previous {_T['hills']['base_weeks']} "
+       f"weeks, or a single run's descent against your largest of the previous {_T['H1']['window_days']} days.",
+       ("gottschall2005", "khassetarash2022"), "C"),
+    _m("hints.log.H8", "More uphill than usual",
+       f"This week's steep ascent against your mean weekly ascent of the previous {_T['hills']['base_weeks']} "
+       f"weeks, or a long climb after {_T['hills']['base_weeks']} weeks with little climbing.",
+       ("roberts2005", "vernillo2017", "almonroeder2013", "neves2014"), "D"),
+    _m("hints.log.H9", "Calf load above your recent runs",
+       f"A run's estimated calf load against the largest single-run calf load of your previous "
+       f"{_T['H1']['window_days']} days.", ("tensiometry2024", "nielsen2014plos", "frandsen2025"), "D"),
+    _m("hints.log.H10", "Group-load spike",
+       f"This week's estimated load of a leg group against its mean weekly load of the previous "
+       f"{_T['hills']['base_weeks']} weeks (top group only); estimated from pace, cadence and hills.",
+       ("science_md",), "D"),
+    _m("hints.log.S1", "Shoe mileage",
+       f"The distance logged with a pair of shoes (the gear of your export) passing {_T['shoes']['mileage_km']:g} "
+       "km, where lab tests saw the loss of cushioning level off and where many runners replace theirs; no study "
+       "links shoe mileage itself to injuries.", ("cook1985", "science_md"), "D"),
     _m("hints.quality", "Data quality",
        "Notes on missing cadence, unknown grade and estimated contact time say how much of the analysis "
        "rests on models rather than measurements.", ("science_md", "adams2016", "meyer2023")),
@@ -391,6 +446,49 @@ def _share(summary: dict, key: str) -> float:
     return x if math.isfinite(x) else 0.0
 
 
+def same_norm_value(a, b) -> bool:
+    """Two norm values (numbers or tuples of numbers) are the same, to rounding; False when one is None."""
+    if a is None or b is None:
+        return False
+    a = a if isinstance(a, (tuple, list)) else (a,)
+    b = b if isinstance(b, (tuple, list)) else (b,)
+    try:
+        return len(a) == len(b) and all(math.isclose(float(x), float(y), rel_tol=1e-9, abs_tol=1e-12)
+                                        for x, y in zip(a, b, strict=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _norms_ids(analysis: Analysis, *, contact_model: bool, cadence_used: bool, load: bool) -> list[str]:
+    """Method ids of the personal norms the run USED (a profile value the user gave wins over the log's).
+
+    The learnt cadence norm when c_pref was used and the profile's cadence model is the log's; the learnt
+    easy pace when the load model ran with the log's easy speed; the stiffness calibration when the
+    contact-time model ran with a calibrated profile (from the log or from ``runload calibrate``).
+    """
+    profile, norms = analysis.profile, getattr(analysis, "norms", None)
+    ids = []
+    if cadence_used and same_norm_value(profile.cadence_model, getattr(norms, "cadence_model", None)):
+        ids.append("norms.cadence")
+    if load and same_norm_value(profile.easy_speed_mps, getattr(norms, "easy_speed_mps", None)):
+        ids.append("norms.easy_speed")
+    if contact_model and profile.calibration is not None:
+        ids.append("gait.calibration")
+    return ids
+
+
+def history_rules_run(analysis: Analysis) -> list[str]:
+    """Ids of the history rules (judged against a training log) known to have run for ``analysis``.
+
+    ``analysis.history_rules`` (set by the batch: every history rule evaluated for the run, whether or not
+    it raised a hint) and the rules of the hints the report shows with ``origin == "log"`` (they certainly
+    ran).  Empty for a run analysed alone.
+    """
+    named = [str(r) for r in analysis.history_rules]
+    shown = [str(h.id) for h in analysis.hints or [] if h.origin == "log"]
+    return list(dict.fromkeys(named + shown))
+
+
 def methods_for_analysis(analysis: Analysis, history: HintHistory | None = None) -> list[dict]:
     """The methods-and-limits items of what actually ran on ``analysis``, and nothing else.
 
@@ -414,8 +512,10 @@ def methods_for_analysis(analysis: Analysis, history: HintHistory | None = None)
           grade-adjusted pace when one was given;
         - the load model's parts when ``analysis.load`` is set (walking seconds and the upper body only
           when they occur; the preferred cadence, which its step-length factor uses);
+        - the personal norms the run used (:func:`_norms_ids`): the cadence norm and easy pace learnt from
+          the training log, a stiffness calibration;
         - one item per hint rule evaluated (:func:`runload.hints.evaluated_rules`), data-quality rules as
-          one item;
+          one item, and the history rules that ran over the training log (:func:`history_rules_run`);
         - the limits that apply (the contact-time limit only when the model estimated contact time).
     """
     summary = analysis.summary or {}
@@ -436,17 +536,24 @@ def methods_for_analysis(analysis: Analysis, history: HintHistory | None = None)
     else:
         ids.append("grade.none")
     load = analysis.load
+    if load is not None and "gait.cadence_pref" not in ids:
+        ids.append("gait.cadence_pref")
+    rules = evaluated_rules(analysis, history)
+    cadence_used = "gait.cadence_pref" in ids or any(rule.id == "H5" for rule in rules)  # H5 judges by c_pref
+    ids += _norms_ids(analysis, contact_model=contact_model, cadence_used=cadence_used, load=load is not None)
     if load is not None:
-        if "gait.cadence_pref" not in ids:
-            ids.append("gait.cadence_pref")
         ids += list(_LOAD_MODEL_IDS)
         if walking:
             ids.append("load.walking")
         if "approximate" in load and load["approximate"].astype(bool).any():
             ids.append("load.upper_body")
-    for rule in evaluated_rules(analysis, history):
+    for rule in rules:
         mid = f"hints.{rule.id}" if rule.kind == "training" else "hints.quality"
         if mid in MODELS and mid not in ids:
+            ids.append(mid)
+    for rule_id in history_rules_run(analysis):
+        mid = next((m for m in (f"hints.log.{rule_id}", f"hints.{rule_id}") if m in MODELS), None)
+        if mid is not None and mid not in ids:
             ids.append(mid)
     items = methods_items(ids)
     for item in items:

@@ -3,6 +3,7 @@
 :func:`simulate_run` builds one run second by second from a plan of segments (target speed, terrain,
 route, laps) for one simulated athlete, and keeps the truth beside it; :func:`write_sample_runs` writes
 the sample set as FIT, GPX and TCX (writers in :mod:`runload.simulate_write`) plus ``manifest.json``.
+A runner's dated training log (several runs, some with a strap) is built by :mod:`runload.simulate_log`.
 
 The truth, per second (``SimulatedRun.truth``, index ``time`` UTC)
 -------------------------------------------------------------------
@@ -27,8 +28,8 @@ The truth, per second (``SimulatedRun.truth``, index ``time`` UTC)
 - ``heart_rate_bpm``: a first-order lag (τ = 25 s) towards a steady state linear in the grade-equivalent
   speed v·(1 + 0.045·i⁺ − 0.02·i⁻) plus a slow drift and noise [D: a demonstration model, not physiology].
 - ``timer_on`` and ``lap``: what the watch's timer and lap button did.
-- Running dynamics (``easy_dynamics`` only), as a chest strap would report them: ``stance_time_ms`` =
-  tc + N(0, 3 ms) (no bias, so calibrating k̂ on it recovers k̂_ref), ``stance_time_pct`` = 100·tc/T_stride,
+- Running dynamics (``easy_dynamics``, or any kind with ``dynamics=True``), as a chest strap would
+  report them: ``stance_time_ms`` = tc + N(0, 3 ms) (no bias, so calibrating k̂ on it recovers k̂_ref), ``stance_time_pct`` = 100·tc/T_stride,
   ``step_length_mm`` = 1000·v·60/c (+ N(0, 8 mm)), ``vertical_oscillation_mm`` = 1.15 × the sine-model
   COM excursion Δyc + g·tf²/8 (science.md §1.7; torso travel exceeds COM travel [D]) + N(0, 2 mm),
   ``vertical_ratio_pct`` = 100·VO/step length, ``stance_time_balance_pct`` around 50.6 %.
@@ -47,6 +48,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -59,6 +61,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from .errors import InvalidMethodError, RunloadError
+from .gait_model import GAIT_MODEL
 from .geo import EARTH_RADIUS_M
 from .simulate_write import WRITERS
 from .simulated_run import SimulatedRun
@@ -99,6 +102,11 @@ class Athlete:
     khat_ref : float  [-]  true dimensionless leg stiffness at preferred cadence (model default is 13).
     cadence_offset_spm : float  [steps/min]  personal offset from the population cadence model.
     hr_rest_bpm, hr_max_bpm : float  [1/min]
+    easy_speed_mps : float  [m/s]  the athlete's easy pace: every target speed of the run plans scales with
+        it (the plans are written for 3.0 m/s; the default leaves them as they are).
+    cadence_slope_spm_per_mps : float or None  [steps/min per m/s]  personal slope of the preferred
+        cadence: c_pref(v) = c_pop(3 m/s) + offset + slope·(v − 3 m/s), unclamped; ``None`` (default)
+        keeps the population model's slope and clamps (:func:`~runload.springmass.cadence_pref_population`).
     """
 
     height_m: float = 1.78
@@ -107,6 +115,8 @@ class Athlete:
     cadence_offset_spm: float = -3.0
     hr_rest_bpm: float = 52.0
     hr_max_bpm: float = 188.0
+    easy_speed_mps: float = 3.0
+    cadence_slope_spm_per_mps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -137,29 +147,49 @@ _STARTS = {  # fixed start times: one training week, so files never depend on th
 _KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
 
 
-def _plan(kind: str, rng: np.random.Generator) -> list[_Segment]:
-    """Segments of a run; durations and speeds vary a little with the seed."""
+def _plan(kind: str, rng: np.random.Generator, scale: float = 1.0) -> list[_Segment]:
+    """Segments of a run; durations and speeds vary a little with the seed.
+
+    ``scale``: the athlete's easy speed / 3.0 m/s; every target speed is multiplied by it (1.0 leaves the
+    plans as written, bit for bit).
+    """
     jitter = rng.uniform(-0.08, 0.08)  # day form: ±0.08 m/s on every target speed
     if kind in ("easy", "easy_dynamics"):
         dur = 1800 if kind == "easy" else 1980
-        return [_Segment(dur, 3.0 + jitter, lap="active", trigger="distance")]
+        return [_Segment(dur, 3.0 * scale + jitter, lap="active", trigger="distance")]
     if kind == "intervals":
-        plan = [_Segment(300, 3.0 + jitter, lap="warmup"), _Segment(40, 0.0, paused=True),
-                _Segment(300, 3.0 + jitter)]  # a stop to tie a shoe: the timer is paused for 40 s
+        plan = [_Segment(300, 3.0 * scale + jitter, lap="warmup"), _Segment(40, 0.0, paused=True),
+                _Segment(300, 3.0 * scale + jitter)]  # a stop to tie a shoe: the timer is paused for 40 s
         for _ in range(6):
-            plan += [_Segment(180, 4.5 + jitter, lap="active"), _Segment(120, 2.5 + jitter, lap="rest")]
-        return plan + [_Segment(600, 2.9 + jitter, lap="cooldown")]
+            plan += [_Segment(180, 4.5 * scale + jitter, lap="active"),
+                     _Segment(120, 2.5 * scale + jitter, lap="rest")]
+        return plan + [_Segment(600, 2.9 * scale + jitter, lap="cooldown")]
     if kind == "hills":
-        plan = [_Segment(600, 3.0 + jitter, lap="warmup")]
+        plan = [_Segment(600, 3.0 * scale + jitter, lap="warmup")]
         for _ in range(6):  # 300 m up at ~2.7 m/s, back down at ~3.3 m/s
-            plan += [_Segment(111, 2.7 + jitter, route="out", lap="active"),
-                     _Segment(91, 3.3 + jitter, route="back", lap="rest")]
-        return plan + [_Segment(480, 2.9 + jitter, lap="cooldown")]
+            plan += [_Segment(111, 2.7 * scale + jitter, route="out", lap="active"),
+                     _Segment(91, 3.3 * scale + jitter, route="back", lap="rest")]
+        return plan + [_Segment(480, 2.9 * scale + jitter, lap="cooldown")]
     if kind == "treadmill":  # a step test on the belt: 5 min stages
         speeds = [2.6, 2.8, 3.1, 3.4, 3.7, 4.0, 2.5]
         kinds = ["warmup"] + ["active"] * 5 + ["cooldown"]
-        return [_Segment(300, s, route="belt", lap=k) for s, k in zip(speeds, kinds, strict=True)]
+        return [_Segment(300, s * scale, route="belt", lap=k) for s, k in zip(speeds, kinds, strict=True)]
     raise InvalidMethodError("kind", kind, KINDS)
+
+
+def _cut(plan: list[_Segment], duration_s: int) -> list[_Segment]:
+    """The first ``duration_s`` seconds of ``plan``; a one-segment plan (an easy run) is stretched to it."""
+    if len(plan) == 1:
+        return [dataclasses.replace(plan[0], duration_s=duration_s)]
+    out, left = [], duration_s
+    for seg in plan:
+        if left <= 0:
+            break
+        out.append(seg if seg.duration_s <= left else dataclasses.replace(seg, duration_s=left))
+        left -= seg.duration_s
+    while out[-1].paused:  # a run does not end standing with the timer off
+        out.pop()
+    return out
 
 
 def _ar1(rng: np.random.Generator, n: int, sigma: float, phi: float) -> np.ndarray:
@@ -200,7 +230,8 @@ def _check_positive(name: str, value: float, lo: float, hi: float) -> float:
 
 
 def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
-                 smart_recording: bool = False) -> SimulatedRun:
+                 smart_recording: bool = False, dynamics: bool | None = None,
+                 start: datetime | None = None, duration_s: int | None = None) -> SimulatedRun:
     """Simulate one run of ``kind`` with known ground truth, reproducibly from ``seed``.
 
     Parameters
@@ -217,6 +248,15 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
         Who runs; default :class:`Athlete` () (H 1.78 m, k̂_ref 11.5).
     smart_recording : bool
         Keep only a smart-recording-like subset of seconds in the file (gaps of 1–7 s, lap edges kept).
+    dynamics : bool, optional
+        Running dynamics as a chest strap reports them (``stance_time_ms`` …, module docstring) for any
+        kind.  ``None`` (default): only for ``easy_dynamics``.  For the other kinds their noise comes from
+        a random stream of its own, so the same run with and without the strap has the same truth.
+    start : datetime, optional
+        Start of the run (timezone-aware; naive means UTC); default a fixed time of one training week.
+    duration_s : int, optional  [s]
+        Length of the run: an easy run is stretched or shortened to it, the other plans are cut after it
+        (60 s – 6 h).  ``None``: the plan as described above.
 
     Returns
     -------
@@ -243,8 +283,13 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     _check_positive("height_m", athlete.height_m, 1.0, 2.5)
     _check_positive("khat_ref", athlete.khat_ref, 5.0, 40.0)
     _check_positive("body_mass_kg", athlete.body_mass_kg, 30.0, 200.0)
+    scale = _check_positive("easy_speed_mps", athlete.easy_speed_mps, 1.5, 7.0) / 3.0
+    if athlete.cadence_slope_spm_per_mps is not None:
+        _check_positive("cadence_slope_spm_per_mps", athlete.cadence_slope_spm_per_mps, 0.0, 30.0)
     rng = np.random.default_rng([_KIND_CODE[kind], int(seed)])
-    plan = _plan(kind, rng)
+    plan = _plan(kind, rng, scale)
+    if duration_s is not None:
+        plan = _cut(plan, int(_check_positive("duration_s", duration_s, 60, 6 * 3600)))
 
     seg_of = np.repeat(np.arange(len(plan)), [s.duration_s for s in plan])
     n = len(seg_of) + 1  # one sample at t = 0, then one per second
@@ -278,7 +323,7 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     # Cadence: the athlete's preferred cadence at this speed and grade, plus noise.
     offset = athlete.cadence_offset_spm + rng.normal(0.0, 1.5)
     grade_term = np.where(grade > 0, _GRADE_UP_CADENCE * grade, _GRADE_DOWN_CADENCE * grade)
-    c_pref = (cadence_pref_population(speed) + offset) * (1.0 + grade_term)
+    c_pref = (_athlete_cadence(athlete, speed) + offset) * (1.0 + grade_term)
     cadence = c_pref + _ar1(rng, n, 1.5, 0.9) + rng.normal(0.0, 0.8, n)
     cadence = np.where(paused, 0.0, cadence)
     c_pref = np.where(paused, np.nan, c_pref)
@@ -297,8 +342,9 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     hr_ss = np.where(paused, athlete.hr_rest_bpm + 45.0, np.minimum(hr_ss, athlete.hr_max_bpm))
     hr = _lag(hr_ss, _HR_LAG_S, athlete.hr_rest_bpm + 40.0) + _ar1(rng, n, 1.0, 0.8)
 
-    start = pd.Timestamp(_STARTS[kind])
-    index = pd.DatetimeIndex(start + pd.to_timedelta(np.arange(n), unit="s"), name="time")
+    t0 = pd.Timestamp(_STARTS[kind] if start is None else start)
+    t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
+    index = pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(n), unit="s"), name="time")
     laps = _laps(plan, seg_of, distance, on)
     lap_of = np.zeros(n, dtype="int64")
     lap_of[laps["first_row"].to_numpy()[1:]] = 1
@@ -329,8 +375,10 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
         truth["latitude_deg"] = ORIGIN_LAT_DEG + np.rad2deg(north / EARTH_RADIUS_M)
         truth["longitude_deg"] = ORIGIN_LON_DEG + np.rad2deg(
             east / (EARTH_RADIUS_M * np.cos(np.deg2rad(ORIGIN_LAT_DEG))))
-    if kind == "easy_dynamics":
+    if kind == "easy_dynamics" and dynamics is not False:
         _add_running_dynamics(truth, leg_m, rng)
+    elif dynamics:  # a stream of its own: the run's other truth is the same with or without the strap
+        _add_running_dynamics(truth, leg_m, np.random.default_rng([_KIND_CODE[kind], int(seed), 1]))
 
     record_mask = on.copy()
     if smart_recording:
@@ -344,6 +392,8 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
         "khat_ref": athlete.khat_ref,
         "cadence_exponent": 1.39,
         "cadence_offset_spm": float(offset),
+        "easy_speed_mps": athlete.easy_speed_mps,
+        "cadence_slope_spm_per_mps": athlete.cadence_slope_spm_per_mps,
         "hr_rest_bpm": athlete.hr_rest_bpm,
         "hr_max_bpm": athlete.hr_max_bpm,
         "sampling": "smart" if smart_recording else "1s",
@@ -351,6 +401,14 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
         "sub_sport": "treadmill" if kind == "treadmill" else "generic",
     }
     return SimulatedRun(kind=kind, truth=truth, laps=laps, params=params, record_mask=record_mask)
+
+
+def _athlete_cadence(athlete: Athlete, speed_mps: np.ndarray) -> np.ndarray:
+    """The athlete's preferred cadence on the level before the per-run offset [steps/min] (see Athlete)."""
+    if athlete.cadence_slope_spm_per_mps is None:
+        return cadence_pref_population(speed_mps)
+    ref_v = GAIT_MODEL.cadence_pref_reference_speed_mps
+    return GAIT_MODEL.cadence_pref_at_reference_spm + athlete.cadence_slope_spm_per_mps * (speed_mps - ref_v)
 
 
 def _heading(route: np.ndarray, d_loop: np.ndarray, s_hill: np.ndarray) -> np.ndarray:
@@ -433,6 +491,13 @@ GPX and TCX are gzip-compressed (as in a Strava bulk export): at one point a sec
 each uncompressed, 17× smaller compressed, and the readers take ``.gz`` directly."""
 
 
+# The athlete fields manifest.json lists: those the sample set was written with.  Fields added later for
+# other simulations (easy_speed_mps, cadence_slope_spm_per_mps) keep their defaults in the sample set,
+# which leave the runs unchanged, so the committed manifest stays as it is.
+_MANIFEST_ATHLETE_FIELDS = ("height_m", "body_mass_kg", "khat_ref", "cadence_offset_spm", "hr_rest_bpm",
+                            "hr_max_bpm")
+
+
 def _round(x, nd: int = 3):
     if x is None or isinstance(x, (int, np.integer)):
         return None if x is None else int(x)
@@ -504,7 +569,7 @@ def write_sample_runs(out_dir: str | Path) -> list[Path]:
     manifest = {
         "description": "Synthetic runs from runload.simulate with known ground truth; regenerate with "
                        "`runload sample -o sample_runs`.",
-        "athlete": {k: getattr(athlete, k) for k in athlete.__dataclass_fields__},
+        "athlete": {k: getattr(athlete, k) for k in _MANIFEST_ATHLETE_FIELDS},
         "truth_notes": {
             "duration_s": "timer time [s]; elapsed_s includes pauses",
             "avg_cadence_spm": "time-weighted mean of the true per-second cadence [steps/min]",

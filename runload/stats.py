@@ -1,10 +1,10 @@
-"""Small statistics shared by every stage: the one time-weighted mean runload uses."""
+"""Small statistics shared by every stage: the time-weighted mean and median runload uses."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["weighted_mean"]
+__all__ = ["weighted_mean", "weighted_median"]
 
 
 def weighted_mean(values, weights) -> float:
@@ -35,3 +35,29 @@ def weighted_mean(values, weights) -> float:
     if not ok.any():
         return float("nan")
     return float(np.sum(x[ok] * w[ok]) / np.sum(w[ok]))
+
+
+def weighted_median(values, weights) -> float:
+    """The weighted median: the value at half the total weight (midpoint convention); NaN when none.
+
+    Parameters
+    ----------
+    values, weights : array-like
+        Values and their weights (seconds, ``dt_s``); non-finite values and weights ≤ 0 are left out.
+
+    Examples
+    --------
+    >>> weighted_median([3.0, 2.0, 4.0], [1.0, 1.0, 1.0])
+    3.0
+    >>> weighted_median([2.0, 4.0], [3.0, 1.0])
+    2.5
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return float("nan")
+    order = np.argsort(x[ok], kind="stable")
+    x, w = x[ok][order], w[ok][order]
+    cum = np.cumsum(w) - 0.5 * w
+    return float(np.interp(0.5 * w.sum(), cum, x))

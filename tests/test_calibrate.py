@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from test_clean import synthetic_run
@@ -120,3 +121,39 @@ def test_speed_exponent_not_fitted_on_a_narrow_speed_range():
     # From the default profile the population device-equivalence term is kept.
     default = fit_calibration(runs, fit_speed_exponent=True, fit_cadence=False)
     assert default.speed_exponent == AthleteProfile().speed_exponent
+
+
+def test_fit_stiffness_takes_each_seconds_cadence_pref():
+    # Two runs whose cadence norm differs (a training log: each month has its own cadence model).  Device tc
+    # made with k̂ = 12·(c/c_pref)^1.39, c_pref 8 spm below the cadence in run 0 and 8 above in run 1: with
+    # each second's c_pref the fit recovers k̂; one c_pref for all (the population model) cannot.
+    from runload.calibrate import calibration_seconds, fit_stiffness, usable_seconds
+    from runload.springmass import contact_time_morin2005
+
+    parts = []
+    for k, run in enumerate(_runs(12.0)):
+        s = run.samples
+        v, c = s["speed_mps"].to_numpy(), s["cadence_spm"].to_numpy()
+        c_pref = c - 8.0 if k == 0 else c + 8.0
+        s["stance_time_ms"] = 1000 * contact_time_morin2005(v, c, 0.53 * 1.75, 12.0 * (c / c_pref) ** 1.39)
+        use, why_not = usable_seconds(calibration_seconds(run))
+        assert why_not is None
+        # the model inputs are 30 s averages of c: take c_pref from the same inputs, as the gait model does
+        parts.append(use.assign(source=run.meta.source, cadence_pref_spm=use["cadence_spm"] + (-8.0 if k == 0 else 8.0)))
+    data = pd.concat(parts)
+    fit = fit_stiffness(data, SCIENCE, device="fenix5")
+    assert_allclose(fit.khat_ref, 12.0, rtol=5e-3)  # synthetic truth
+    assert fit.runs == ["run0.fit", "run1.fit"] and fit.calibration.runs == fit.runs
+    assert fit.calibration.device == "fenix5" and fit.calibration.khat_ref == fit.khat_ref
+    assert fit.mae_ms < 1.5
+    one_norm = fit_stiffness(data.drop(columns="cadence_pref_spm"), SCIENCE)
+    assert one_norm.mae_ms > 3 * fit.mae_ms
+
+
+def test_usable_seconds_names_why_a_run_is_not_used():
+    from runload.calibrate import calibration_seconds, usable_seconds
+
+    short = synthetic_run(duration_s=40, source="short.fit", altitude=lambda d: 0 * d)
+    use, why_not = usable_seconds(calibration_seconds(short))
+    assert why_not.startswith("only ") and "needs 60 s" in why_not
+    assert use["dt_s"].sum() < 60

@@ -432,3 +432,14 @@ def test_no_rule_input_produces_forbidden_wording(speed, cadence_ratio, grade, m
 def test_empty_run_gives_no_hints():
     df = samples([(10, 3.0, 165, 0.0)]).iloc[:0]
     assert run_hints(analysis(df)) == []
+
+
+def test_thresholds_come_from_the_versioned_hints_file():
+    from runload.hints import HINTS_MODEL, SPIKE_TIERS, hint_thresholds
+    from runload.model_files import available_models
+
+    assert HINTS_MODEL in available_models("hints")
+    data = hint_thresholds()
+    assert data["version"] == HINTS_MODEL
+    # the module constants are read from the file, not typed twice
+    assert SPIKE_TIERS == tuple((float(a), b) for a, b in data["H1"]["tiers"])

@@ -140,6 +140,87 @@ def test_kind_specifics():
     assert gaps.min() >= 1 and gaps.max() <= 7
 
 
+# --- runs on demand and training logs (issue 9: measuring personal calibration) ----------------------
+
+@pytest.mark.parametrize("kind", ["easy", "intervals", "hills", "treadmill"])
+def test_running_dynamics_for_any_kind_leave_the_run_unchanged(kind, tmp_path):
+    plain, strap = simulate_run(kind, seed=4), simulate_run(kind, seed=4, dynamics=True)
+    assert not plain.has_running_dynamics and strap.has_running_dynamics
+    pd.testing.assert_frame_equal(strap.truth[plain.truth.columns], plain.truth)  # same run, plus a strap
+    d = strap.truth.dropna(subset=["stance_time_ms", "contact_time_ms"])
+    assert len(d) > 0.9 * strap.truth["timer_on"].sum()
+    assert abs((d["stance_time_ms"] - d["contact_time_ms"]).mean()) < 0.5  # unbiased device
+    assert 2.0 < (d["stance_time_ms"] - d["contact_time_ms"]).std() < 4.0  # its 3 ms noise
+    # the FIT file carries the strap's stance time, read back within the FIT resolution (0.1 ms)
+    (tmp_path / "strap.fit").write_bytes(WRITERS["fit"](strap))
+    run = runload.read_run(tmp_path / "strap.fit")
+    rec = strap.records.dropna(subset=["stance_time_ms"])
+    assert_allclose(run.samples["stance_time_ms"].reindex(rec.index), rec["stance_time_ms"], atol=0.06)
+
+
+def test_easy_dynamics_without_the_strap_is_an_easy_run_of_its_length():
+    sim = simulate_run("easy_dynamics", seed=5, dynamics=False)
+    assert not sim.has_running_dynamics and sim.summary()["timer_s"] == 1980
+
+
+def test_start_and_duration_on_demand():
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2025, 11, 3, 7, 5, tzinfo=timezone(timedelta(hours=1)))
+    sim = simulate_run("easy", seed=1, start=start, duration_s=1200)
+    assert sim.start == pd.Timestamp("2025-11-03T06:05:00Z") and str(sim.truth.index.tz) == "UTC"
+    assert sim.summary()["timer_s"] == 1200
+    assert simulate_run("easy", seed=1, start=datetime(2025, 11, 3, 6, 5)).start == sim.start  # naive = UTC
+    longer = simulate_run("easy", seed=1, duration_s=4000)
+    assert longer.summary()["timer_s"] == 4000
+    cut = simulate_run("intervals", seed=1, duration_s=320)  # ends inside the 40 s pause: the pause goes
+    assert cut.summary()["timer_s"] == 300 and cut.truth["timer_on"].iloc[-1]
+    iv = simulate_run("intervals", seed=1, duration_s=1500)
+    assert iv.summary()["timer_s"] == 1500 - 40 - 1  # the pause (and the restart second) is not timer time
+    with pytest.raises(RunloadError, match="duration_s"):
+        simulate_run("easy", duration_s=10)
+
+
+def test_easy_speed_and_cadence_slope_of_the_athlete():
+    base = simulate_run("intervals", seed=2)
+    fast = simulate_run("intervals", seed=2, athlete=Athlete(easy_speed_mps=3.6))
+    on = base.truth["timer_on"] & (base.truth["speed_mps"] > 1)
+    ratio = fast.truth.loc[on, "speed_mps"].median() / base.truth.loc[on, "speed_mps"].median()
+    assert 1.17 < ratio < 1.23  # every target speed × 3.6/3.0
+    steep = simulate_run("treadmill", seed=2, athlete=Athlete(cadence_slope_spm_per_mps=12.0, cadence_offset_spm=0))
+    t = steep.truth[steep.truth["timer_on"]]
+    slope = np.polyfit(t["speed_mps"], t["cadence_pref_spm"], 1)[0]
+    assert_allclose(slope, 12.0, rtol=1e-9)  # the belt is level: c_pref is linear in v
+    assert_allclose(np.polyfit(t["speed_mps"], t["cadence_spm"], 1)[0], 12.0, atol=1.0)
+    with pytest.raises(RunloadError, match="easy_speed_mps"):
+        simulate_run("easy", athlete=Athlete(easy_speed_mps=0.5))
+
+
+def test_simulated_log_is_dated_with_the_given_share_of_sensor_runs(tmp_path):
+    from runload.simulate_log import simulate_log, write_log
+
+    athlete = Athlete(khat_ref=9.0, height_m=1.70)
+    runs = simulate_log(athlete, n_runs=8, weeks=4, sensor_runs=3, seed=2)
+    assert sum(r.has_running_dynamics for r in runs) == 3
+    starts = [r.start for r in runs]
+    assert starts == sorted(starts) and (starts[-1] - starts[0]).days in range(21, 28)
+    assert len({s.date() for s in starts}) == 8
+    assert {r.params["khat_ref"] for r in runs} == {9.0} and {r.kind for r in runs} == {"easy", "intervals", "hills"}
+    again = simulate_log(athlete, n_runs=8, weeks=4, sensor_runs=3, seed=2)
+    assert all(a.truth.equals(b.truth) for a, b in zip(runs, again, strict=True))
+    other = simulate_log(athlete, n_runs=8, weeks=4, sensor_runs=3, seed=3)
+    assert not runs[0].truth["cadence_spm"].equals(other[0].truth["cadence_spm"])
+    paths = write_log(runs, tmp_path / "log")
+    assert len({p.name for p in paths}) == 8 and sum("_strap" in p.name for p in paths) == 3
+    for p, sim in zip(paths, runs, strict=True):
+        run = runload.read_run(p)
+        assert run.meta.start == sim.start
+        assert ("stance_time_ms" in run.samples and run.samples["stance_time_ms"].notna().any()) \
+            == sim.has_running_dynamics
+    with pytest.raises(RunloadError, match="sensor_runs"):
+        simulate_log(athlete, n_runs=2, sensor_runs=3)
+
+
 # --- FIT encoding -------------------------------------------------------------------------------------
 
 def test_crc_matches_fit_tool():

@@ -203,8 +203,9 @@ def test_each_file_ends_in_exactly_one_table(tmp_path, easy, three):
         assert list(store.sql("SELECT stage, error FROM failures").iloc[0]) == ["read", "easy.fit: bad CRC"]
         store.put_result("easy.fit", h, analyses)  # failure → success: no stale failure row
     assert _counts(tmp_path) == {"runs": 1, "samples": len(analyses[0].samples), "segments":
-                                 len(analyses[0].segments), "muscle_load": 9, "hints": len(analyses[0].hints),
-                                 "history_hints": 0, "skipped": 0, "failures": 0}
+                                 len(analyses[0].segments), "muscle_load": 9,
+                                 "hints": len({id(h) for h in analyses[0].hints + analyses[0].hint_candidates}),
+                                 "history_hints": 0, "log_hints": 0, "norms": 0, "skipped": 0, "failures": 0}
     with open_store(tmp_path) as store:
         store.put_skipped("easy.fit", h, "not a run (sport: cycling)", "cycling")  # success → skipped
     assert {k: v for k, v in _counts(tmp_path).items() if v} == {"skipped": 1}

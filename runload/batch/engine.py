@@ -13,11 +13,14 @@ Flow (the parent process alone writes the store):
    ``unread:<sha256 of the reason>``, so an unchanged re-run leaves them alone.
 3. Files to process go to local worker processes (:mod:`runload.batch.worker`, ``jobs`` of them,
    default all cores; ``jobs=1`` runs in this process) as bytes, with at most ``2 × jobs`` files in
-   flight, so memory stays bounded whatever the size of the log.  Each worker reads, analyses and
-   writes the run reports; the parent writes each result to the store in one transaction as it
-   completes.
-4. The history hints (:func:`runload.history.update_history_hints`) are recomputed for every run.
-5. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store.
+   flight, so memory stays bounded whatever the size of the log.  Each worker reads and analyses; the
+   parent writes each result to the store in one transaction as it completes.  The first pass writes no
+   reports (a run's hints depend on the runs before it, which may still be in flight).
+4. The second pass (:mod:`runload.batch.refresh`): personal norms are learnt per month from the store,
+   the history rules and the rate limits run over the whole log, and the files whose runs had other norms
+   or whose reports are missing or stale are analysed again, with the final hints in their reports.
+5. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store (kept as it is when
+   the batch changed nothing).
 
 Every discovered file ends in exactly one of the store's ``runs`` / ``skipped`` / ``failures``.  A report
 that cannot be written leaves its run in ``runs`` (the analysis is stored), is listed in
@@ -48,13 +51,23 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import NO_SUCH_FILE, ArchiveError, RunloadError, StoreError, error_reason
+from ..errors import (
+    NO_SUCH_FILE,
+    ArchiveError,
+    OutdirError,
+    RunloadError,
+    StoreError,
+    error_reason,
+    outdir_problem,
+)
 from .names import PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
+from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
 from .worker import FileResult, FileTask, PortableError, init_worker, process_file
 
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
+_REFRESH_PENDING = "refresh_pending"  # meta key: the second pass has not completed since files were stored
 _WORKER_DIED = ("the worker process analysing this file died (killed, or out of memory); "
                 "it died again when the file was retried alone")
 
@@ -152,18 +165,9 @@ def _batch_profile_key(profile, height_m, mass_kg) -> str:
 
 def _write_plotlyjs(outdir: Path) -> None:
     """``OUTDIR/plotly.min.js`` once, atomically, before any worker looks for it."""
-    from plotly.offline import get_plotlyjs
+    from ..report.html import write_plotlyjs
 
-    target = outdir / PLOTLY_FILE
-    text = get_plotlyjs()
-    try:
-        if target.is_file() and target.stat().st_size == len(text.encode("utf-8")):
-            return
-        tmp = target.with_name(f".{PLOTLY_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as e:
-        raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
+    write_plotlyjs(outdir / PLOTLY_FILE)
 
 
 class _InProcess:
@@ -200,7 +204,7 @@ def _pool(jobs: int, in_process: bool = True):
 def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_m: float | None = None,
                 mass_kg: float | None = None, reports: bool = True, dashboard: bool = True,
                 progress: str | Callable | None = "auto", engine: str = "local",
-                scheduler: str | None = None) -> BatchSummary:
+                scheduler: str | None = None, norms: bool = True) -> BatchSummary:
     """Analyse a training log into ``OUTDIR``: the store, one report per run and ``index.html``.
 
     Parameters
@@ -226,6 +230,10 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
         dask.distributed cluster at ``scheduler`` (:mod:`runload.batch.dask_engine`).
     scheduler : str, optional
         The dask scheduler's address, e.g. ``"tcp://SCHEDULER-HOST:8786"`` (``engine="dask"`` only).
+    norms : bool
+        Learn personal norms from the log (:mod:`runload.norms`: cadence model, easy speed, contact-time
+        calibration) and analyse each run with its month's norms; ``False`` (``--no-norms``): population
+        defaults, or what ``profile`` sets.
 
     Returns
     -------
@@ -248,7 +256,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
     from ..io import discover
     from ..pipeline import current_model_versions
     from ..profile import AthleteProfile
-    from ..store import content_hash, open_store
+    from ..store import content_hash, open_store, run_id
 
     started = time.monotonic()
     if isinstance(paths, (str, os.PathLike)):
@@ -284,6 +292,8 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
         seen: set[str] = set()
         sources = [s for s in sources if not (s.name in seen or seen.add(s.name))]
         summary.files = len(sources)
+        by_name = {s.name: s for s in sources}
+        known_norms = store.norms() if norms else {}
         missing_reports = _sources_missing_reports(store, reports_dir) if reports else set()
         if reports:
             _write_plotlyjs(outdir)
@@ -322,13 +332,43 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                 fail(src, key, result.stage, result.error)
                 return
             try:
-                ids = store.put_result(src, key, result.analyses, profile_hash=pkey)
+                ids = store.put_result(src, key, result.analyses, profile_hash=pkey, gear=_gear(by_name.get(src)))
             except StoreError as e:
                 fail(src, key, "store", e)
                 return
             summary.runs += len(ids)
-            summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
             note("analysed")
+
+        refreshed: list[bool] = []
+
+        def record_refresh(result: FileResult) -> None:
+            # Second pass: the file was stored by the first; store it again when its norms changed, and
+            # record what its reports show.
+            src, key = result.source, result.content_hash
+            if result.status != "runs":  # it read and analysed before: a failure now is still its failure
+                if result.status == "failure":
+                    fail(src, key, result.stage, result.error)
+                return
+            counts.refreshed += 1
+            display.update()
+            stored = store.sql("SELECT run_id, norms_key FROM runs WHERE source = ?", [src])
+            have = {rid: k if isinstance(k, str) else None
+                    for rid, k in zip(stored["run_id"], stored["norms_key"], strict=True)}
+            want = {run_id(src, key, a.run.meta.session_index): (a.norms.key if a.norms is not None else None)
+                    for a in result.analyses}
+            if any(rid not in have or have[rid] != k for rid, k in want.items()):
+                try:
+                    store.put_result(src, key, result.analyses, profile_hash=pkey, gear=_gear(by_name.get(src)))
+                except StoreError as e:
+                    fail(src, key, "store", e)
+                    return
+                refreshed.append(True)
+            for e in result.report_errors:  # a full or read-only OUTDIR stops the batch (resumable), not a file
+                problem = outdir_problem(e.message)
+                if problem:
+                    raise OutdirError(outdir, f"cannot write the reports: {problem}")
+            store.set_report_keys(result.report_keys)
+            summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
 
         try:
             runner = _make_runner(engine, scheduler, jobs)
@@ -361,15 +401,60 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                         note("unchanged")
                     continue
                 key = content_hash(data)
-                if not store.needs_processing(name, key, versions, pkey) and name not in missing_reports:
+                if not store.needs_processing(name, key, versions, pkey):  # a missing report: second pass
                     note("unchanged")
                     continue
-                task = FileTask(name, data, compression, key, profile, height_m, mass_kg,
-                                str(reports_dir) if reports else None, source.extra)
+                task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
+                                norms=known_norms or None)
                 del data
                 runner.drain(runner.limit - 1, record, fail)
                 runner.submit(task)
             runner.drain(0, record, fail)
+
+            # Second pass (runload.batch.refresh): norms, the hints over the log, files to analyse again.
+            # A batch interrupted after storing files but before its second pass finished leaves the flag.
+            changed = bool(summary.analysed or summary.skipped or summary.failed)
+            pending = store.meta(_REFRESH_PENDING) is not None
+            figures, index_stale = None, False
+            setting = "on" if norms else "off"  # a batch with the other --norms setting refreshes every run
+            if changed or pending or missing_reports or store.meta("norms") != setting:
+                store.set_meta(_REFRESH_PENDING, "1")
+                index_stale = True
+                current = learn_norms(store, known_norms) if norms else None
+                for _ in range(MAX_ROUNDS):
+                    history = log_history(store)
+                    figures = history.figures
+                    rules = history_rules(history)
+                    stale = stale_sources(store, current, history.final, reports_dir if reports else None, rules)
+                    todo = [by_name[src] for src in stale if src in by_name]
+                    if not todo:
+                        break
+                    ids = store.sql("SELECT source, run_id FROM runs").groupby("source")["run_id"].agg(list)
+                    refreshed.clear()
+                    counts.total += len(todo)
+                    display.update()
+                    for source in todo:
+                        try:
+                            data, compression = source.load()
+                        except RunloadError as e:
+                            fail(source.name, _unread_key(error_reason(e)), "read", e)
+                            continue
+                        task = FileTask(source.name, data, compression, content_hash(data), profile, height_m,
+                                        mass_kg, str(reports_dir) if reports else None, source.extra,
+                                        norms=current or None,
+                                        final_hints={r: history.final[r] for r in ids.get(source.name, [])
+                                                     if r in history.final},
+                                        history_rules={r: rules[r] for r in ids.get(source.name, []) if r in rules})
+                        del data
+                        runner.drain(runner.limit - 1, record_refresh, fail)
+                        runner.submit(task)
+                    runner.drain(0, record_refresh, fail)
+                    if not refreshed:
+                        break
+                else:  # the last round stored runs again: the stored hints and figures follow them
+                    figures = log_history(store).figures
+                store.set_meta("norms", setting)
+                store.set_meta(_REFRESH_PENDING, None)
         except KeyboardInterrupt:
             summary.interrupted = True
             runner.close(cancel=True)
@@ -383,13 +468,13 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
         runner.close()
         display.close()
 
-        from ..history import update_history_hints  # history rules over the whole log, one transaction
-
-        update_history_hints(store)
         if dashboard:
-            from ..report.dashboard import write_dashboard
+            from ..report.dashboard import INDEX_FILE, write_dashboard
 
-            summary.index = write_dashboard(store.sql, outdir, reports=reports)
+            index = outdir / INDEX_FILE
+            if index_stale or not index.is_file():  # an unchanged log keeps its dashboard
+                write_dashboard(store.sql, outdir, reports=reports, figures=figures)
+            summary.index = index
     summary.elapsed_s = time.monotonic() - started
     return summary
 
@@ -464,6 +549,12 @@ def _retry_alone(task: FileTask, record, fail) -> None:
         fail(task.source, task.content_hash, "analyse", PortableError("WorkerDied", _WORKER_DIED))
     finally:
         pool.shutdown(wait=True)
+
+
+def _gear(source) -> str | None:
+    """The export's gear of a discovered file (Strava activities.csv), else None."""
+    gear = ((source.extra or {}).get("gear") if source is not None else None)
+    return str(gear) if gear else None
 
 
 def _sources_missing_reports(store, reports_dir: Path) -> set[str]:

@@ -23,18 +23,23 @@ LINE_INTERVAL_S = 10.0
 
 @dataclass
 class Counts:
-    """Files of a batch by outcome so far (``total`` is known after discovery)."""
+    """Files of a batch by outcome so far (``total`` is known after discovery).
+
+    ``refreshed`` counts the second pass: files analysed again with the norms and the hints over the log
+    (their reports written); ``total`` grows by the files of each second-pass round when it starts.
+    """
 
     total: int = 0
     analysed: int = 0
     unchanged: int = 0
     skipped: int = 0
     failed: int = 0
+    refreshed: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
     def done(self) -> int:
-        return self.analysed + self.unchanged + self.skipped + self.failed
+        return self.analysed + self.unchanged + self.skipped + self.failed + self.refreshed
 
     def rate(self) -> float:
         """Files per second since the start [1/s]."""
@@ -42,8 +47,9 @@ class Counts:
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def describe(self) -> str:
-        return (f"{self.analysed} analysed, {self.unchanged} unchanged, {self.skipped} skipped, "
+        text = (f"{self.analysed} analysed, {self.unchanged} unchanged, {self.skipped} skipped, "
                 f"{self.failed} failed")
+        return text + (f", {self.refreshed} refreshed" if self.refreshed else "")
 
 
 def format_eta(seconds: float | None) -> str:
@@ -123,8 +129,11 @@ class _Bar(Progress):
 
     def update(self) -> None:
         c = self.counts
+        if self.bar.total != c.total:
+            self.bar.total = c.total
+        refreshed = f", {c.refreshed} refreshed" if c.refreshed else ""
         self.bar.set_description_str(f"{c.analysed} new, {c.unchanged} unchanged, {c.skipped} skipped, "
-                                     f"{c.failed} failed", refresh=False)
+                                     f"{c.failed} failed{refreshed}", refresh=False)
         self.bar.update(c.done - self.bar.n)
 
     def close(self) -> None:

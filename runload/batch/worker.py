@@ -9,8 +9,11 @@ write to the store, or the stage and error that stopped the file.  Workers never
 Which outcome a file gets (every file exactly one):
 
 ``runs``
-    At least one running session was read and analysed.  Its reports are written here, by the worker
-    (rendering takes longer than the analysis), to ``OUTDIR/runs/<name>`` (:mod:`runload.batch.names`).
+    At least one running session was read and analysed (with the personal norms of its month, when the
+    task carries norms: :func:`runload.norms.norms_for`).  When the task asks for reports (the batch's
+    second pass, once the hints over the whole log are known: ``final_hints``), they are written here, by
+    the worker (rendering takes longer than the analysis), to ``OUTDIR/runs/<name>``
+    (:mod:`runload.batch.names`), showing the final hints, and ``report_keys`` says what each shows.
     A report that cannot be written does NOT move the file out of ``runs``: the analysis is good and
     stored; the report error is returned in ``report_errors`` (the batch counts it, prints it and exits
     1, the dashboard shows "no report") and the next batch writes the missing report again.
@@ -31,7 +34,7 @@ from __future__ import annotations
 import signal
 import traceback
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +72,10 @@ class FileTask:
     height_m, mass_kg : float or None  overrides, as ``--height``/``--mass``
     reports_dir : str or None  ``OUTDIR/runs`` (``None``: no reports)
     extra : dict or None  export metadata (activities.csv); its ``name`` names a run without one
+    norms : dict or None  month → :class:`~runload.norms.PersonalNorms` of the log (``None``: none)
+    final_hints : dict or None  run id → the training hints its report shows (the hints over the log);
+        a run not in it shows its own selection
+    history_rules : dict or None  run id → the history rules evaluated for it (its report's methods)
     """
 
     source: str
@@ -80,6 +87,9 @@ class FileTask:
     mass_kg: float | None = None
     reports_dir: str | None = None
     extra: dict | None = None
+    norms: dict | None = None
+    final_hints: dict | None = None
+    history_rules: dict | None = None
 
 
 @dataclass
@@ -90,6 +100,7 @@ class FileResult:
     ----------
     analyses : list of Analysis  (``runs``)
     reports : list of str  report paths written (``runs``)
+    report_keys : dict  run id → :func:`runload.store.report_key` of each report written (``runs``)
     report_errors : list of PortableError  reports that could not be written (``runs``)
     reason, sport : str  (``skipped``)
     stage : str, error : PortableError  (``failure``)
@@ -100,6 +111,7 @@ class FileResult:
     status: str
     analyses: list = field(default_factory=list)
     reports: list = field(default_factory=list)
+    report_keys: dict = field(default_factory=dict)
     report_errors: list = field(default_factory=list)
     reason: str | None = None
     sport: str | None = None
@@ -131,6 +143,7 @@ def _keep_warnings(caught, analyses) -> None:
 def process_file(task: FileTask) -> FileResult:
     """Read, analyse and report one file (see the module docstring for the outcomes)."""
     from ..io.dispatch import read_bytes_runs
+    from ..norms import norms_for
     from ..pipeline import analyze_run
     from ..profile import given_profile
 
@@ -156,46 +169,69 @@ def process_file(task: FileTask) -> FileResult:
                 if ANALYSE_HOOK is not None:
                     ANALYSE_HOOK(run)
                 given = given_profile(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
-                analyses.append(analyze_run(run, given))
+                norms = norms_for(task.norms, local_start(run.meta)) if task.norms else None
+                analyses.append(analyze_run(run, given, norms=norms))
         except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
             result.stage, result.error = "analyse", PortableError.of(e)
             return result
         _keep_warnings(caught, analyses)
     result.status, result.analyses = "runs", analyses
     if task.reports_dir is not None:
-        write_run_reports(result, Path(task.reports_dir))
+        write_run_reports(result, Path(task.reports_dir), task.final_hints, task.history_rules)
     return result
+
+
+def local_start(meta):
+    """The run's local start (naive wall-clock time where it was; the UTC start where unknown), as the
+    store's ``runs.start_local``; None without a start."""
+    from ..report.units import local_time
+
+    if meta.start is None:
+        return None
+    return local_time(meta.start, meta.utc_offset_s, meta.timezone).tz_localize(None)
 
 
 def report_targets(source: str, content_hash: str, analyses, reports_dir: Path) -> list[Path]:
     """The report path of each analysed run of a file (:func:`runload.batch.names.report_name`)."""
-    from ..report.units import local_time
     from ..store import run_id
     from .names import report_name
 
     out = []
     for a in analyses:
         meta = a.run.meta
-        local = local_time(meta.start, meta.utc_offset_s, meta.timezone) if meta.start is not None else None
+        local = local_start(meta)
         rid = run_id(source, content_hash, meta.session_index)
-        out.append(reports_dir / report_name(rid, source, meta.name, None if local is None else
-                                             local.tz_localize(None), meta.session_index))
+        out.append(reports_dir / report_name(rid, source, meta.name, local, meta.session_index))
     return out
 
 
-def write_run_reports(result: FileResult, reports_dir: Path) -> None:
-    """Write the report of each run of ``result`` (runs of one file link each other)."""
+def write_run_reports(result: FileResult, reports_dir: Path, final_hints: dict | None = None,
+                      history_rules: dict | None = None) -> None:
+    """Write the report of each run of ``result`` (runs of one file link each other), showing the hints
+    over the log (``final_hints``: run id → training hints) where given, else each run's own selection,
+    and the history rules evaluated for it (``history_rules``: run id → rule ids) in its methods."""
     from ..report import write_report
+    from ..store import report_key, run_id, versions_key
     from .names import PLOTLY_FROM_RUN
 
     targets = report_targets(result.source, result.content_hash, result.analyses, reports_dir)
     n = len(targets)
     links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if n > 1 else None
     for analysis, target in zip(result.analyses, targets, strict=True):
+        rid = run_id(result.source, result.content_hash, analysis.run.meta.session_index)
+        is_candidate = [any(h is c for c in analysis.hint_candidates) for h in analysis.hints]
+        training = [h for h, c in zip(analysis.hints, is_candidate, strict=True) if c]
+        if final_hints is not None and rid in final_hints:  # the hints over the whole log
+            training = list(final_hints[rid])
+        quality = [h for h, c in zip(analysis.hints, is_candidate, strict=True) if not c]
+        rules = tuple((history_rules or {}).get(rid, ()))
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                write_report(analysis, target, plotlyjs=PLOTLY_FROM_RUN, run_links=links)
+                write_report(replace(analysis, hints=training + quality, history_rules=rules), target,
+                             plotlyjs=PLOTLY_FROM_RUN, run_links=links)
             result.reports.append(str(target))
+            result.report_keys[rid] = report_key(rid, versions_key(analysis.model_versions), analysis.norms,
+                                                 training, rules)
         except Exception as e:  # noqa: BLE001 - the run stays stored; the report error is reported
             result.report_errors.append(PortableError.of(e))

@@ -30,12 +30,15 @@ from ._common import check_inputs, echo
               help="local: worker processes here; dask: the workers of a dask.distributed cluster.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="The dask scheduler's address (with --engine dask).")
+@click.option("--norms/--no-norms", default=True, show_default=True,
+              help="Learn personal norms from the log (cadence model, easy pace, contact-time calibration) "
+                   "and analyse each run with its month's norms.")
 @click.option("--progress", type=click.Choice(("auto", "bar", "lines", "none")), default="auto",
               show_default=True, help="Progress display on stderr.")
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int | None,
           profile_path: Path | None, height: float | None, mass: float | None, no_reports: bool,
-          engine: str, scheduler: str | None, progress: str) -> None:
+          engine: str, scheduler: str | None, norms: bool, progress: str) -> None:
     """Analyse a training log: files, folders and Garmin/Strava zip exports into OUTDIR.
 
     Every file ends analysed, skipped (not a run) or failed, and the store remembers which: running the
@@ -56,7 +59,8 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
         profile = load_profile(profile_path)
     try:
         summary = process_log(paths, outdir, jobs=jobs, profile=profile, height_m=height, mass_kg=mass,
-                              reports=not no_reports, progress=progress, engine=engine, scheduler=scheduler)
+                              reports=not no_reports, progress=progress, engine=engine, scheduler=scheduler,
+                              norms=norms)
     except BatchInterrupted as e:
         echo(e.summary.line(), err=True)
         ctx.exit(130)

@@ -9,8 +9,9 @@ apart; :mod:`.batch` documents the output names).  plotly is imported only when 
 ``import runload`` stays fast.
 
 Modules: :mod:`.figures` (pure figure builders), :mod:`.bodymap` (the body map), :mod:`.html` (page
-assembly with autoescaped Jinja2 templates), :mod:`.batch` (many files and runs), :mod:`.units` (metric/
-imperial display).
+assembly with autoescaped Jinja2 templates), :mod:`.norms_notes` (the "Personal norms" part),
+:mod:`.many` (many files and runs), :mod:`.dashboard` and :mod:`.dashboard_figures` (``OUTDIR/index.html``
+of a training log), :mod:`.units` (metric/imperial display).
 """
 
 from __future__ import annotations

@@ -1,21 +1,28 @@
 """``OUTDIR/index.html`` of a training log: the dashboard ``runload batch`` writes from its store.
 
-What it shows (and nothing it cannot back with the store; personal norms and shoes come with the
-history features):
+What it shows (each part with an honest empty state when the log has nothing for it):
 
-* weekly volume — distance [km] and running time [h] per week (weeks start on Monday, local dates);
+* weekly volume — distance [km] and running time [h] per week (weeks start on Monday, local dates), and
+  the weekly change of science.md §3.3 H2 as a NOTE under the chart (a week more than 30 % above the one
+  before, with ≥ 10 km in that one), never as an alert;
 * weekly load per muscle group — the sum of each run's relative load (``muscle_load.rel_load``,
   arbitrary units: comparable within one group across weeks, not between groups), stacked bars;
-* the history hints (``history_hints``: the single-session spike H1), newest first, each with its run
-  linked, its tier, the distances that triggered it and its message;
+* runs against the recent past — each run's distance and the line at 110 % of the longest run of its
+  previous 30 days (the single-session spike H1, the primary history rule);
+* hint history — the training hints each run's report shows (``log_hints``), newest first, with their
+  run linked, where they came from (the run alone or the training log), tier and what was seen;
+* contact-time balance — the per-run median balance where a sensor measured it;
+* shoes — distance per gear (Strava ``activities.csv``), with the documented threshold of the shoe hint;
 * every run, newest first by local start, linking to ``runs/<name>.html`` (``no report`` when the file is
   missing, e.g. after ``--no-reports`` or a report error);
 * the skipped files (with the sport and reason) and the failed files (stage, error type and message).
 
-Strings from files (names, sources, errors) are escaped by the autoescaped Jinja template; the figure
-data is JSON made safe for ``<script>`` (:func:`runload.report.html.safe_json`).  plotly.js is the
-shared ``OUTDIR/plotly.min.js`` (written when missing), so the page works offline.  Runs without a
-known start are listed as ``undated`` and left out of the weekly charts (the table says how many).
+The history figures come from :mod:`runload.history` (one implementation of each quantity); the figures
+are drawn by :mod:`.dashboard_figures`.  Strings from files (names, gear, sources, errors) are escaped by
+the autoescaped Jinja template; the figure data is JSON made safe for ``<script>``
+(:func:`runload.report.html.safe_json`).  plotly.js is the shared ``OUTDIR/plotly.min.js`` (written when
+missing), so the page works offline.  Runs without a known start are listed as ``undated`` and left out of
+the weekly charts (the table says how many).
 """
 
 from __future__ import annotations
@@ -27,13 +34,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-import plotly.graph_objects as go
 from markupsafe import Markup
 
-from ..analysis import MUSCLE_GROUPS
 from ..errors import RunloadError, printable
-from ..muscles import display_name
-from .figures import PLOT_CONFIG, base_layout
+from ..hints import MIN_HISTORY_DAYS, MIN_HISTORY_RUNS
+from .dashboard_figures import SPIKE_RATIO, balance_figure, spikes_figure, volume_figure, weekly_load_figure
+from .figures import PLOT_CONFIG
 from .html import _ENV, figure_json, plotlyjs_tag, safe_json
 from .units import format_duration, get_units
 
@@ -41,82 +47,61 @@ __all__ = ["write_dashboard", "render_dashboard", "dashboard_frames", "INDEX_FIL
 
 INDEX_FILE = "index.html"
 _PLOTLY = "plotly.min.js"
-# One colour per muscle group for the stacked load bars (legs warm, upper body grey-blue).
-_GROUP_COLORS = ["#92400e", "#b45309", "#d97706", "#f59e0b", "#fbbf24", "#fcd34d", "#64748b", "#94a3b8",
-                 "#cbd5e1", "#475569", "#1e293b"]
 
 
-def dashboard_frames(sql: Callable[[str], pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def dashboard_frames(sql: Callable[[str], pd.DataFrame], figures: pd.DataFrame | None = None) -> dict:
     """The frames the dashboard is made of, queried through ``sql`` (``Store.sql`` or ``TrainingLog.sql``).
+
+    Parameters
+    ----------
+    sql : callable
+        ``sql(query) -> pandas.DataFrame`` on the store.
+    figures : pandas.DataFrame, optional
+        The per-run figures of the log (:attr:`runload.history.LogHistory.figures`) when the caller has
+        them already; else computed (:func:`runload.history.run_figures`: aggregate queries over samples).
 
     Returns
     -------
     dict
-        ``runs`` (one row per run), ``weekly`` (week, distance_km, hours, runs), ``load`` (week,
-        muscle_group, rel_load), ``history_hints`` (one row per history hint with its run), ``skipped``,
-        ``failures``.
+        ``runs`` (one row per run, newest first), ``weekly`` (:func:`runload.history.weekly_summary`),
+        ``load`` (:func:`runload.history.weekly_group_load`), ``spikes``
+        (:func:`runload.history.spike_frame`), ``balance`` (:func:`runload.history.balance_trend`),
+        ``shoes`` (:func:`runload.history.shoe_mileage`), ``log_hints`` (the training hints of every run
+        report with their run), ``skipped``, ``failures``.
     """
+    from ..history import (
+        balance_trend,
+        run_figures,
+        shoe_mileage,
+        spike_frame,
+        weekly_group_load,
+        weekly_summary,
+    )
+
     runs = sql("SELECT run_id, source, session_index, name, start_local, distance_m, timer_s, "
                "pace_s_per_km, avg_heart_rate_bpm, device, contact_time_source FROM runs "
                "ORDER BY start_local DESC NULLS LAST, source, session_index")
-    weekly = sql("SELECT date_trunc('week', start_local) AS week, sum(distance_m) / 1000 AS distance_km, "
-                 "sum(timer_s) / 3600 AS hours, count(*) AS runs FROM runs WHERE start_local IS NOT NULL "
-                 "GROUP BY 1 ORDER BY 1")
-    load = sql("SELECT date_trunc('week', r.start_local) AS week, l.muscle_group, "
-               "sum(l.rel_load) AS rel_load FROM muscle_load l JOIN runs r USING (run_id) "
-               "WHERE r.start_local IS NOT NULL "
-               "GROUP BY 1, 2 ORDER BY 1, 2")
-    history = sql("SELECT r.run_id, r.source, r.session_index, r.name, r.start_local, h.hint_id, h.title, "
-                  "h.severity, h.evidence_label, h.values_json, h.message FROM history_hints h "
-                  "JOIN runs r USING (run_id) ORDER BY r.start_local DESC NULLS LAST, r.source, h.seq")
+    if figures is None:
+        figures = run_figures(sql)
+    dated = not figures.empty
+    # The training hints the run reports show (data-quality notes, ids Q…, stay in the reports).
+    hints = sql("SELECT r.run_id, r.source, r.session_index, r.name, r.start_local, h.hint_id, h.title, "
+                "h.severity, h.evidence_label, h.values_json, h.message, h.origin FROM log_hints h "
+                "JOIN runs r USING (run_id) WHERE h.hint_id NOT LIKE 'Q%' "
+                "ORDER BY r.start_local DESC NULLS LAST, r.source, r.session_index, h.seq")
     skipped = sql("SELECT source, sport, reason FROM skipped ORDER BY source")
     failures = sql("SELECT source, stage, error_type, error FROM failures ORDER BY source")
-    return {"runs": runs, "weekly": weekly, "load": load, "history_hints": history, "skipped": skipped,
-            "failures": failures}
-
-
-def _weeks(frame: pd.DataFrame) -> list[str]:
-    return [pd.Timestamp(w).strftime("%Y-%m-%d") for w in frame["week"]]
-
-
-def _volume_figure(weekly: pd.DataFrame) -> go.Figure | None:
-    if weekly.empty:
-        return None
-    weeks = _weeks(weekly)
-    fig = go.Figure()
-    fig.add_bar(x=weeks, y=weekly["distance_km"].round(2).tolist(), name="distance [km]",
-                marker_color="#b45309", yaxis="y", offsetgroup="d",
-                hovertemplate="week of %{x}<br>%{y:.1f} km<extra></extra>")
-    fig.add_bar(x=weeks, y=weekly["hours"].round(2).tolist(), name="time [h]", marker_color="#64748b",
-                yaxis="y2", offsetgroup="t", hovertemplate="week of %{x}<br>%{y:.1f} h<extra></extra>")
-    fig.update_layout(**base_layout(
-        barmode="group", height=320, legend=dict(orientation="h", y=1.12),
-        xaxis=dict(title="week (Monday, local date)", type="category"),
-        yaxis=dict(title="distance [km]", rangemode="tozero"),
-        yaxis2=dict(title="time [h]", overlaying="y", side="right", rangemode="tozero", showgrid=False),
-    ))
-    return fig
-
-
-def _load_figure(load: pd.DataFrame) -> go.Figure | None:
-    if load.empty:
-        return None
-    wide = load.pivot_table(index="week", columns="muscle_group", values="rel_load", aggfunc="sum")
-    wide = wide.sort_index()
-    weeks = _weeks(wide.reset_index())
-    groups = [g for g in MUSCLE_GROUPS if g in wide.columns] + sorted(set(wide.columns) - set(MUSCLE_GROUPS))
-    fig = go.Figure()
-    for i, g in enumerate(groups):
-        label = display_name(g) if g in MUSCLE_GROUPS else str(g)
-        fig.add_bar(x=weeks, y=wide[g].fillna(0).round(3).tolist(), name=label,
-                    marker_color=_GROUP_COLORS[i % len(_GROUP_COLORS)],
-                    hovertemplate=f"{label}<br>week of %{{x}}<br>%{{y:.2f}} au<extra></extra>")
-    fig.update_layout(**base_layout(
-        barmode="stack", height=380, legend=dict(orientation="h", y=-0.25),
-        xaxis=dict(title="week (Monday, local date)", type="category"),
-        yaxis=dict(title="relative load [au]", rangemode="tozero"),
-    ))
-    return fig
+    return {
+        "runs": runs,
+        "weekly": weekly_summary(figures),
+        "load": weekly_group_load(None, figures) if dated else pd.DataFrame(),
+        "spikes": spike_frame(figures) if dated else pd.DataFrame(),
+        "balance": balance_trend(figures) if dated else pd.DataFrame(),
+        "shoes": shoe_mileage(figures),
+        "log_hints": hints,
+        "skipped": skipped,
+        "failures": failures,
+    }
 
 
 def _text(value) -> str:
@@ -151,8 +136,16 @@ def _run_rows(runs: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
     return rows
 
 
-def _history_rows(hints: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
-    """The history hints, newest first: the run (linked), the tier and the evidence (the distances)."""
+def _first_sentence(message: str) -> str:
+    """The "what we saw" part of a hint message (its first sentence, §3.1 message template)."""
+    text = message.strip()
+    cut = text.find(". ")
+    return text[:cut + 1] if cut > 0 else text
+
+
+def _hint_rows(hints: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
+    """The hints the run reports show (``log_hints``), newest first: the run (linked), where the hint came
+    from (``origin``: this run alone, or the training log), its tier and what was seen."""
     rows = []
     for h in hints.itertuples(index=False):
         start, title, href = _run_link(h, reports_dir)
@@ -160,26 +153,80 @@ def _history_rows(hints: pd.DataFrame, reports_dir: Path, units) -> list[dict]:
             values = json.loads(h.values_json) if isinstance(h.values_json, str) else {}
         except ValueError:
             values = {}
-        evidence = ""
+        values = values if isinstance(values, dict) else {}
+        message = _text(h.message)
+        evidence = _first_sentence(message)
         if h.hint_id == "H1" and {"distance_m", "longest_30d_m", "distance_ratio"} <= set(values):
-            evidence = (f"{units.format_distance(values['distance_m'])} vs the longest of the previous 30 days "
-                        f"{units.format_distance(values['longest_30d_m'])} ({values['distance_ratio']:.2f}×)")
+            try:
+                evidence = (f"{units.format_distance(values['distance_m'])} vs the longest of the previous 30 days "
+                            f"{units.format_distance(values['longest_30d_m'])} ({float(values['distance_ratio']):.2f}×)")
+            except (TypeError, ValueError):
+                pass
+        origin = _text(getattr(h, "origin", "run"))
         rows.append(dict(
             when=start.strftime("%Y-%m-%d %H:%M") if start is not None else "undated", title=title, href=href,
-            hint=_text(h.title), severity=_text(h.severity), evidence_label=_text(h.evidence_label),
-            evidence=evidence, message=_text(h.message),
+            hint=_text(h.title), hint_id=_text(h.hint_id), severity=_text(h.severity),
+            evidence_label=_text(h.evidence_label), evidence=evidence, message=message,
+            origin=origin, origin_text="your training log" if origin == "log" else "this run",
         ))
     return rows
 
 
-def render_dashboard(frames: dict[str, pd.DataFrame], out_dir: Path, *, reports: bool = True,
+def _week_notes(weekly: pd.DataFrame, units) -> list[dict]:
+    """The weeks with the weekly-change flag of :func:`runload.history.weekly_summary` (§3.3 H2), newest
+    first: a note in the weekly summary, never an alert."""
+    if weekly is None or weekly.empty or "h2" not in weekly:
+        return []
+    previous = pd.to_numeric(weekly["distance_m"], errors="coerce").shift(1)
+    notes = []
+    for week, flagged in weekly["h2"].fillna(False).astype(bool).items():
+        if flagged:
+            notes.append(dict(
+                week=pd.Timestamp(week).strftime("%Y-%m-%d"),
+                distance=units.format_distance(weekly.at[week, "distance_m"], digits=1),
+                previous=units.format_distance(previous[week], digits=1),
+                change=f"{100 * float(weekly.at[week, 'change_ratio']):.0f} %",
+            ))
+    return notes[::-1]
+
+
+def _shoe_rows(shoes: pd.DataFrame, units) -> list[dict]:
+    """Distance per gear (:func:`runload.history.shoe_mileage`), most used first, with the date it passed
+    the documented threshold of the shoe note (a reminder, never an alarm)."""
+    if shoes is None or shoes.empty:
+        return []
+    rows = []
+
+    def day(value) -> str:
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    for gear, g in shoes.sort_values("distance_km", ascending=False).iterrows():
+        rows.append(dict(gear=_text(gear), distance=units.format_distance(1000.0 * float(g["distance_km"]), digits=0),
+                         runs=int(g["runs"]), first=day(g["first"]), last=day(g["last"]),
+                         passed=day(g["passed_on"])))
+    return rows
+
+
+def render_dashboard(frames: dict, out_dir: Path, *, reports: bool = True,
                      units: str = "metric", title: str = "runload training log") -> str:
-    """The dashboard page (see the module docstring) for ``frames`` from :func:`dashboard_frames`."""
+    """The dashboard page (see the module docstring) for ``frames`` from :func:`dashboard_frames`.
+
+    Frames missing from ``frames`` (e.g. a store without history figures) show their empty state.
+    """
     shown = get_units(units)
-    figures = {k: f for k, f in (("volume", _volume_figure(frames["weekly"])),
-                                 ("load", _load_figure(frames["load"]))) if f is not None}
+    empty = pd.DataFrame()
+    figures = {k: f for k, f in (
+        ("volume", volume_figure(frames.get("weekly"), shown)),
+        ("load", weekly_load_figure(frames.get("load"))),
+        ("spikes", spikes_figure(frames.get("spikes"), shown)),
+        ("balance", balance_figure(frames.get("balance"))),
+    ) if f is not None}
     payload = "{" + ",".join(f"{json.dumps(k)}:{figure_json(f)}" for k, f in figures.items()) + "}"
-    runs = _run_rows(frames["runs"], Path(out_dir) / "runs", shown)
+    reports_dir = Path(out_dir) / "runs"
+    runs = _run_rows(frames["runs"], reports_dir, shown)
+    from ..history.frames import WEEKLY_CHANGE_LIMIT, WEEKLY_CHANGE_MIN_PREVIOUS_KM
+    from ..history.rules import SHOE_MILEAGE_KM
+
     template = _ENV.get_template("dashboard.html.j2")
     return printable(template.render(
         title=title,
@@ -191,7 +238,14 @@ def render_dashboard(frames: dict[str, pd.DataFrame], out_dir: Path, *, reports:
         plot_config=Markup(safe_json(PLOT_CONFIG)),
         plotlyjs=plotlyjs_tag(_PLOTLY, Path(out_dir)) if figures else Markup(""),
         runs=runs,
-        history_hints=_history_rows(frames.get("history_hints", pd.DataFrame()), Path(out_dir) / "runs", shown),
+        hints=_hint_rows(frames.get("log_hints", empty), reports_dir, shown),
+        week_notes=_week_notes(frames.get("weekly"), shown),
+        shoes=_shoe_rows(frames.get("shoes"), shown),
+        shoe_threshold=shown.format_distance(1000.0 * SHOE_MILEAGE_KM, digits=0),
+        week_change=f"{100 * WEEKLY_CHANGE_LIMIT:.0f} %",
+        week_min_previous=shown.format_distance(1000.0 * WEEKLY_CHANGE_MIN_PREVIOUS_KM, digits=0),
+        spike_percent=f"{SPIKE_RATIO * 100:.0f} %",
+        history_min=f"{MIN_HISTORY_DAYS // 7} weeks and {MIN_HISTORY_RUNS} runs",
         reports=reports,
         skipped=[{k: _text(v) for k, v in row.items()} for row in frames["skipped"].to_dict("records")],
         failures=[{k: _text(v) for k, v in row.items()} for row in frames["failures"].to_dict("records")],
@@ -199,8 +253,11 @@ def render_dashboard(frames: dict[str, pd.DataFrame], out_dir: Path, *, reports:
 
 
 def write_dashboard(sql: Callable[[str], pd.DataFrame], out_dir: str | os.PathLike, *, reports: bool = True,
-                    units: str = "metric") -> Path:
+                    units: str = "metric", figures: pd.DataFrame | None = None) -> Path:
     """Write ``OUT_DIR/index.html`` from the store read through ``sql``; returns its path.
+
+    ``figures``: the log's per-run figures (:attr:`runload.history.LogHistory.figures`) when the caller
+    computed them already (saves the aggregate queries over ``samples``).
 
     Raises
     ------
@@ -208,7 +265,7 @@ def write_dashboard(sql: Callable[[str], pd.DataFrame], out_dir: str | os.PathLi
         The page cannot be written.
     """
     out_dir = Path(out_dir)
-    page = render_dashboard(dashboard_frames(sql), out_dir, reports=reports, units=units)
+    page = render_dashboard(dashboard_frames(sql, figures), out_dir, reports=reports, units=units)
     target = out_dir / INDEX_FILE
     tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
     try:

@@ -13,6 +13,12 @@ offset where the reader found one, the load drivers are worded by :func:`runload
 the CLI and the JSON) and the methods list only the models and rules that ran
 (:func:`runload.references.methods_for_analysis`).
 
+In a training log (``runload batch``) the hints are the final ones over the log: a hint a history rule
+raised (``Hint.origin == "log"``) carries a small "from your training log" marker, with the same neutral
+or amber styling as the others (science.md §3.1 rule 7).  The "Personal norms" part says which cadence
+norm, easy pace and contact-time stiffness the numbers used and where they came from
+(:func:`runload.report.norms_notes.norms_notes`).
+
 Inside the figures, file strings are HTML-escaped too, because plotly renders a subset of HTML in hover
 text.
 
@@ -23,6 +29,7 @@ of a shared ``plotly.min.js``, written there if it does not exist yet.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -42,6 +49,7 @@ from ..muscles import display_name
 from ..references import methods_for_analysis
 from .bodymap import bodymap_figure
 from .figures import PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
+from .norms_notes import norms_notes
 from .units import (
     MISSING,
     Units,
@@ -107,6 +115,37 @@ def check_plotlyjs(mode) -> str:
     raise RunloadError(None, f"--plotlyjs must be 'inline', 'cdn' or a path, not {mode!r}")
 
 
+def write_plotlyjs(target: Path) -> None:
+    """Write plotly.js to ``target`` unless a complete copy is there, atomically (a temporary file, then
+    a rename), so a full disk never leaves a truncated copy that every later page would load.
+
+    Raises
+    ------
+    RunloadError
+        The file cannot be written (:class:`~runload.errors.OutdirError` when the disk is full or the file
+        system read-only).
+    """
+    from plotly.offline import get_plotlyjs
+
+    from ..errors import OutdirError, outdir_problem
+
+    data = get_plotlyjs().encode("utf-8")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if target.is_file() and target.stat().st_size == len(data):
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        problem = outdir_problem(e)
+        if problem:
+            raise OutdirError(target.parent, f"cannot write {target.name}: {problem}") from e
+        raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
+
+
 def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
     """The one ``<script>`` that loads plotly.js for a page.
 
@@ -129,14 +168,7 @@ def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
     check_plotlyjs(mode)
     out_dir = Path(out_dir or ".")
     target = Path(mode) if Path(mode).is_absolute() else out_dir / mode
-    if not target.is_file():
-        from plotly.offline import get_plotlyjs
-
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(get_plotlyjs(), encoding="utf-8")
-        except OSError as e:
-            raise RunloadError(target, f"cannot write plotly.js: {e.strerror or e}") from e
+    write_plotlyjs(target)
     src = quote(os.path.relpath(target.resolve(), out_dir.resolve()).replace(os.sep, "/"))
     return Markup('<script src="{}" charset="utf-8"></script>').format(src)
 
@@ -239,6 +271,7 @@ def _hint_rows(analysis: Analysis) -> list[dict]:
             evidence_label=h.evidence_label, evidence=h.evidence,
             groups=[display_name(g) if g in MUSCLE_GROUPS else str(g) for g in (h.groups or [])],
             tips=list(h.tips or []),
+            from_log=h.origin == "log",
         ))
     return rows
 
@@ -375,6 +408,7 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
         methods=methods,
         references=references,
         notes=_data_notes(analysis),
+        norms=norms_notes(analysis, units),
         figures=list(figures),
         figures_json=Markup(payload),
         plot_config=Markup(safe_json(PLOT_CONFIG)),

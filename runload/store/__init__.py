@@ -12,9 +12,14 @@ An embedded DuckDB database (one file, transactional, SQL, columnar).  Tables (c
     The analysed per-sample frame of every run (``run_id``, ``time`` and a fixed set of columns:
     the canonical ones of :mod:`runload.schema`, the cleaned, gait and per-sample load columns).
 ``segments``, ``muscle_load``, ``hints``
-    Laps/splits/detected segments, per-muscle-group load and the run hints, keyed by ``run_id``.
-``history_hints``
-    Hints of the history rules (the single-session spike H1), rebuilt over the whole log after each batch.
+    Laps/splits/detected segments, per-muscle-group load and every hint the single-run rules raised
+    (``kind`` training or quality; ``shown`` when selected for the run alone), keyed by ``run_id``.
+``history_hints``, ``log_hints``
+    Every hint of the history rules (:mod:`runload.history`), and the hints each run's report shows
+    (single-run and history hints merged under the rate limits over the log; ``origin`` run or log),
+    rebuilt over the whole log after each batch that changed it.
+``norms``
+    The personal norms learnt from the log, one row per local calendar month (:mod:`runload.norms`).
 ``skipped``, ``failures``
     Files that hold no run (with the reason and the sport) and files that failed (stage and error).
 ``meta``
@@ -37,7 +42,7 @@ readers: while a batch is writing, readers get :class:`StoreLockedError`.
 from __future__ import annotations
 
 from .log import TrainingLog, check_store, export_parquet, open_log
-from .rows import content_hash, profile_hash, run_id
+from .rows import content_hash, hints_from_rows, profile_hash, report_key, run_id, versions_key
 from .tables import SCHEMA_VERSION
 from .writer import STORE_FILE, Entry, Store, StoreError, StoreLockedError, open_store, store_path
 
@@ -52,9 +57,12 @@ __all__ = [
     "check_store",
     "content_hash",
     "export_parquet",
+    "hints_from_rows",
     "open_log",
     "open_store",
     "profile_hash",
+    "report_key",
     "run_id",
     "store_path",
+    "versions_key",
 ]

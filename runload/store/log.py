@@ -40,7 +40,7 @@ class TrainingLog:
         """The result of a SQL ``query`` (DuckDB dialect, read-only) as a DataFrame.
 
         Tables: ``runs``, ``samples``, ``segments``, ``muscle_load``, ``hints``, ``history_hints``,
-        ``skipped``, ``failures``, ``meta`` (:mod:`runload.store.tables`).
+        ``log_hints``, ``norms``, ``skipped``, ``failures``, ``meta`` (:mod:`runload.store.tables`).
         """
         import duckdb
 
@@ -80,6 +80,21 @@ class TrainingLog:
         return self.sql(
             "SELECT r.start_utc, r.start_local, r.source, h.* FROM history_hints h JOIN runs r USING (run_id) "
             "ORDER BY r.start_utc, h.run_id, h.seq")
+
+    @property
+    def log_hints(self) -> pd.DataFrame:
+        """The training hints each run's report shows (single-run and history hints merged under the rate
+        limits over the log; ``origin`` run or log), with the run's ``start_utc``, ``start_local`` and
+        ``source``."""
+        return self.sql(
+            "SELECT r.start_utc, r.start_local, r.source, h.* FROM log_hints h JOIN runs r USING (run_id) "
+            "ORDER BY r.start_utc, h.run_id, h.seq")
+
+    @property
+    def norms(self) -> pd.DataFrame:
+        """The personal norms learnt from the log, one row per local calendar month (:mod:`runload.norms`):
+        ``month``, ``key`` and the norms as JSON (``norms_json``; :meth:`runload.norms.PersonalNorms.from_json`)."""
+        return self.sql("SELECT * FROM norms ORDER BY month")
 
     @property
     def segments(self) -> pd.DataFrame:
@@ -189,9 +204,10 @@ def check_store(outdir: str | os.PathLike) -> list[str]:
             for rid, n in rows(f"SELECT run_id, count(*) FROM {table} WHERE run_id NOT IN "
                                f"(SELECT run_id FROM runs) GROUP BY run_id"):
                 problems.append(f"{n} {table} rows of missing run {rid}")
-        for rid, n in rows("SELECT run_id, count(*) FROM history_hints WHERE run_id NOT IN "
-                           "(SELECT run_id FROM runs) GROUP BY run_id"):
-            problems.append(f"{n} history_hints rows of missing run {rid}")
+        for table in ("history_hints", "log_hints"):
+            for rid, n in rows(f"SELECT run_id, count(*) FROM {table} WHERE run_id NOT IN "
+                               "(SELECT run_id FROM runs) GROUP BY run_id"):
+                problems.append(f"{n} {table} rows of missing run {rid}")
         for source, n, want, hashes in rows(
                 "SELECT source, count(*), max(n_sessions), count(DISTINCT content_hash) FROM runs "
                 "GROUP BY source HAVING count(*) <> max(n_sessions) OR count(DISTINCT content_hash) > 1"):

@@ -99,7 +99,7 @@ def _utc(ts) -> datetime | None:
 
 
 def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: str | None,
-                  analysed_at: datetime | None = None) -> RunRows:
+                  analysed_at: datetime | None = None, gear: str | None = None) -> RunRows:
     """The store rows of ``analysis`` (one running session of the file at ``source``).
 
     Parameters
@@ -114,6 +114,8 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
         own profile.
     analysed_at : datetime, optional
         UTC; now when omitted.
+    gear : str, optional
+        The export's gear for this file (Strava ``activities.csv``), e.g. a pair of shoes.
     """
     from ..report.units import local_time
 
@@ -143,7 +145,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     else:
         load = pd.DataFrame(columns=["run_id", "muscle_group"])
 
-    hints = [hint_row(rid, i, h) for i, h in enumerate(analysis.hints)]
+    hints = [hint_row(rid, i, h) + (kind, shown) for i, (h, kind, shown) in enumerate(stored_hints(analysis))]
 
     watch = summary.get("watch") or {}
     start = _utc(meta.start)
@@ -162,6 +164,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
         "sport": meta.sport,
         "sub_sport": meta.sub_sport,
         "name": meta.name,
+        "gear": _text(gear),
         "device": str(device) if has_device else None,
         "device_manufacturer": device.manufacturer,
         "device_product": device.product,
@@ -182,6 +185,8 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
         "load_model": _text(model_versions.get("load")),
         "profile_hash": profile_key if profile_key is not None else profile_hash(analysis.profile),
         "profile_json": _json(asdict(analysis.profile)),
+        "norms_key": analysis.norms.key if analysis.norms is not None else None,
+        "report_key": None,
         "mass_kg": _num(analysis.profile.mass_kg),
         "n_samples": len(samples),
         "n_segments": len(segments),
@@ -193,6 +198,65 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     for message in lost:
         warnings.warn(f"{source}: {message}", RunloadWarning, stacklevel=3)
     return RunRows(run, samples, segments, load, hints)
+
+
+def stored_hints(analysis: Analysis) -> list[tuple]:
+    """The rows of the ``hints`` table for ``analysis`` as ``(hint, kind, shown)``.
+
+    Every training candidate (``Analysis.hint_candidates``; ``shown`` when it is among the run's own
+    selection ``Analysis.hints``), then the data-quality hints (kind ``quality``, always shown).
+    """
+    candidates = list(analysis.hint_candidates)
+    out = [(h, "training", any(h is s for s in analysis.hints)) for h in candidates]
+    out += [(h, "quality", True) for h in analysis.hints if not any(h is c for c in candidates)]
+    return out
+
+
+def report_key(run_id_: str, model_versions: str, norms, hints, history_rules=()) -> str:
+    """What a run's report shows, as a key: the run, its model versions and norms, its training hints.
+
+    The batch writes a run's report again when this key differs from the one stored with the run
+    (``runs.report_key``): after its norms or its hints over the log changed.
+
+    Parameters
+    ----------
+    run_id_ : str
+    model_versions : str  :func:`versions_key` of the analysis
+    norms : runload.norms.PersonalNorms or None  the norms (their numbers and what the report says of them)
+    hints : list of Hint  the training hints the report shows, in order
+    history_rules : sequence of str  the history rules evaluated for the run (its methods list)
+    """
+    said = None if norms is None else [norms.key, *norms.describe()]
+    text = _json([run_id_, model_versions, said, [list(hint_row("", 0, h)[2:]) + [h.origin] for h in hints],
+                  sorted(history_rules)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def hints_from_rows(frame: pd.DataFrame) -> dict[str, list]:
+    """Hints back from rows of the ``hints``, ``history_hints`` or ``log_hints`` table (in row order).
+
+    Returns
+    -------
+    dict
+        Run id → list of :class:`~runload.analysis.Hint` (``origin`` from the ``origin`` column where
+        there is one, else ``"run"`` for ``hints`` and ``"log"`` for ``history_hints``).
+    """
+    from ..analysis import Hint
+
+    out: dict[str, list] = {}
+    default = "log" if "kind" not in frame.columns and "origin" not in frame.columns else "run"
+    for r in frame.to_dict("records"):
+        out.setdefault(str(r["run_id"]), []).append(Hint(
+            id=r["hint_id"], title=r["title"], severity=r["severity"], evidence=r["evidence"],
+            evidence_label=r["evidence_label"], groups=_strings(r["groups"]),
+            values=json.loads(r["values_json"]) if isinstance(r["values_json"], str) else {},
+            message=r["message"], tips=_strings(r["tips"]), origin=str(r.get("origin") or default)))
+    return out
+
+
+def _strings(value) -> list[str]:
+    """A ``VARCHAR[]`` cell as a list of str (NULL: empty)."""
+    return [] if value is None or isinstance(value, float) else [str(x) for x in value]
 
 
 def hint_row(rid: str, seq: int, h) -> tuple:

@@ -31,7 +31,7 @@ __all__ = [
 
 # Bumped whenever a table or column changes; a store written with another version is refused (the
 # message says to use a new OUTDIR) rather than silently mixed.
-SCHEMA_VERSION = 2  # 2: the history_hints table
+SCHEMA_VERSION = 3  # 2: the history_hints table; 3: personal norms, log_hints, all hint candidates, gear
 
 _SQL_TYPE = {"float64": "DOUBLE", "object": "VARCHAR", "int64": "INTEGER", "bool": "BOOLEAN"}
 
@@ -83,6 +83,7 @@ _RUNS: dict[str, str] = {
     "sport": "VARCHAR",
     "sub_sport": "VARCHAR",
     "name": "VARCHAR",
+    "gear": "VARCHAR",  # the export's gear (Strava activities.csv), e.g. a pair of shoes
     "device": "VARCHAR",
     "device_manufacturer": "VARCHAR",
     "device_product": "VARCHAR",
@@ -102,6 +103,8 @@ _RUNS: dict[str, str] = {
     "load_model": "VARCHAR",
     "profile_hash": "VARCHAR NOT NULL",
     "profile_json": "VARCHAR",
+    "norms_key": "VARCHAR",  # PersonalNorms.key the run was analysed with; NULL: none (defaults/profile)
+    "report_key": "VARCHAR",  # what the written report shows (report_key()); NULL: no report written
     "mass_kg": "DOUBLE",
     "n_samples": "INTEGER NOT NULL",
     "n_segments": "INTEGER NOT NULL",
@@ -133,23 +136,29 @@ LOAD_COLUMNS: dict[str, str] = {
     "approximate": "BOOLEAN",
 }
 
+HINT_COLUMNS: dict[str, str] = {
+    "run_id": "VARCHAR NOT NULL", "seq": "INTEGER NOT NULL", "hint_id": "VARCHAR", "title": "VARCHAR",
+    "severity": "VARCHAR", "evidence": "VARCHAR", "evidence_label": "VARCHAR", "groups": "VARCHAR[]",
+    "values_json": "VARCHAR", "message": "VARCHAR", "tips": "VARCHAR[]",
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "meta": {"key": "VARCHAR PRIMARY KEY", "value": "VARCHAR"},
     "runs": _RUNS,
     "samples": SAMPLE_COLUMNS,
     "segments": SEGMENT_STORE_COLUMNS,
     "muscle_load": {"run_id": "VARCHAR NOT NULL", "muscle_group": "VARCHAR NOT NULL", **LOAD_COLUMNS},
-    "hints": {
-        "run_id": "VARCHAR NOT NULL", "seq": "INTEGER NOT NULL", "hint_id": "VARCHAR", "title": "VARCHAR",
-        "severity": "VARCHAR", "evidence": "VARCHAR", "evidence_label": "VARCHAR", "groups": "VARCHAR[]",
-        "values_json": "VARCHAR", "message": "VARCHAR", "tips": "VARCHAR[]",
-    },
-    # Hints of the history rules (H1 …, runload.history), recomputed over the whole log after every batch.
-    "history_hints": {
-        "run_id": "VARCHAR NOT NULL", "seq": "INTEGER NOT NULL", "hint_id": "VARCHAR", "title": "VARCHAR",
-        "severity": "VARCHAR", "evidence": "VARCHAR", "evidence_label": "VARCHAR", "groups": "VARCHAR[]",
-        "values_json": "VARCHAR", "message": "VARCHAR", "tips": "VARCHAR[]",
-    },
+    # Every hint the single-run rules raised: the training candidates (before the rate limits; `shown`:
+    # selected when the run is analysed alone) and the data-quality hints (kind 'quality').
+    "hints": {**HINT_COLUMNS, "kind": "VARCHAR", "shown": "BOOLEAN"},
+    # Every hint of the history rules (H1 …, runload.history), recomputed over the whole log.
+    "history_hints": HINT_COLUMNS,
+    # The training hints each run's report shows: single-run and history hints merged under the rate limits
+    # over the log (origin 'run' | 'log'), recomputed over the whole log.
+    "log_hints": {**HINT_COLUMNS, "origin": "VARCHAR"},
+    # Personal norms learnt from the log, one row per local calendar month (runload.norms).
+    "norms": {"month": "DATE PRIMARY KEY", "key": "VARCHAR NOT NULL", "norms_json": "VARCHAR NOT NULL",
+              "fitted_at": "TIMESTAMPTZ NOT NULL"},
     "skipped": {
         "source": "VARCHAR PRIMARY KEY", "content_hash": "VARCHAR NOT NULL", "reason": "VARCHAR",
         "sport": "VARCHAR", "runload_version": "VARCHAR NOT NULL", "recorded_at": "TIMESTAMPTZ NOT NULL",
@@ -163,7 +172,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 # Tables whose rows belong to one run (deleted and written with it).
-RUN_CHILD_TABLES = ("samples", "segments", "muscle_load", "hints", "history_hints")
+RUN_CHILD_TABLES = ("samples", "segments", "muscle_load", "hints", "history_hints", "log_hints")
 
 
 def quote(name: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .. import __version__
 from ..analysis import Analysis
-from ..errors import StoreError, StoreLockedError
+from ..errors import OutdirError, RunloadError, StoreError, StoreLockedError, outdir_problem
 from .rows import analysis_rows, versions_key
 from .tables import RUN_CHILD_TABLES, SCHEMA_VERSION, TABLES, create_statements, quote
 
@@ -45,8 +46,9 @@ def store_path(outdir: str | os.PathLike) -> Path:
 
 
 def _is_lock_error(e: Exception) -> bool:
+    """DuckDB's refusal to open a file another connection holds (not "could not read block …")."""
     text = str(e)
-    return "lock" in text.lower() or "different configuration" in text
+    return bool(re.search(r"\block\b", text, re.IGNORECASE)) or "different configuration" in text
 
 
 #: Most memory one store connection may use for DuckDB's buffers (see :func:`connect`).
@@ -68,6 +70,7 @@ def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnec
         raise StoreError(outdir, f"no training-log store here (expected {STORE_FILE}; run `runload batch`)")
     if read_only and str(path.resolve()) in _WRITERS:
         raise StoreLockedError(outdir, "this process is writing the store; read it after the writer closes")
+    created = not read_only and not path.exists()
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
@@ -75,6 +78,13 @@ def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnec
             who = "another runload batch is writing it" if read_only else \
                 "another runload batch (or a reader) has it open"
             raise StoreLockedError(outdir, f"the store is in use: {who}; wait for it to finish ({e})") from e
+        if created:  # a full disk leaves an empty file that every later batch would call "not a database"
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        problem = outdir_problem(e)
+        if problem:
+            raise OutdirError(outdir, f"cannot open the store {path.name}: {problem}") from e
         raise StoreError(outdir, f"cannot open the store {path.name}: {e}") from e
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -228,7 +238,7 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------------------
     def put_result(self, source: str, content_hash: str, analyses: list[Analysis], *,
-                   profile_hash: str | None = None) -> list[str]:
+                   profile_hash: str | None = None, gear: str | None = None) -> list[str]:
         """Replace what the store holds for ``source`` by its analysed runs, in one transaction.
 
         Parameters
@@ -242,6 +252,8 @@ class Store:
         profile_hash : str, optional
             Fingerprint of the profile the batch runs with (the one given to :meth:`needs_processing`);
             default: each analysis's own profile.
+        gear : str, optional
+            The export's gear for the file (Strava ``activities.csv``: the shoes), kept for shoe mileage.
 
         Returns
         -------
@@ -258,7 +270,7 @@ class Store:
         if not analyses:
             raise StoreError(source, "put_result needs at least one analysed run; use put_skipped")
         now = _now()
-        rows = [analysis_rows(a, source, content_hash, profile_hash, now) for a in analyses]
+        rows = [analysis_rows(a, source, content_hash, profile_hash, now, gear=gear) for a in analyses]
         ids = [r.run["run_id"] for r in rows]
         if len(set(ids)) != len(ids):
             raise StoreError(source, "two analyses of the file share a session index")
@@ -310,18 +322,21 @@ class Store:
         self._write(write)
         self._entries[source] = Entry("failure", content_hash, mv, profile_hash, __version__)
 
-    def put_history_hints(self, hints) -> int:
-        """Replace the whole ``history_hints`` table by ``hints``, in one transaction.
+    def put_history_hints(self, hints, final: dict | None = None) -> int:
+        """Replace the ``history_hints`` (and, with ``final``, the ``log_hints``) tables, in one transaction.
 
         Parameters
         ----------
         hints : iterable of (str, Hint)
-            ``(run_id, hint)`` pairs (:func:`runload.history.history_hints`); the run ids must be in ``runs``.
+            ``(run_id, hint)`` pairs of every history-rule candidate (:func:`runload.history.compute_history`);
+            the run ids must be in ``runs``.
+        final : dict of str to list of Hint, optional
+            Run id → the training hints its report shows (each with its ``origin``), for ``log_hints``.
 
         Returns
         -------
         int
-            Number of rows written.
+            Number of ``history_hints`` rows written.
         """
         from .rows import hint_row
 
@@ -329,15 +344,61 @@ class Store:
         for rid, hint in hints:
             seq[rid] = seq.get(rid, -1) + 1
             rows.append(hint_row(rid, seq[rid], hint))
+        shown = [hint_row(rid, i, h) + (h.origin,) for rid, hs in (final or {}).items() for i, h in enumerate(hs)]
 
         def write():
-            self._con.execute("DELETE FROM history_hints")
-            if rows:
-                n = len(TABLES["history_hints"])
-                self._con.executemany(f"INSERT INTO history_hints VALUES ({', '.join('?' * n)})", rows)
+            for table, values in (("history_hints", rows), ("log_hints", shown)):
+                if table == "log_hints" and final is None:
+                    continue
+                self._con.execute(f"DELETE FROM {table}")
+                if values:
+                    n = len(TABLES[table])
+                    self._con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * n)})", values)
 
         self._write(write)
         return len(rows)
+
+    def norms(self) -> dict:
+        """The personal norms the store holds: month (first day, ``datetime.date``) → PersonalNorms."""
+        from ..norms import PersonalNorms
+
+        rows = self._con.execute("SELECT month, norms_json FROM norms ORDER BY month").fetchall()
+        try:
+            return {month: PersonalNorms.from_json(text) for month, text in rows}
+        except RunloadError:  # written by another runload: fitted again from the log
+            return {}
+
+    def put_norms(self, norms: dict) -> None:
+        """Replace the stored personal norms by ``norms`` (month → PersonalNorms), in one transaction."""
+        now = _now()
+        rows = [(month, n.key, n.to_json(), now) for month, n in sorted(norms.items())]
+
+        def write():
+            self._con.execute("DELETE FROM norms")
+            if rows:
+                self._con.executemany("INSERT INTO norms VALUES (?, ?, ?, ?)", rows)
+
+        self._write(write)
+
+    def meta(self, key: str) -> str | None:
+        """A value of the store's ``meta`` table (None when unset)."""
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (``None``: delete) a value of the ``meta`` table, in one transaction."""
+        def write():
+            self._con.execute("DELETE FROM meta WHERE key = ?", [key])
+            if value is not None:
+                self._con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+        self._write(write)
+
+    def set_report_keys(self, keys: dict[str, str | None]) -> None:
+        """Record what each run's written report shows (run id → :func:`runload.store.report_key`)."""
+        rows = [(key, rid) for rid, key in keys.items()]
+        if rows:
+            self._write(lambda: self._con.executemany("UPDATE runs SET report_key = ? WHERE run_id = ?", rows))
 
     def remove(self, source: str) -> None:
         """Forget ``source`` (a file no longer found), in one transaction."""
@@ -346,7 +407,20 @@ class Store:
 
     # -- internals ---------------------------------------------------------------------------------------
     def _write(self, fn) -> None:
-        """Run ``fn`` in one transaction: committed whole or rolled back (Ctrl-C included)."""
+        """Run ``fn`` in one transaction: committed whole or rolled back (Ctrl-C included).
+
+        Raises
+        ------
+        KeyboardInterrupt
+            Ctrl-C during the transaction (in whichever form DuckDB returns it); rolled back.
+        OutdirError
+            The disk is full or the file system read-only (:func:`runload.errors.outdir_problem`); rolled
+            back, and every committed transaction stays.  Not a StoreError: no later write can succeed, so
+            a batch stops instead of recording the file as failed.
+        StoreError
+            Any other DuckDB error; rolled back.
+        """
+
         con = self._con
         if con is None:
             raise StoreError(self.outdir, "the store is closed")
@@ -362,6 +436,11 @@ class Store:
             if _interrupted(e):
                 raise KeyboardInterrupt from e  # DuckDB's form of a Ctrl-C during a statement: rolled back
             if isinstance(e, duckdb.Error):
+                problem = outdir_problem(e)
+                if problem is not None:
+                    raise OutdirError(self.outdir, f"cannot write the store: {problem}; what was stored before "
+                                                   "is kept, and the same command resumes once the folder "
+                                                   "can be written") from e
                 raise StoreError(self.outdir, f"writing the store failed, nothing was written: {e}") from e
             raise
 
@@ -413,13 +492,20 @@ class Store:
 
 def _interrupted(error: BaseException) -> bool:
     """Whether ``error`` is, or was caused while handling, DuckDB's form of a Ctrl-C during a statement
-    (``InterruptException``; ``RuntimeError("Query interrupted")`` in some versions)."""
+    (``InterruptException``; ``RuntimeError("Query interrupted")`` in some versions) or while DuckDB ran
+    Python code, e.g. converting a pandas frame in ``con.register``: Python's handler raised the
+    KeyboardInterrupt there and DuckDB returned it as a ``duckdb.Error`` whose text is the Python
+    traceback, ending in ``KeyboardInterrupt`` (seen in CI; measured with a real SIGINT, DuckDB 2.0)."""
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         if isinstance(error, duckdb.InterruptException) or (
                 type(error) is RuntimeError and str(error) == "Query interrupted"):
             return True
+        if isinstance(error, duckdb.Error):
+            last = str(error).strip().rpartition("\n")[2]
+            if last.partition(":")[0] == "KeyboardInterrupt":
+                return True
         error = error.__cause__ or error.__context__
     return False
 

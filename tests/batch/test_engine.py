@@ -54,7 +54,9 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     analysed = []
     monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
     first = process_log([tmp_path / "log"], out, jobs=1, progress="none")
-    assert len(analysed) == 3 and first.analysed == 3 and first.ok
+    # A first batch reads each file twice: to store it, then (second pass) to write its report with the
+    # hints over the whole log.
+    assert len(analysed) == 6 and first.analysed == 3 and first.ok
     analysed.clear()
     t0 = time.perf_counter()
     again = process_log([tmp_path / "log"], out, jobs=1, progress="none")
@@ -65,7 +67,7 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     (tmp_path / "log" / "easy_00.fit").write_bytes((tmp_path / "log" / "easy_01.fit").read_bytes())
     good_files(tmp_path / "log2", 1, start_seed=40)
     third = process_log([tmp_path / "log", tmp_path / "log2"], out, jobs=1, progress="none")
-    assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2
+    assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2 * 2  # stored, then reported
 
 
 def test_a_missing_report_is_written_again(tmp_path, monkeypatch):
@@ -77,7 +79,8 @@ def test_a_missing_report_is_written_again(tmp_path, monkeypatch):
     analysed = []
     monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
     summary = process_log([tmp_path / "log"], out, jobs=1, progress="none")
-    assert (summary.analysed, summary.unchanged, len(analysed)) == (1, 1, 1)
+    # Both runs are stored and unchanged; the second pass analyses the one file again to write its report.
+    assert (summary.analysed, summary.unchanged, len(analysed)) == (0, 2, 1)
     assert reports[0].is_file()
 
 
@@ -89,7 +92,7 @@ def test_a_report_that_cannot_be_written_keeps_its_run(tmp_path):
     target.unlink()
     target.mkdir()  # writing the report now fails
     summary = process_log([tmp_path / "log"], out, jobs=1, progress="none")
-    assert summary.analysed == 1 and summary.failed == 0
+    assert (summary.analysed, summary.unchanged, summary.failed) == (0, 2, 0)
     assert [p.stage for p in summary.report_errors] == ["report"] and not summary.ok
     assert "1 reports not written" in summary.line()
     assert len(store_tables(out)["runs"]) == 2 and check_store(out) == []
@@ -138,8 +141,11 @@ def test_no_reports(tmp_path):
 def test_progress_callback_counts_every_file(tmp_path):
     mixed_log(tmp_path / "log")
     seen = []
-    process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress=lambda c: seen.append(c.done))
-    assert seen == list(range(1, 8))
+    process_log([tmp_path / "log"], tmp_path / "out", jobs=1,
+                progress=lambda c: seen.append((c.done, c.total, c.refreshed)))
+    assert seen[:7] == [(k, 7, 0) for k in range(1, 8)]  # every discovered file, once
+    # then the second pass: the 3 files with runs again, to write their reports; the total grows with it
+    assert seen[-1] == (10, 10, 3) and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
 
 
 def test_missing_input_is_a_clear_error(tmp_path):
