@@ -99,6 +99,9 @@ class BatchSummary:
     report_errors : list of FileProblem  reports not written (their runs are stored)
     index : pathlib.Path or None  the dashboard
     interrupted : bool
+    not_refreshed : list of str
+        Stored files this batch was not given (another folder into the same OUTDIR) whose runs would need
+        their norms or reports refreshed; they keep what they have until a batch is given them again.
     """
 
     outdir: Path
@@ -113,6 +116,7 @@ class BatchSummary:
     report_errors: list[FileProblem] = field(default_factory=list)
     index: Path | None = None
     interrupted: bool = False
+    not_refreshed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -126,6 +130,9 @@ class BatchSummary:
         text = f"{self.files} files in {self.elapsed_s:.1f} s: " + ", ".join(parts)
         if self.report_errors:
             text += f"; {len(self.report_errors)} reports not written"
+        if self.not_refreshed:
+            text += (f"; {len(self.not_refreshed)} stored files not given this time keep their older norms or "
+                     "reports")
         if self.interrupted:
             text += "; interrupted (run the same command again to resume)"
         elif self.failed or self.report_errors:
@@ -427,6 +434,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     rules = history_rules(history)
                     stale = stale_sources(store, current, history.final, reports_dir if reports else None, rules)
                     todo = [by_name[src] for src in stale if src in by_name]
+                    summary.not_refreshed = sorted(src for src in stale if src not in by_name)
                     if not todo:
                         break
                     ids = store.sql("SELECT source, run_id FROM runs").groupby("source")["run_id"].agg(list)

@@ -186,3 +186,16 @@ def test_a_pool_broken_before_the_next_submit_retries_that_file_too(tmp_path):
         runner.drain(0, recorded.append, lambda *args: failed.append(args))
     runner.close()
     assert failed == [] and [r.status for r in recorded] == ["runs"]
+
+
+def test_stored_files_not_given_this_time_are_named_not_refreshed(tmp_path):
+    good_files(tmp_path / "a", 1)
+    good_files(tmp_path / "b", 1, start_seed=30)
+    out = tmp_path / "out"
+    process_log([tmp_path / "a"], out, jobs=1, progress="none")
+    for report in (out / "runs").glob("*.html"):
+        report.unlink()  # a's report is now missing, but this batch is not given a's folder
+    summary = process_log([tmp_path / "b"], out, jobs=1, progress="none")
+    assert summary.not_refreshed == [str(tmp_path / "a" / "easy_00.fit")]
+    assert "1 stored files not given this time keep their older norms or reports" in summary.line()
+    assert len(list((out / "runs").glob("*.html"))) == 1  # b's; a's waits for a batch given its file
