@@ -94,6 +94,18 @@ def test_reports_show_the_final_hints_and_the_norms(first):
         page = out / "runs" / report_name(row.run_id, row.source, row.name, pd.Timestamp(row.start_local),
                                           row.session_index)
         assert _has(page, row.message)
+    from runload.norms import norms_for
+    from runload.store import open_store
+
+    del log
+    with open_store(out) as store:
+        norms = store.norms()
+    runs = runload.open_log(out).sql("SELECT run_id, source, name, start_local, session_index FROM runs")
+    for row in runs.itertuples():  # and every report says which personal norms it used
+        start = pd.Timestamp(row.start_local)
+        page = out / "runs" / report_name(row.run_id, row.source, row.name, start, row.session_index)
+        for sentence in norms_for(norms, start).describe():
+            assert _has(page, sentence), sentence
 
 
 def _has(page, message: str) -> bool:
