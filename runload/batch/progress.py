@@ -97,7 +97,8 @@ class _Lines(Progress):
         c = self.counts
         rate = c.rate()
         eta = (c.total - c.done) / rate if rate > 0 else None
-        print(f"batch: {c.done}/{c.total} files ({c.describe()}), {rate:.1f} files/s, ETA {format_eta(eta)}",
+        what = "files" if not c.refreshed else "files, then files refreshed"
+        print(f"batch: {c.done}/{c.total} {what} ({c.describe()}), {rate:.1f} files/s, ETA {format_eta(eta)}",
               file=self.stream, flush=True)
 
     def update(self) -> None:

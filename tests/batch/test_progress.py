@@ -46,3 +46,16 @@ def test_none_prints_nothing():
     stream = io.StringIO()
     _drive(make_progress("none", stream))
     assert stream.getvalue() == ""
+
+
+def test_the_second_pass_grows_the_total_and_is_named():
+    stream = io.StringIO()
+    display = make_progress("lines", stream)
+    counts = _drive(display)
+    counts.total += 3  # the second pass refreshes three files
+    for _ in range(3):
+        counts.refreshed += 1
+        display.update()
+    display.close()
+    assert stream.getvalue().splitlines()[-1].startswith(
+        "batch: 7/7 files, then files refreshed (3 analysed, 0 unchanged, 0 skipped, 1 failed, 3 refreshed)")
