@@ -136,6 +136,11 @@ class Analysis:
     footer: str = HINTS_FOOTER
     model_versions: dict = field(default_factory=dict)
 
+    @property
+    def quality_hints(self) -> list[Hint]:
+        """The data-quality hints among :attr:`hints`: those that are not training candidates."""
+        return [h for h in self.hints if not any(h is c for c in self.hint_candidates)]
+
     def as_json_dict(self) -> dict:
         """The analysis as JSON-ready data (what ``runload analyze --json`` prints, one object per run).
 

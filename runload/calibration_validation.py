@@ -26,6 +26,7 @@ import pandas as pd
 from .errors import RunloadError
 from .simulate import Athlete
 from .simulate_log import log_file_name, simulate_log, write_log
+from .store.tables import sql_string
 
 __all__ = ["RunError", "model_contact_error", "stored_model_contact_time", "measure_simulated_runner",
            "measure_simulated", "strip_running_dynamics", "RUNNING_DYNAMICS_FIELDS", "SIMULATED_RUNNERS",
@@ -102,9 +103,8 @@ def stored_model_contact_time(sql, source: str, session_index: int = 0) -> pd.Da
     RunloadError
         The store holds no run from ``source`` (it failed or was skipped).
     """
-    quoted = "'" + source.replace("'", "''") + "'"
     frame = sql("SELECT s.time, s.contact_time_ms, s.contact_time_source, s.state, r.norms_key "
-                f"FROM samples s JOIN runs r USING (run_id) WHERE r.source = {quoted} "
+                f"FROM samples s JOIN runs r USING (run_id) WHERE r.source = {sql_string(source)} "
                 f"AND r.session_index = {int(session_index)} ORDER BY s.time")
     if frame.empty:
         raise RunloadError(source, "no stored run from this file")

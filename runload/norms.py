@@ -75,9 +75,11 @@ from .calibrate import (
 )
 from .errors import RunloadError
 from .gait import GAIT_MODEL_ID, cadence_pref
+from .history.figures import local_start_times
 from .profile import AthleteProfile, Calibration
 from .run import Device
 from .stats import weighted_median
+from .store.tables import sql_string
 
 __all__ = ["PersonalNorms", "update_norms", "norms_for", "month_of", "CADENCE_WINDOW_DAYS",
            "EASY_WINDOW_DAYS", "REFIT_GROWTH"]
@@ -404,11 +406,7 @@ def _run_table(sql) -> pd.DataFrame:
                "height_m FROM runs")
     if runs.empty:
         return runs.assign(local_date=[], month=[], family=[])
-    local = pd.to_datetime(runs["start_local"], errors="coerce")
-    if getattr(local.dt, "tz", None) is not None:
-        local = local.dt.tz_localize(None)
-    utc = pd.to_datetime(runs["start_utc"], errors="coerce", utc=True).dt.tz_localize(None)
-    when = local.fillna(utc)
+    when = local_start_times(runs)
     runs = runs[when.notna()].copy()
     when = when[when.notna()]
     runs["local_date"] = [d.date() for d in when]
@@ -433,7 +431,7 @@ class _Seconds:
         if missing:
             cols = list(_SAMPLE_COLUMNS) + (["stance_time_ms"] if self.device else [])
             query = (f"SELECT run_id, time, {', '.join(cols)} FROM samples WHERE run_id IN "
-                     f"({', '.join(_literal(r) for r in missing)}) ORDER BY run_id, time")
+                     f"({', '.join(sql_string(r) for r in missing)}) ORDER BY run_id, time")
             samples = self.sql(query)
             for rid, frame in samples.groupby("run_id", sort=False):
                 frame = frame.drop(columns="run_id").set_index("time")
@@ -444,10 +442,6 @@ class _Seconds:
 
     def clear(self) -> None:
         self.cache = {}
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _digest(items: Iterable) -> str:

@@ -470,7 +470,7 @@ def test_short_history_suppresses_every_history_rule(plan):
     assert not history.figures["sufficient"].any()
     # the single-run selection (hints.shown) is kept as it is, quality hints aside
     assert [h.id for h in history.final[rid]] == ["H7", "H6"]
-    assert all(history.origins[(rid, i)] == "run" for i in range(2))
+    assert all(history.final[rid][i].origin == "run" for i in range(2))
     assert all([h.id for h in hs] == ["H5"] for r, hs in history.final.items() if r != rid)
 
 
@@ -488,7 +488,7 @@ def test_rate_limits_across_single_run_and_history_hints():
     fig = history.figures
     assert [h.id for h in history.final[spike]] == ["H1", "H7"]
     assert history.final[spike][0].severity == "large"
-    assert [history.origins[(spike, i)] for i in range(2)] == ["log", "log"]
+    assert [history.final[spike][i].origin for i in range(2)] == ["log", "log"]
     # day 50: the spike's hints are 7 days old; day 52: the same H5 within 7 days is not repeated;
     # day 54: its tier rose, so it is shown again
     assert [(h.id, h.severity) for h in history.final[later[0]]] == [("H5", "tier 1")]
@@ -546,4 +546,4 @@ def test_a_run_without_a_start_keeps_its_single_run_selection():
     b.con.execute("UPDATE runs SET start_utc = NULL, start_local = NULL WHERE run_id = ?", [rid])
     history = compute_history(b.sql)
     assert rid not in history.figures.index
-    assert [h.id for h in history.final[rid]] == ["H8"] and history.origins[(rid, 0)] == "run"
+    assert [h.id for h in history.final[rid]] == ["H8"] and history.final[rid][0].origin == "run"

@@ -19,7 +19,6 @@ contact time), so the rounds converge: the second round can only re-render repor
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -55,26 +54,12 @@ def log_history(store):
     Returns
     -------
     runload.history.LogHistory
-        With ``final`` hints whose ``origin`` is set (``"run"`` or ``"log"``).
     """
     from ..history import compute_history
 
     history = compute_history(store.sql)
-    final = {}
-    for rid, hints in history.final.items():
-        origins = getattr(history, "origins", None) or {}
-        final[rid] = [replace(h, origin=origins.get((rid, i), h.origin)) for i, h in enumerate(hints)]
-    history.final = final
-    store.put_history_hints(history.candidates, final)
+    store.put_history_hints(history.candidates, history.final)
     return history
-
-
-def _own_selection(store) -> dict[str, list]:
-    """Each run's training hints as selected for the run alone (``hints.shown``), from the store."""
-    from ..store import hints_from_rows
-
-    rows = store.sql("SELECT * FROM hints WHERE kind = 'training' AND shown ORDER BY run_id, seq")
-    return hints_from_rows(rows)
 
 
 def history_rules(history) -> dict[str, tuple[str, ...]]:
@@ -97,8 +82,8 @@ def stale_sources(store, norms: dict | None, final: dict | None, reports_dir: Pa
     norms : dict or None
         Month → PersonalNorms (``None``: personal norms are off; runs analysed with norms count as stale).
     final : dict or None
-        Run id → the training hints its report must show (:attr:`LogHistory.final`); a run not in it
-        shows its own selection.
+        Run id → the training hints its report must show (:attr:`LogHistory.final`, which holds every run
+        with a training hint to show); a run not in it shows none.
     reports_dir : pathlib.Path or None
         ``OUTDIR/runs``; ``None`` when the batch writes no reports.
     rules : dict, optional
@@ -109,7 +94,6 @@ def stale_sources(store, norms: dict | None, final: dict | None, reports_dir: Pa
 
     runs = store.sql("SELECT run_id, source, name, start_local, session_index, model_versions, norms_key, "
                      "report_key FROM runs")
-    own = _own_selection(store) if reports_dir is not None else {}
     out: dict[str, set] = {}
     for r in runs.itertuples(index=False):
         start = None if pd.isna(r.start_local) else pd.Timestamp(r.start_local)
@@ -120,7 +104,7 @@ def stale_sources(store, norms: dict | None, final: dict | None, reports_dir: Pa
             out.setdefault(r.source, set()).add("norms")
         if reports_dir is None:
             continue
-        hints = (final or {}).get(r.run_id, own.get(r.run_id, []))
+        hints = (final or {}).get(r.run_id, [])
         key = report_key(r.run_id, r.model_versions, want, hints, (rules or {}).get(r.run_id, ()))
         if key != r.report_key or not (reports_dir / report_name(r.run_id, r.source, r.name, start,
                                                                  r.session_index)).is_file():

@@ -219,11 +219,10 @@ def write_run_reports(result: FileResult, reports_dir: Path, final_hints: dict |
     links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if n > 1 else None
     for analysis, target in zip(result.analyses, targets, strict=True):
         rid = run_id(result.source, result.content_hash, analysis.run.meta.session_index)
-        is_candidate = [any(h is c for c in analysis.hint_candidates) for h in analysis.hints]
-        training = [h for h, c in zip(analysis.hints, is_candidate, strict=True) if c]
+        quality = analysis.quality_hints
+        training = [h for h in analysis.hints if not any(h is q for q in quality)]
         if final_hints is not None and rid in final_hints:  # the hints over the whole log
             training = list(final_hints[rid])
-        quality = [h for h, c in zip(analysis.hints, is_candidate, strict=True) if not c]
         rules = tuple((history_rules or {}).get(rid, ()))
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):

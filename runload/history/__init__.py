@@ -66,15 +66,13 @@ class LogHistory:
     candidates : list of (str, Hint)
         Every history-rule hint per run id (``origin = "log"``), in start order.
     final : dict
-        run id → the training hints its report shows (≤ 2), in order, single-run and history merged.
-    origins : dict
-        (run id, position in ``final[run id]``) → ``"run"`` (a single-run rule) or ``"log"`` (a history rule).
+        run id → the training hints its report shows (≤ 2), in order, single-run and history merged; each
+        hint's ``origin`` says which (``"run"``: a single-run rule, ``"log"``: a history rule).
     """
 
     figures: pd.DataFrame
     candidates: list[tuple[str, Hint]] = field(default_factory=list)
     final: dict[str, list[Hint]] = field(default_factory=dict)
-    origins: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 def stored_candidates(sql) -> dict[str, tuple[list[Hint], list[bool]]]:
@@ -97,7 +95,7 @@ def stored_candidates(sql) -> dict[str, tuple[list[Hint], list[bool]]]:
 
 def final_hints(figures: pd.DataFrame, candidates: list[tuple[str, Hint]],
                 stored: dict[str, tuple[list[Hint], list[bool]]],
-                sufficient: np.ndarray) -> tuple[dict[str, list[Hint]], dict[tuple[str, int], str]]:
+                sufficient: np.ndarray) -> dict[str, list[Hint]]:
     """The §3.1 rule 6 selection over the log, in start order (see the module docstring).
 
     Parameters
@@ -113,13 +111,13 @@ def final_hints(figures: pd.DataFrame, candidates: list[tuple[str, Hint]],
 
     Returns
     -------
-    (final, origins)
-        As :attr:`LogHistory.final` and :attr:`LogHistory.origins`.
+    dict
+        As :attr:`LogHistory.final`.
     """
     by_run: dict[str, list[Hint]] = {}
     for rid, hint in candidates:
         by_run.setdefault(rid, []).append(hint)
-    final, origins = {}, {}
+    final = {}
     shown_rows: deque[tuple[pd.Timestamp, str, str]] = deque()  # the final hints of the last 7 days
     for k, (rid, start) in enumerate(zip(figures.index, figures["start"], strict=True)):
         single, flags = stored.get(rid, ([], []))
@@ -131,14 +129,11 @@ def final_hints(figures: pd.DataFrame, candidates: list[tuple[str, Hint]],
         else:
             chosen = [h for h, flag in zip(single, flags, strict=True) if flag]
         final[rid] = chosen
-        for j, h in enumerate(chosen):
-            origins[(rid, j)] = h.origin
-            shown_rows.append((start, h.id, h.severity))
+        shown_rows.extend((start, h.id, h.severity) for h in chosen)
     for rid, (single, flags) in stored.items():  # runs without a start cannot be placed in the log
         if rid not in final:
             final[rid] = [h for h, flag in zip(single, flags, strict=True) if flag]
-            origins.update({(rid, j): "run" for j in range(len(final[rid]))})
-    return final, origins
+    return final
 
 
 def compute_history(sql) -> LogHistory:
@@ -157,8 +152,8 @@ def compute_history(sql) -> LogHistory:
     figures = run_figures(sql)
     candidates, sufficient = history_candidates(figures)
     figures["sufficient"] = sufficient
-    final, origins = final_hints(figures, candidates, stored_candidates(sql), sufficient)
-    return LogHistory(figures=figures, candidates=candidates, final=final, origins=origins)
+    final = final_hints(figures, candidates, stored_candidates(sql), sufficient)
+    return LogHistory(figures=figures, candidates=candidates, final=final)
 
 
 # --- run-table helpers kept for callers of the first version ---------------------------------------------

@@ -26,9 +26,10 @@ import pandas as pd
 
 from ..analysis import MUSCLE_GROUPS
 from ..hints import CLIMB_GRADE_RATIO, FAST_SPEED_RATIO, LEVEL_GRADE_RATIO, STEEP_GRADE_RATIO, THRESHOLDS
+from ..store.tables import sql_string
 
 __all__ = ["RUN_COLUMNS", "run_table", "run_figures", "daily_volume", "weekly_volume", "daily_group_load",
-           "weekly_group_load", "table_columns", "SPEED_BIN_MPS", "EASY_SPEED_DAYS", "FAST_SPEED_DAYS"]
+           "weekly_group_load", "local_start_times", "SPEED_BIN_MPS", "EASY_SPEED_DAYS", "FAST_SPEED_DAYS"]
 
 # The columns of the store's ``runs`` table that run_table reads (``gear`` when the store has it).
 RUN_COLUMNS = ("run_id", "start_utc", "start_local", "distance_m", "timer_s", "elapsed_s", "moving_s")
@@ -81,10 +82,22 @@ SELECT s.run_id,
 FROM s JOIN t ON s.run_id = t.run_id GROUP BY s.run_id"""
 
 
-def table_columns(sql, table: str) -> list[str]:
-    """The column names of ``table`` (schema changes between store versions are read, not assumed)."""
-    rows = sql(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'")
-    return [str(c) for c in rows["column_name"]]
+def local_start_times(runs: pd.DataFrame) -> pd.Series:
+    """Each run's local start (naive wall-clock time, ``start_local``), the UTC start where it is missing.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame  with ``start_local`` and ``start_utc``
+
+    Returns
+    -------
+    pandas.Series  ``datetime64`` (NaT for a run without a start), on the index of ``runs``
+    """
+    local = pd.to_datetime(runs["start_local"], errors="coerce")
+    if getattr(local.dt, "tz", None) is not None:
+        local = local.dt.tz_localize(None)
+    utc = pd.to_datetime(runs["start_utc"], errors="coerce", utc=True).dt.tz_localize(None)
+    return local.fillna(utc)
 
 
 def run_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -107,11 +120,7 @@ def run_table(runs: pd.DataFrame) -> pd.DataFrame:
     frame = runs.reset_index() if "run_id" not in runs.columns else runs
     out = pd.DataFrame({"run_id": frame["run_id"].astype(str).to_numpy()})
     out["start"] = pd.to_datetime(pd.Series(frame["start_utc"].to_numpy()), utc=True)
-    local = pd.to_datetime(pd.Series(frame["start_local"].to_numpy()), errors="coerce")
-    if getattr(local.dt, "tz", None) is not None:
-        local = local.dt.tz_localize(None)
-    fallback = out["start"].dt.tz_localize(None)
-    out["local_date"] = local.fillna(fallback).dt.normalize()
+    out["local_date"] = local_start_times(frame.reset_index(drop=True)).dt.normalize()
 
     def num(name):
         return pd.to_numeric(frame[name], errors="coerce").to_numpy(float) if name in frame else float("nan")
@@ -188,8 +197,8 @@ def run_figures(sql) -> pd.DataFrame:
         ≥ 60 level steady samples with a balance), and ``load_<group>`` (``muscle_load.rel_load`` [au],
         NaN without a load row) for every group of :data:`runload.analysis.MUSCLE_GROUPS`.
     """
-    columns = [c for c in (*RUN_COLUMNS, "gear") if c in set(table_columns(sql, "runs"))]
-    table = run_table(sql(f"SELECT {', '.join(columns)} FROM runs"))
+    # (a store of another schema version is refused when opened, so every column is there)
+    table = run_table(sql(f"SELECT {', '.join(RUN_COLUMNS)}, gear FROM runs"))
     agg = sql(_AGGREGATE).set_index("run_id")
     agg.index = agg.index.astype(str)
     table = table.join(agg, how="left")
@@ -202,7 +211,7 @@ def run_figures(sql) -> pd.DataFrame:
     table["hsr_m"], table["hsr_s"] = 0.0, 0.0
     known = table["v_fast_mps"].dropna()
     if len(known):
-        values = ", ".join(f"('{rid.replace(chr(39), chr(39) * 2)}', {v!r})" for rid, v in known.items())
+        values = ", ".join(f"({sql_string(rid)}, {v!r})" for rid, v in known.items())
         hsr = sql(_HSR.format(samples=_SAMPLES, values=values)).set_index("run_id")
         hsr.index = hsr.index.astype(str)
         for name in ("hsr_m", "hsr_s"):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import MUSCLE_GROUPS
-from .tables import TABLES
+from .tables import TABLES, sql_string
 from .writer import StoreError, connect
 
 __all__ = ["TrainingLog", "open_log", "export_parquet", "check_store"]
@@ -141,10 +141,6 @@ def open_log(outdir: str | os.PathLike) -> TrainingLog:
     return TrainingLog(outdir)
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def export_parquet(outdir: str | os.PathLike, dest: str | os.PathLike) -> dict[str, Path]:
     """Write every table of the store in ``OUTDIR`` as ``DEST/<table>.parquet`` (DuckDB's own writer).
 
@@ -173,7 +169,7 @@ def export_parquet(outdir: str | os.PathLike, dest: str | os.PathLike) -> dict[s
         for table in TABLES:
             path = dest / f"{table}.parquet"
             order = " ORDER BY run_id, time" if table == "samples" else ""
-            con.execute(f"COPY (SELECT * FROM {table}{order}) TO {_sql_string(str(path))} (FORMAT PARQUET)")
+            con.execute(f"COPY (SELECT * FROM {table}{order}) TO {sql_string(str(path))} (FORMAT PARQUET)")
             written[table] = path
     except duckdb.Error as e:
         raise StoreError(dest, f"Parquet export failed: {e}") from e

@@ -206,10 +206,8 @@ def stored_hints(analysis: Analysis) -> list[tuple]:
     Every training candidate (``Analysis.hint_candidates``; ``shown`` when it is among the run's own
     selection ``Analysis.hints``), then the data-quality hints (kind ``quality``, always shown).
     """
-    candidates = list(analysis.hint_candidates)
-    out = [(h, "training", any(h is s for s in analysis.hints)) for h in candidates]
-    out += [(h, "quality", True) for h in analysis.hints if not any(h is c for c in candidates)]
-    return out
+    out = [(h, "training", any(h is s for s in analysis.hints)) for h in analysis.hint_candidates]
+    return out + [(h, "quality", True) for h in analysis.quality_hints]
 
 
 def report_key(run_id_: str, model_versions: str, norms, hints, history_rules=()) -> str:

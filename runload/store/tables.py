@@ -27,6 +27,7 @@ __all__ = [
     "SEGMENT_STORE_COLUMNS",
     "LOAD_COLUMNS",
     "create_statements",
+    "sql_string",
 ]
 
 # Bumped whenever a table or column changes; a store written with another version is refused (the
@@ -178,6 +179,15 @@ RUN_CHILD_TABLES = ("samples", "segments", "muscle_load", "hints", "history_hint
 def quote(name: str) -> str:
     """``name`` as a quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal (single quotes doubled).
+
+    >>> sql_string("it's")
+    "'it''s'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def create_statements() -> list[str]:

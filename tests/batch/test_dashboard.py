@@ -103,7 +103,7 @@ def _store_log_hints(b: LogBuilder) -> dict:
                 "INSERT INTO log_hints (run_id, seq, hint_id, title, severity, evidence, evidence_label, groups, "
                 "values_json, message, tips, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [rid, seq, h.id, h.title, h.severity, h.evidence, h.evidence_label, list(h.groups),
-                 json.dumps(h.values), h.message, list(h.tips), history.origins[(rid, seq)]])
+                 json.dumps(h.values), h.message, list(h.tips), h.origin])
     return history.final
 
 
