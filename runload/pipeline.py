@@ -17,6 +17,7 @@ from .errors import InvalidMethodError
 from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
 from .grade import altitude_source
 from .hints import HINTS_MODEL, hint_candidates, run_start, select_hints
+from .io.fit_decode import DEFAULT_FIT_DECODER
 from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
 from .profile import AthleteProfile, given_profile, load_profile, profile_for_run
 from .run import Run
@@ -161,7 +162,7 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
 
 def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None, *,
                  height_m: float | None = None, mass_kg: float | None = None, gait_source: str = "auto",
-                 units: str = "metric", decoder: str = "fitdecode") -> list[Analysis]:
+                 units: str = "metric", decoder: str = DEFAULT_FIT_DECODER) -> list[Analysis]:
     """Read every running session of a file and analyse each (a TCX with three runs gives three).
 
     Parameters

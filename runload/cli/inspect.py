@@ -10,6 +10,7 @@ import click
 from ..errors import RunloadError
 from ..io import FIT_DECODERS, read_source_runs
 from ..io._track import sport_kind
+from ..io.fit_decode import DEFAULT_FIT_DECODER
 from ..jsonable import dumps, jsonable
 from ..report.units import (
     MISSING,
@@ -26,7 +27,7 @@ from ._common import echo, error_line, error_reason, is_developer_warning, sourc
 __all__ = ["inspect", "inspect_source"]
 
 
-def inspect_source(source, decoder: str = "fitdecode") -> dict:
+def inspect_source(source, decoder: str = DEFAULT_FIT_DECODER) -> dict:
     """Describe one file (a :class:`~runload.io.archive.Source`) as a JSON-ready dict.
 
     The first running session is described (else the first whose sport is not stated as another one,
@@ -127,7 +128,7 @@ def _text(info: dict, units: str | Units = "metric") -> str:
 @click.command(name="inspect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
-@click.option("--fit-decoder", type=click.Choice(FIT_DECODERS), default="fitdecode", show_default=True,
+@click.option("--fit-decoder", type=click.Choice(FIT_DECODERS), default=DEFAULT_FIT_DECODER, show_default=True,
               help="FIT decoder (fitparse is the reference decoder).")
 @click.option("--units", type=click.Choice(tuple(UNIT_SYSTEMS)), default="metric", show_default=True,
               help="Distances in km or miles (the JSON stays in metres and seconds).")

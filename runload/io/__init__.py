@@ -15,12 +15,13 @@ from ..run import Run
 from .archive import Source, discover, load_bytes
 from .dispatch import READERS, read_bytes_runs, read_source_runs
 from .fit import FIT_DECODERS
+from .fit_decode import DEFAULT_FIT_DECODER
 
 __all__ = ["read_run", "read_runs", "read_source_runs", "read_bytes_runs", "discover", "Source", "READERS",
            "FIT_DECODERS"]
 
 
-def read_runs(path: str | Path, *, decoder: str = "fitdecode", include_non_running: bool = False) -> list[Run]:
+def read_runs(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False) -> list[Run]:
     """Read every running session in a FIT, GPX or TCX file (plain or ``.gz``).
 
     Parameters
@@ -46,7 +47,7 @@ def read_runs(path: str | Path, *, decoder: str = "fitdecode", include_non_runni
                            include_non_running=include_non_running)
 
 
-def read_run(path: str | Path, *, decoder: str = "fitdecode") -> Run:
+def read_run(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER) -> Run:
     """Read the first running session of a file.
 
     A file with several running sessions (multisport, chained FIT) gives the first one and a

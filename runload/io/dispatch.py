@@ -10,6 +10,7 @@ from ..errors import UnsupportedFormatError
 from ..run import Run
 from .archive import Source
 from .fit import read_fit_bytes
+from .fit_decode import DEFAULT_FIT_DECODER
 from .gpx import read_gpx_bytes
 from .sniff import sniff_format
 from .tcx import read_tcx_bytes
@@ -25,7 +26,7 @@ READERS = {
 
 
 def read_bytes_runs(data: bytes, *, source_name: str, compression: str | None = None,
-                    decoder: str = "fitdecode", include_non_running: bool = False) -> list[Run]:
+                    decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False) -> list[Run]:
     """Read every running session in the (decompressed) bytes of a FIT, GPX or TCX file.
 
     Parameters
@@ -61,7 +62,7 @@ def read_bytes_runs(data: bytes, *, source_name: str, compression: str | None = 
     return runs
 
 
-def read_source_runs(source: Source, *, decoder: str = "fitdecode", include_non_running: bool = False) -> list[Run]:
+def read_source_runs(source: Source, *, decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False) -> list[Run]:
     """Load a discovered :class:`~runload.io.archive.Source` and read its runs (see :func:`read_bytes_runs`)."""
     data, compression = source.load()
     return read_bytes_runs(data, source_name=source.name, compression=compression, decoder=decoder,

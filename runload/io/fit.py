@@ -44,7 +44,7 @@ from ..errors import (
 )
 from ..run import Run, RunMeta
 from ..schema import RUNNING_DYNAMICS, validate
-from .fit_decode import DECODERS, FitDecodeResult, FitMessage
+from .fit_decode import DECODERS, DEFAULT_FIT_DECODER, FitDecodeResult, FitMessage
 from .fit_meta import (
     athlete_from_messages,
     developer_info,
@@ -119,7 +119,7 @@ _FINAL_ORDER = (
 
 
 def read_fit_bytes(
-    data: bytes, *, source: str, decoder: str = "fitdecode", include_non_running: bool = False
+    data: bytes, *, source: str, decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False
 ) -> list[Run]:
     """Read every running session of a FIT file.
 

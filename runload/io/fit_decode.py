@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FitMessage", "FitDecodeError", "FitDecodeResult", "DECODERS", "DevKey"]
+__all__ = ["FitMessage", "FitDecodeError", "FitDecodeResult", "DECODERS", "DEFAULT_FIT_DECODER", "DevKey"]
 
 DevKey = tuple  # (developer_data_index: int | None, field_name: str, units: str | None)
 
@@ -214,3 +214,5 @@ DECODERS: dict[str, Callable[[bytes], FitDecodeResult]] = {
     "fitdecode": decode_fitdecode,
     "fitparse": decode_fitparse,
 }
+#: The decoder every reader, the CLI and ``runload batch`` use unless told otherwise.
+DEFAULT_FIT_DECODER = "fitdecode"
