@@ -1,9 +1,10 @@
 """Benchmark: `runload batch` (runload.batch.process_log) on a simulated training log.
 
 Run: ``.venv/bin/python benchmarks/bench_batch.py [--files 200] [--minutes 60] [--jobs 1 2] [--no-reports]
-[--keep DIR]``.  Not a timed test.  Writes a simulated training log (:func:`runload.simulate_log.simulate_log`:
-one runner, ``--files`` runs of ``--minutes`` at 1 Hz over ``files / 5`` weeks, a quarter with a chest
-strap, FIT) into a temporary folder (or ``--keep DIR``, reused when it holds the same log), then for each
+[--format mix] [--keep DIR]``.  Not a timed test.  Writes a simulated training log
+(:func:`runload.simulate_log.simulate_log`: one runner, ``--files`` runs of ``--minutes`` at 1 Hz over
+``files / 5`` weeks, a quarter with a chest strap, written as a bulk export: ``--format mix`` (default)
+is :data:`runload.simulate_log.EXPORT_MIX`, half FIT and GPX/TCX, some gzipped; or one format) into a temporary folder (or ``--keep DIR``, reused when it holds the same log), then for each
 ``--jobs`` value runs a fresh batch into a new OUTDIR and prints files/s (both passes: the first stores
 every file, the second analyses them again with their month's personal norms and writes the reports), an
 unchanged re-run's time, and the peak resident memory (VmHWM) of every worker process seen while the
@@ -71,21 +72,21 @@ class PeakWatcher(threading.Thread):
 def _write_chunk(args) -> int:
     from runload.simulate_log import simulate_log, write_log
 
-    folder, n, minutes, first, last = args
+    folder, n, minutes, first, last, fmt = args
     runs = simulate_log(n_runs=n, weeks=max(1, n // 5), sensor_runs=n // 4, seed=7, duration_s=60 * minutes,
                         only=range(first, last))
-    return len(write_log(runs, folder))
+    return len(write_log(runs, folder, fmt=fmt))
 
 
-def _write_log(folder: Path, n: int, minutes: int) -> int:
+def _write_log(folder: Path, n: int, minutes: int, fmt: str = "mix") -> int:
     """The benchmark's log in ``folder`` (reused when it already holds ``n`` files), written in parallel."""
     import concurrent.futures
 
     folder.mkdir(parents=True, exist_ok=True)
-    if len(list(folder.glob("*.fit"))) == n:
+    if sum(1 for _ in folder.iterdir()) == n:
         return n
     step = 50
-    chunks = [(folder, n, minutes, i, min(n, i + step)) for i in range(0, n, step)]
+    chunks = [(folder, n, minutes, i, min(n, i + step), fmt) for i in range(0, n, step)]
     with concurrent.futures.ProcessPoolExecutor() as pool:
         return sum(pool.map(_write_chunk, chunks))
 
@@ -96,6 +97,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--minutes", type=int, default=60)
     ap.add_argument("--no-reports", action="store_true")
+    ap.add_argument("--format", default="mix", help="mix (default), fit, gpx, tcx, fit.gz, …")
     ap.add_argument("--keep", type=Path, default=None, help="write (or reuse) the simulated log here")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
@@ -105,9 +107,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = args.keep or Path(tmp) / "log"
         t0 = time.perf_counter()
-        n = _write_log(log, args.files, args.minutes)
+        n = _write_log(log, args.files, args.minutes, args.format)
         size = sum(p.stat().st_size for p in log.iterdir())
-        print(f"simulated log: {n} runs of {args.minutes} min ({size / 2**20:.1f} MiB) in "
+        print(f"simulated log ({args.format}): {n} runs of {args.minutes} min ({size / 2**20:.1f} MiB) in "
               f"{time.perf_counter() - t0:.1f} s")
         for jobs in args.jobs:
             out = Path(tmp) / f"out{jobs}"

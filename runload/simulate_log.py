@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -18,10 +19,15 @@ from .simulate import KINDS, Athlete, simulate_run
 from .simulate_write import WRITERS
 from .simulated_run import SimulatedRun
 
-__all__ = ["LOG_KINDS", "simulate_log", "write_log", "log_file_name"]
+__all__ = ["LOG_KINDS", "EXPORT_MIX", "simulate_log", "write_log", "log_file_name"]
 
 LOG_KINDS = ("easy", "intervals", "easy", "hills")
 """The default weekly rotation of run kinds (two easy runs, intervals, hills)."""
+
+EXPORT_MIX = ("fit", "gpx", "fit", "tcx", "fit.gz", "gpx.gz", "fit", "fit", "tcx.gz", "fit")
+"""The formats of ``write_log(..., fmt="mix")`` in rotation, like a bulk export of several years: half FIT,
+GPX and TCX from other apps, some gzipped.  Runs with a strap are always FIT (only FIT keeps running
+dynamics)."""
 
 _FIRST_DAY = date(2024, 3, 4)  # a Monday: files never depend on the wall clock
 _START_UTC = time(6, 30)
@@ -85,8 +91,10 @@ def simulate_log(athlete: Athlete | None = None, *, n_runs: int = 12, weeks: int
     for i in (range(n_runs) if only is None else only):
         day = first_day + timedelta(days=(i * 7 * weeks) // n_runs)
         start = datetime.combine(day, _START_UTC, tzinfo=timezone.utc) + timedelta(minutes=int(minutes[i]))
-        runs.append(simulate_run(kinds[i % len(kinds)], seed=1000 * int(seed) + i, athlete=athlete,
-                                 dynamics=i in with_sensor, start=start, duration_s=duration_s))
+        sim = simulate_run(kinds[i % len(kinds)], seed=1000 * int(seed) + i, athlete=athlete,
+                           dynamics=i in with_sensor, start=start, duration_s=duration_s)
+        sim.params["log_index"] = i  # which format write_log(fmt="mix") gives it
+        runs.append(sim)
     return runs
 
 
@@ -99,15 +107,21 @@ def log_file_name(sim: SimulatedRun, fmt: str = "fit") -> str:
 def write_log(runs: list[SimulatedRun], folder: str | Path, fmt: str = "fit") -> list[Path]:
     """Write ``runs`` into ``folder`` (created) as ``fmt`` files named by :func:`log_file_name`.
 
-    Only FIT keeps the running dynamics; GPX and TCX files of sensor runs lose them (as exports do).
+    ``fmt`` is ``"fit"``, ``"gpx"``, ``"tcx"`` (``.gz`` appended: gzipped) or ``"mix"``: run *i* of the log
+    (its index in :func:`simulate_log`, so a log written in parts is the same) in the format
+    :data:`EXPORT_MIX` ``[i % 10]``, a strap run in FIT.  Only FIT keeps the running dynamics; GPX and
+    TCX files of sensor runs lose them (as exports do).
 
     Raises
     ------
     RunloadError
         Unknown format, or the folder or a file cannot be written.
     """
-    if fmt not in WRITERS:
-        raise RunloadError(None, f"unknown format {fmt!r}; use one of {', '.join(WRITERS)}")
+    def known(f: str) -> bool:
+        return f.removesuffix(".gz") in WRITERS
+
+    if fmt != "mix" and not known(fmt):
+        raise RunloadError(None, f"unknown format {fmt!r}; use one of {', '.join(WRITERS)} (.gz) or mix")
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -115,11 +129,18 @@ def write_log(runs: list[SimulatedRun], folder: str | Path, fmt: str = "fit") ->
         raise RunloadError(out, f"cannot create the log folder: {e.strerror or e}") from e
     paths: list[Path] = []
     for sim in runs:
-        path = out / log_file_name(sim, fmt)
+        this = fmt
+        if fmt == "mix":
+            index = sim.params.get("log_index", 0)
+            this = "fit" if sim.has_running_dynamics else EXPORT_MIX[index % len(EXPORT_MIX)]
+        path = out / log_file_name(sim, this)
         if path in paths:  # two runs started in the same minute
-            path = path.with_name(f"{path.stem}_{len(paths)}{path.suffix}")
+            path = path.with_name(f"{path.name.split('.')[0]}_{len(paths)}.{this}")
+        data = WRITERS[this.removesuffix(".gz")](sim)
+        if this.endswith(".gz"):
+            data = gzip.compress(data, mtime=0)  # byte for byte the same file for the same log
         try:
-            path.write_bytes(WRITERS[fmt](sim))
+            path.write_bytes(data)
         except OSError as e:
             raise RunloadError(path, f"cannot write: {e.strerror or e}") from e
         paths.append(path)

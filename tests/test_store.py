@@ -41,6 +41,7 @@ from runload.store import (
     open_store,
     profile_hash,
 )
+from runload.store.rows import analysis_rows
 from runload.store.tables import SAMPLE_COLUMNS, TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -318,6 +319,14 @@ def test_bad_calls_and_bad_stores_raise_store_errors(tmp_path, easy):
             store.put_result("empty.fit", "ab" * 32, [])
         with pytest.raises(StoreError, match="content hash"):
             store.put_skipped("x.fit", "", "no reason")
+        # Rows a batch's worker built go in only under the file they were built for.
+        data, analyses = easy
+        rows = [analysis_rows(a, "easy.fit", content_hash(data), None) for a in analyses]
+        with pytest.raises(StoreError, match="another file"):
+            store.put_rows("other.fit", content_hash(data), rows)
+        with pytest.raises(StoreError, match="another file"):
+            store.put_rows("easy.fit", "cd" * 32, rows)
+        assert store.put_rows("easy.fit", content_hash(data), rows) == [r.run["run_id"] for r in rows]
     with pytest.raises(StoreError, match="no training-log store"):
         open_log(tmp_path / "nowhere")
     with pytest.raises(StoreError, match="no run"):

@@ -31,13 +31,12 @@ Every dask worker needs runload (the same version) and its dependencies installe
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import tempfile
 from pathlib import Path
 
 from ..errors import OutdirError, RunloadError, outdir_problem
-from .worker import FileResult, FileTask, PortableError, process_file, write_run_reports
+from .worker import FileResult, FileTask, PortableError, process_file
 
 try:
     import distributed
@@ -59,12 +58,11 @@ _WORKER_DIED = ("the dask worker analysing this file died (killed, or out of mem
 def remote_process_file(task: FileTask) -> tuple[FileResult, dict[str, bytes]]:
     """What a dask worker runs: :func:`~runload.batch.worker.process_file`, with the reports rendered
     into a private temporary folder and returned as ``{file name: HTML bytes}``."""
-    result = process_file(dataclasses.replace(task, reports_dir=None))
     pages: dict[str, bytes] = {}
-    if task.reports_dir is None or result.status != "runs":
-        return result, pages
+    if task.reports_dir is None:
+        return process_file(task), pages
     with tempfile.TemporaryDirectory(prefix="runload-reports-") as tmp:
-        write_run_reports(result, Path(tmp), task.final_hints, task.history_rules)
+        result = process_file(task, reports_dir=Path(tmp))
         for written in result.reports:
             pages[Path(written).name] = Path(written).read_bytes()
     result.reports = []

@@ -263,7 +263,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
     from ..io import discover
     from ..pipeline import current_model_versions
     from ..profile import AthleteProfile
-    from ..store import content_hash, open_store, run_id
+    from ..store import content_hash, open_store
 
     started = time.monotonic()
     if isinstance(paths, (str, os.PathLike)):
@@ -339,7 +339,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                 fail(src, key, result.stage, result.error)
                 return
             try:
-                ids = store.put_result(src, key, result.analyses, profile_hash=pkey, gear=_gear(by_name.get(src)))
+                ids = store.put_rows(src, key, result.rows)
             except StoreError as e:
                 fail(src, key, "store", e)
                 return
@@ -361,11 +361,10 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             stored = store.sql("SELECT run_id, norms_key FROM runs WHERE source = ?", [src])
             have = {rid: k if isinstance(k, str) else None
                     for rid, k in zip(stored["run_id"], stored["norms_key"], strict=True)}
-            want = {run_id(src, key, a.run.meta.session_index): (a.norms.key if a.norms is not None else None)
-                    for a in result.analyses}
+            want = {r.run["run_id"]: r.run["norms_key"] for r in result.rows}
             if any(rid not in have or have[rid] != k for rid, k in want.items()):
                 try:
-                    store.put_result(src, key, result.analyses, profile_hash=pkey, gear=_gear(by_name.get(src)))
+                    store.put_rows(src, key, result.rows)
                 except StoreError as e:
                     fail(src, key, "store", e)
                     return
@@ -412,7 +411,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     note("unchanged")
                     continue
                 task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
-                                norms=known_norms or None)
+                                norms=known_norms or None, profile_hash=pkey, gear=_gear(source))
                 del data
                 runner.drain(runner.limit - 1, record, fail)
                 runner.submit(task)
@@ -452,7 +451,8 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                                         norms=current or None,
                                         final_hints={r: history.final[r] for r in ids.get(source.name, [])
                                                      if r in history.final},
-                                        history_rules={r: rules[r] for r in ids.get(source.name, []) if r in rules})
+                                        history_rules={r: rules[r] for r in ids.get(source.name, []) if r in rules},
+                                        profile_hash=pkey, gear=_gear(source))
                         del data
                         runner.drain(runner.limit - 1, record_refresh, fail)
                         runner.submit(task)

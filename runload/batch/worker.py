@@ -76,6 +76,9 @@ class FileTask:
     final_hints : dict or None  run id → the training hints its report shows (the hints over the log);
         a run not in it shows its own selection
     history_rules : dict or None  run id → the history rules evaluated for it (its report's methods)
+    profile_hash : str or None  the batch's profile fingerprint (:func:`runload.store.profile_hash`) for the
+        store rows
+    gear : str or None  the export's gear for the file (Strava ``activities.csv``)
     """
 
     source: str
@@ -90,6 +93,8 @@ class FileTask:
     norms: dict | None = None
     final_hints: dict | None = None
     history_rules: dict | None = None
+    profile_hash: str | None = None
+    gear: str | None = None
 
 
 @dataclass
@@ -98,7 +103,9 @@ class FileResult:
 
     Attributes
     ----------
-    analyses : list of Analysis  (``runs``)
+    rows : list of RunRows  the store rows of each analysed run (``runs``), built here so the batch's one
+        writer only inserts them; the analyses themselves stay in the worker (they are several times
+        larger to send)
     reports : list of str  report paths written (``runs``)
     report_keys : dict  run id → :func:`runload.store.report_key` of each report written (``runs``)
     report_errors : list of PortableError  reports that could not be written (``runs``)
@@ -109,7 +116,7 @@ class FileResult:
     source: str
     content_hash: str
     status: str
-    analyses: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     report_keys: dict = field(default_factory=dict)
     report_errors: list = field(default_factory=list)
@@ -140,12 +147,17 @@ def _keep_warnings(caught, analyses) -> None:
                 a.run.meta.warnings.append(text)
 
 
-def process_file(task: FileTask) -> FileResult:
-    """Read, analyse and report one file (see the module docstring for the outcomes)."""
+def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
+    """Read, analyse and report one file (see the module docstring for the outcomes).
+
+    ``reports_dir`` overrides where the reports go (a dask worker renders into a private folder); they are
+    written only when the task asks for reports (``task.reports_dir``).
+    """
     from ..io.dispatch import read_bytes_runs
     from ..norms import norms_for
     from ..pipeline import analyze_run
     from ..profile import given_profile
+    from ..store.rows import analysis_rows
 
     result = FileResult(task.source, task.content_hash, "failure")
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
@@ -175,9 +187,16 @@ def process_file(task: FileTask) -> FileResult:
             result.stage, result.error = "analyse", PortableError.of(e)
             return result
         _keep_warnings(caught, analyses)
-    result.status, result.analyses = "runs", analyses
+    try:
+        result.rows = [analysis_rows(a, task.source, task.content_hash, task.profile_hash, gear=task.gear)
+                       for a in analyses]
+    except Exception as e:  # noqa: BLE001 - a value the store cannot take is this file's analysis failure
+        result.stage, result.error = "analyse", PortableError.of(e)
+        return result
+    result.status = "runs"
     if task.reports_dir is not None:
-        write_run_reports(result, Path(task.reports_dir), task.final_hints, task.history_rules)
+        write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
+                          task.history_rules)
     return result
 
 
@@ -205,19 +224,19 @@ def report_targets(source: str, content_hash: str, analyses, reports_dir: Path) 
     return out
 
 
-def write_run_reports(result: FileResult, reports_dir: Path, final_hints: dict | None = None,
+def write_run_reports(result: FileResult, analyses: list, reports_dir: Path, final_hints: dict | None = None,
                       history_rules: dict | None = None) -> None:
-    """Write the report of each run of ``result`` (runs of one file link each other), showing the hints
+    """Write the report of each run (``analyses``) of ``result`` (runs of one file link each other), showing the hints
     over the log (``final_hints``: run id → training hints) where given, else each run's own selection,
     and the history rules evaluated for it (``history_rules``: run id → rule ids) in its methods."""
     from ..report import write_report
     from ..store import report_key, run_id, versions_key
     from .names import PLOTLY_FROM_RUN
 
-    targets = report_targets(result.source, result.content_hash, result.analyses, reports_dir)
+    targets = report_targets(result.source, result.content_hash, analyses, reports_dir)
     n = len(targets)
     links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if n > 1 else None
-    for analysis, target in zip(result.analyses, targets, strict=True):
+    for analysis, target in zip(analyses, targets, strict=True):
         rid = run_id(result.source, result.content_hash, analysis.run.meta.session_index)
         quality = analysis.quality_hints
         training = [h for h in analysis.hints if not any(h is q for q in quality)]

@@ -28,7 +28,7 @@ import pandas as pd
 from .. import __version__
 from ..analysis import Analysis
 from ..errors import OutdirError, RunloadError, StoreError, StoreLockedError, outdir_problem
-from .rows import analysis_rows, versions_key
+from .rows import RunRows, analysis_rows, versions_key
 from .tables import RUN_CHILD_TABLES, SCHEMA_VERSION, TABLES, create_statements, quote
 
 __all__ = ["STORE_FILE", "StoreError", "StoreLockedError", "Entry", "Store", "open_store", "store_path",
@@ -266,14 +266,32 @@ class Store:
             ``analyses`` is empty (record the file with :meth:`put_skipped`), or the write failed (the
             store is left as it was).
         """
-        _check_key(source, content_hash)
         if not analyses:
+            _check_key(source, content_hash)
             raise StoreError(source, "put_result needs at least one analysed run; use put_skipped")
         now = _now()
-        rows = [analysis_rows(a, source, content_hash, profile_hash, now, gear=gear) for a in analyses]
+        return self.put_rows(source, content_hash,
+                             [analysis_rows(a, source, content_hash, profile_hash, now, gear=gear)
+                              for a in analyses])
+
+    def put_rows(self, source: str, content_hash: str, rows: list[RunRows]) -> list[str]:
+        """:meth:`put_result` for rows already built (:func:`runload.store.rows.analysis_rows`, e.g. by a
+        batch's worker process, so the one writer only inserts).
+
+        Raises
+        ------
+        StoreError
+            ``rows`` is empty, two rows share a run id, a row belongs to another file, or the write failed
+            (the store is left as it was).
+        """
+        _check_key(source, content_hash)
+        if not rows:
+            raise StoreError(source, "put_rows needs at least one analysed run; use put_skipped")
         ids = [r.run["run_id"] for r in rows]
         if len(set(ids)) != len(ids):
             raise StoreError(source, "two analyses of the file share a session index")
+        if any(r.run["source"] != source or r.run["content_hash"] != content_hash for r in rows):
+            raise StoreError(source, "rows of another file (source or content hash differ)")
 
         def write():
             self._delete(source)

@@ -149,18 +149,18 @@ def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was
     from runload.store.writer import Store
 
     out = disk.path / "out"
-    put_result = Store.put_result
+    put_rows = Store.put_rows
     stored: list[str] = []
     fillers: list[Path] = []
 
-    def put_result_then_fill(self, source, *args, **kwargs):
-        ids = put_result(self, source, *args, **kwargs)
+    def put_rows_then_fill(self, source, *args, **kwargs):
+        ids = put_rows(self, source, *args, **kwargs)
         stored.append(source)
         if len(stored) == 2:
             fillers.append(disk.fill())  # the disk is full after the second file is committed
         return ids
 
-    monkeypatch.setattr(Store, "put_result", put_result_then_fill)
+    monkeypatch.setattr(Store, "put_rows", put_rows_then_fill)
     result = CliRunner().invoke(cli, ["batch", str(log), "-o", str(out), "--jobs", "1", "--progress",
                                       "none"])
     monkeypatch.undo()
