@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares, minimize_scalar
 
 from .clean import clean_samples
 from .errors import RunloadError, RunloadWarning
@@ -224,6 +223,8 @@ def fit_cadence_model(speed_mps, grade_pct, cadence_spm, weights_s) -> tuple[flo
     x = np.column_stack(columns)
     sw = np.sqrt(w)
     x0 = np.linalg.lstsq(x * sw[:, None], c * sw, rcond=None)[0]
+    from scipy.optimize import least_squares  # noqa: PLC0415 - scipy loads when something is fitted
+
     fit = least_squares(lambda b: sw * (x @ b - c), x0, loss="huber", f_scale=CADENCE_HUBER_SCALE_SPM)
     b = list(fit.x)
     b0, b1 = b[0], b[1]
@@ -457,6 +458,8 @@ def fit_stiffness(seconds: pd.DataFrame, profile: AthleteProfile, *, fit_exponen
     -------
     StiffnessFit
     """
+    from scipy.optimize import least_squares, minimize_scalar  # noqa: PLC0415 - scipy loads when fitting
+
     v, c, g = (seconds[k].to_numpy(dtype=float) for k in ("speed_mps", "cadence_spm", "grade_pct"))
     dev, w = seconds["contact_time_device_ms"].to_numpy(dtype=float), seconds["dt_s"].to_numpy(dtype=float)
     cp = seconds["cadence_pref_spm"].to_numpy(dtype=float) if "cadence_pref_spm" in seconds.columns else None

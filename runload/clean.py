@@ -50,6 +50,7 @@ from .geo import cumulative_distance_m
 from .grade import altitude_source, grade_for_run
 from .io._track import pause_after
 from .run import Run
+from .stats import centred_median
 
 __all__ = [
     "RUNNING_CADENCE_MIN_SPM",
@@ -94,9 +95,7 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 def _rolling_median(values: np.ndarray, index: pd.DatetimeIndex, window_s: float) -> np.ndarray:
     """Centred time-based rolling median (NaN ignored, NaN where the window holds no value)."""
-    s = pd.Series(values, index=index)
-    window = pd.Timedelta(seconds=window_s)
-    return s.rolling(window, center=True, min_periods=1).median().to_numpy(dtype=float)
+    return centred_median(values, index, window_s)
 
 
 def _interp_valid(t: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -288,7 +287,9 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
     s = run.samples
     if len(s) == 0:
         raise EmptyRunError(run.meta.source, "no samples to analyse")
-    out = s.copy()
+    # The reader's columns, then the cleaned ones: a dict keeps a replaced column in its place and appends a
+    # new one, as assigning to a DataFrame does, and the frame is built once at the end.
+    out = {c: s[c] for c in s.columns}
     index = s.index
     t = _seconds(index)
     dt, timer_dt = sample_intervals(run)
@@ -385,5 +386,5 @@ def clean_samples(run: Run, *, altitude: str = "auto", grade_window_m: float | N
         out["accelerating"] = np.abs(acc) > ACCELERATING_MPS2
 
     activity = s["activity_type"].to_numpy() if "activity_type" in s.columns else None
-    out["state"] = _classify(speed, out["cadence_spm"].to_numpy(), activity, paused)
-    return out
+    out["state"] = _classify(speed, out["cadence_spm"], activity, paused)
+    return pd.DataFrame(out, index=index, copy=True)

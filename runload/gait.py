@@ -62,7 +62,7 @@ from .springmass import (
     stiffness_morin2005,
     target_stiffness_farley1996,
 )
-from .stats import weighted_mean
+from .stats import centred_median, weighted_mean
 
 __all__ = [
     "GAIT_MODEL",
@@ -179,13 +179,19 @@ def model_inputs(samples: pd.DataFrame, window_s: float | None = MODEL_INPUT_WIN
     The window is a running integral (cumulative sums interpolated at t ± window/2), O(n).  Why 30 s:
     module docstring.
     """
-    v = samples["speed_mps"].to_numpy(dtype=float)
-    c = samples["cadence_spm"].to_numpy(dtype=float)
-    if window_s is None or window_s <= 0 or len(samples) == 0:
+    return _windowed_inputs(samples.index, samples["speed_mps"].to_numpy(dtype=float),
+                            samples["cadence_spm"].to_numpy(dtype=float), samples["state"].to_numpy(dtype=object),
+                            samples["dt_s"].to_numpy(dtype=float), window_s)
+
+
+def _windowed_inputs(index: pd.DatetimeIndex, v: np.ndarray, c: np.ndarray, state: np.ndarray, dt: np.ndarray,
+                     window_s: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`model_inputs` on arrays (the gait passes its own state and cadence without a frame copy)."""
+    if window_s is None or window_s <= 0 or len(v) == 0:
         return v.copy(), c.copy()
-    t = np.asarray((samples.index - samples.index[0]) / pd.Timedelta(seconds=1), dtype=float)
-    running = samples["state"].to_numpy(dtype=object) == "running"
-    w = np.where(running, np.nan_to_num(samples["dt_s"].to_numpy(dtype=float)), 0.0)
+    t = np.asarray((index - index[0]) / pd.Timedelta(seconds=1), dtype=float)
+    running = state == "running"
+    w = np.where(running, np.nan_to_num(dt), 0.0)
     half = window_s / 2.0
     outs = []
     for x in (v, c):
@@ -250,12 +256,7 @@ def device_contact_time(samples: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = DEVICE_TC_RANGE_MS
     with np.errstate(invalid="ignore"):
         raw[(raw < lo) | (raw > hi)] = np.nan
-    smooth = (
-        pd.Series(raw, index=samples.index)
-        .rolling(pd.Timedelta(seconds=DEVICE_SMOOTH_WINDOW_S), center=True, min_periods=1)
-        .median()
-        .to_numpy(dtype=float)
-    )
+    smooth = centred_median(raw, samples.index, DEVICE_SMOOTH_WINDOW_S)
     c = samples["cadence_spm"].to_numpy(dtype=float)
     v = samples["speed_mps"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -400,7 +401,7 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     # Model (§1.5.3) for running samples still without a value, on the windowed inputs.
     if gait_source in ("auto", "model"):
         todo = running & (source == "none")
-        vm, cm = model_inputs(samples.assign(state=state, cadence_spm=c), input_window_s)
+        vm, cm = _windowed_inputs(samples.index, v, c, state, samples["dt_s"].to_numpy(dtype=float), input_window_s)
         cm = np.where(bad_cadence, np.nan, cm)
         with_c = todo & np.isfinite(cm) & (cm > 0) & np.isfinite(vm)
         if with_c.any():
@@ -441,18 +442,19 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     with np.errstate(invalid="ignore", divide="ignore"):
         duty = tc / stride_ms
 
-    out = pd.DataFrame(index=samples.index)
-    out["step_time_ms"] = step_ms
-    out["stride_time_ms"] = stride_ms
-    out["contact_time_ms"] = tc
-    out["flight_time_ms"] = np.where(np.isfinite(tc), flight, np.nan)
-    out["swing_time_ms"] = swing
-    out["duty_factor"] = duty
+    cols = {
+        "step_time_ms": step_ms,
+        "stride_time_ms": stride_ms,
+        "contact_time_ms": tc,
+        "flight_time_ms": np.where(np.isfinite(tc), flight, np.nan),
+        "swing_time_ms": swing,
+        "duty_factor": duty,
+    }
     for name, (part, fraction) in PHASE_FRACTIONS.items():
-        out[name] = fraction * (tc if part == "contact" else swing)
-    out["contact_time_source"] = source
+        cols[name] = fraction * (tc if part == "contact" else swing)
+    cols["contact_time_source"] = source
     with np.errstate(invalid="ignore"):
-        out["contact_time_low_confidence"] = np.isfinite(tc) & (np.abs(grade) > LOW_CONFIDENCE_GRADE_PCT)
+        cols["contact_time_low_confidence"] = np.isfinite(tc) & (np.abs(grade) > LOW_CONFIDENCE_GRADE_PCT)
 
     # Spring–mass outputs on level, steady running (§1.6).
     with np.errstate(invalid="ignore"):
@@ -463,16 +465,16 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
             & np.isfinite(step_ms) & np.isfinite(v) & (flight > 0)
         )
     for name in ("peak_force_bw", "khat_leg", "k_vert_kn_per_m", "k_leg_kn_per_m"):
-        out[name] = np.nan
+        cols[name] = np.full(n, np.nan)
     if level.any():
         sm = stiffness_morin2005(v[level], tc[level] / 1000.0, flight[level] / 1000.0,
                                  profile.leg_length_m, profile.mass_kg)
-        out.loc[level, "peak_force_bw"] = sm["peak_force_bw"]
-        out.loc[level, "khat_leg"] = sm["khat_leg"]
-        out.loc[level, "k_vert_kn_per_m"] = sm["k_vert_n_per_m"] / 1000.0
-        out.loc[level, "k_leg_kn_per_m"] = sm["k_leg_n_per_m"] / 1000.0
-    out["state"] = state
-    return out
+        cols["peak_force_bw"][level] = sm["peak_force_bw"]
+        cols["khat_leg"][level] = sm["khat_leg"]
+        cols["k_vert_kn_per_m"][level] = sm["k_vert_n_per_m"] / 1000.0
+        cols["k_leg_kn_per_m"][level] = sm["k_leg_n_per_m"] / 1000.0
+    cols["state"] = state
+    return pd.DataFrame(cols, index=samples.index)
 
 
 def summarize_gait(frame: pd.DataFrame) -> dict:

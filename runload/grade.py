@@ -47,11 +47,14 @@ allows ("smooth it over ≥ 100 m or treat grade as unknown").  The clamp to ±4
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
 from .errors import InvalidMethodError
 from .run import Run
+from .stats import window_median
 
 __all__ = [
     "ALTITUDE_SOURCES",
@@ -165,14 +168,32 @@ def _isolated(du: np.ndarray, flag: np.ndarray, gap_m: float) -> np.ndarray:
     return out
 
 
+def _side_windows(du: np.ndarray, half: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Bounds (start, end exclusive) of the ``half`` metres of profile points before and after each point
+    (itself excluded).
+
+    The windows are those of a pandas rolling median (``closed="left"``) over the distance read as a time
+    index in nanoseconds, forwards for the points before and backwards for the points after.
+    """
+    n = len(du)
+    before = _left_closed_windows(du - du[0], half)
+    back_start, _ = _left_closed_windows(du[-1] - du[::-1], half)
+    return before, (np.arange(1, n + 1), n - back_start[::-1])
+
+
+def _left_closed_windows(x: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the windows [x_i − width, x_i) over non-decreasing ``x`` (``end`` exclusive), on the integer
+    nanoseconds a pandas time index would hold (so the windows are exactly pandas' ones)."""
+    ns = pd.to_timedelta(x, unit="s").as_unit("ns").asi8
+    w = pd.Timedelta(seconds=width).as_unit("ns").value
+    return np.searchsorted(ns, ns - w, side="left"), np.arange(len(ns))
+
+
 def _side_medians(du: np.ndarray, au: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
-    """Running medians of the profile over the ``half`` metres before and after each point (itself excluded)."""
-    x = pd.to_timedelta(du - du[0], unit="s")
-    w = pd.Timedelta(seconds=half)
-    before = pd.Series(au, index=x).rolling(w, closed="left", min_periods=1).median().to_numpy(float)
-    rx = pd.to_timedelta(du[-1] - du[::-1], unit="s")
-    after = pd.Series(au[::-1], index=rx).rolling(w, closed="left", min_periods=1).median().to_numpy(float)[::-1]
-    return before, after
+    """Running medians of the profile over the ``half`` metres before and after each point (itself excluded,
+    NaN left out)."""
+    (sb, eb), (sa, ea) = _side_windows(du, half)
+    return window_median(au, sb, eb), window_median(au, sa, ea)
 
 
 def _spikes_and_steps(du: np.ndarray, au: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +202,11 @@ def _spikes_and_steps(du: np.ndarray, au: np.ndarray, half: float) -> tuple[np.n
         return np.zeros(len(du), dtype=bool), np.zeros(0, dtype=int)
     limit = GRADE_MAX_RATIO * half / 2 + ALTITUDE_JUMP_MIN_M
     flag = np.zeros(len(du), dtype=bool)
+    # a spike a few points long is a minority of each side's window
+    windows = _side_windows(du, 2 * half)
+    medians = [window_median(au, start, end) for start, end in windows]
     for _ in range(SPIKE_PASSES):  # each pass compares with the profile without the spikes found so far
-        # a spike a few points long is a minority of each side's window
-        before, after = _side_medians(du, np.where(flag, np.nan, au), 2 * half)
+        before, after = medians
         with np.errstate(invalid="ignore"):
             up = (au - before > limit) & (au - after > limit)
             down = (before - au > limit) & (after - au > limit)
@@ -195,7 +218,13 @@ def _spikes_and_steps(du: np.ndarray, au: np.ndarray, half: float) -> tuple[np.n
         new = flag | up | down
         if (new == flag).all():
             break
+        # The next pass's medians: only the windows holding a newly left-out point change.
+        changed = np.concatenate([[0], np.cumsum(new & ~flag)])
         flag = new
+        values = np.where(flag, np.nan, au)
+        for median, (start, end) in zip(medians, windows, strict=True):
+            rows = np.flatnonzero(changed[np.maximum(end, start)] > changed[start])
+            median[rows] = window_median(values, start[rows], end[rows])
     spike = _isolated(du, flag, 2 * half)
     keep = np.flatnonzero(~spike)
     jumps = np.abs(np.diff(au[keep])) > GRADE_MAX_RATIO * np.diff(du[keep]) + ALTITUDE_JUMP_MIN_M
@@ -221,7 +250,30 @@ def _catch_up(du: np.ndarray, au: np.ndarray, spike: np.ndarray, k: int) -> bool
 
 
 def _repaired(du: np.ndarray, au: np.ndarray, half: float):
-    """The repaired profile (module docstring points 1–2); the spike mask; distances of the removed steps."""
+    """The repaired profile (module docstring points 1–2); the spike mask; distances of the removed steps.
+
+    Remembered for the last few profiles (:data:`_REPAIRED_MEMO_SIZE`), keyed by a digest of every input
+    value: an analysis repairs the same cleaned profile for the grade (:func:`grade_for_run`) and for the
+    climbs (:func:`plausible_altitude` in :mod:`runload.segments`).  The arrays returned are read-only.
+    """
+    key = (float(half), len(du), hashlib.blake2b(du.tobytes() + au.tobytes(), digest_size=20).digest())
+    hit = _REPAIRED_MEMO.get(key)
+    if hit is None:
+        hit = _repair(du, au, half)
+        for x in hit:
+            x.setflags(write=False)
+        _REPAIRED_MEMO[key] = hit
+        while len(_REPAIRED_MEMO) > _REPAIRED_MEMO_SIZE:
+            _REPAIRED_MEMO.pop(next(iter(_REPAIRED_MEMO)))
+    return hit
+
+
+_REPAIRED_MEMO: dict = {}
+_REPAIRED_MEMO_SIZE = 4
+
+
+def _repair(du: np.ndarray, au: np.ndarray, half: float):
+    """:func:`_repaired` computed."""
     spike, steps = _spikes_and_steps(du, au, half)
     a = au.copy()
     if spike.any() and (~spike).sum() >= 2:
@@ -357,28 +409,38 @@ def climb_m(distance_m, altitude_m, counted=None, *, source: str = "barometric")
     return _hysteresis_climb(profile, ASCENT_HYSTERESIS_M[source])
 
 
-def _window_fit(du: np.ndarray, au: np.ndarray, tu: np.ndarray | None, at: np.ndarray, half: float):
-    """Least-squares slope of the profile over [x − half, x + half] at each distance ``at``.
+def _cum(v: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(v)])
 
-    Returns (slope [-], standard error of the slope [-], profile points in the window, span [m]).  The
-    fit is computed on the profile resampled every :data:`GRID_STEP_M`; the residual variance is averaged
-    over the window around each point (the noise of a stretch, not of one window).
-    """
+
+def _grid(du: np.ndarray, au: np.ndarray) -> tuple:
+    """The profile resampled every :data:`GRID_STEP_M` and the cumulative sums of the line fit (the part of
+    :func:`_window_fit` that does not depend on the window, computed once for every window of a profile)."""
     step = max(GRID_STEP_M, (du[-1] - du[0]) / MAX_GRID_POINTS)
     n_grid = int(np.floor((du[-1] - du[0]) / step)) + 1
     u = step * np.arange(n_grid)
     y = np.interp(du[0] + u, du, au)
     y = y - y.mean()
+    return step, n_grid, u, (_cum(np.ones(n_grid)), _cum(u), _cum(y), _cum(u * u), _cum(u * y), _cum(y * y))
 
-    def cum(v):
-        return np.concatenate([[0.0], np.cumsum(v)])
+
+def _window_fit(du: np.ndarray, au: np.ndarray, tu: np.ndarray | None, at: np.ndarray, half: float,
+                grid: tuple | None = None):
+    """Least-squares slope of the profile over [x − half, x + half] at each distance ``at``.
+
+    Returns (slope [-], standard error of the slope [-], profile points in the window, span [m]).  The
+    fit is computed on the profile resampled every :data:`GRID_STEP_M`; the residual variance is averaged
+    over the window around each point (the noise of a stretch, not of one window).  ``grid``:
+    :func:`_grid` of the same profile, when the caller already has it.
+    """
+    step, n_grid, u, (c1, cx, cy, cxx, cxy, cyy) = grid if grid is not None else _grid(du, au)
+    cum = _cum
 
     def bounds(x):
         lo = np.clip(np.ceil((x - half) / step - 1e-9), 0, n_grid - 1).astype(int)
         hi = np.clip(np.floor((x + half) / step + 1e-9), 0, n_grid - 1).astype(int) + 1
         return lo, hi
 
-    c1, cx, cy, cxx, cxy, cyy = cum(np.ones(n_grid)), cum(u), cum(y), cum(u * u), cum(u * y), cum(y * y)
     lo, hi = bounds(u)
     m = c1[hi] - c1[lo]
     sx, sy, sxx, sxy, syy = (c[hi] - c[lo] for c in (cx, cy, cxx, cxy, cyy))
@@ -387,7 +449,8 @@ def _window_fit(du: np.ndarray, au: np.ndarray, tu: np.ndarray | None, at: np.nd
         vxy = sxy - sx * sy / m
         slope = vxy / vxx
         resid = np.maximum(syy - sy * sy / m - slope * vxy, 0.0) / m
-        resid = (cum(np.nan_to_num(resid))[hi] - cum(np.nan_to_num(resid))[lo]) / m  # over the stretch
+        c_resid = cum(np.nan_to_num(resid))
+        resid = (c_resid[hi] - c_resid[lo]) / m  # over the stretch
         span = step * (m - 1)
         # Independent samples in the window: recorded points, at most one per NOISE_CORRELATION_S.
         i_lo = np.searchsorted(du, du[0] + step * lo, side="left")
@@ -498,8 +561,11 @@ def grade_for_run(elapsed_s, distance_m, altitude_m, *, source: str, window_m: f
     a, spike, step_at = _repaired(du, au, SPIKE_WINDOW_M / 2)
     at = np.isfinite(d)
     grade = np.full(at.sum(), np.nan)
+    grid = _grid(du, a)
     for w in windows:
-        slope, se, points, span = _window_fit(du, a, tu, d[at], w / 2)
+        if not np.isnan(grade).any():  # every sample has its grade: a longer window changes nothing
+            break
+        slope, se, points, span = _window_fit(du, a, tu, d[at], w / 2, grid)
         good = np.isnan(grade) & (span >= w / 2) & (points >= 2) & (se <= GRADE_SE_MAX_RATIO)
         grade[good] = slope[good]
     out[at] = _finish(grade)

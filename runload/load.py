@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -191,6 +192,12 @@ def load_model(version: str = DEFAULT_LOAD_MODEL) -> LoadModel:
         raise RunloadError(resource, f"load model is missing key {e}") from e
 
 
+@lru_cache(maxsize=8)
+def _shipped_model(version: str) -> LoadModel:
+    """:func:`load_model` read once per version (the shipped files do not change while runload runs)."""
+    return load_model(version)
+
+
 @dataclass(frozen=True)
 class LoadReference:
     """The synthetic reference run every load is divided by (science.md §2.8).
@@ -217,11 +224,18 @@ class LoadReference:
     distance_m: float
 
 
+@lru_cache(maxsize=64)
+def _reference_timing(v: float, cadence_model: tuple | None, leg_length_m: float, khat_ref: float):
+    """(c_ref [steps/min], tc [s]) of the reference run: a pure function of these numbers, solved once each."""
+    c = float(cadence_pref(v, 0.0, cadence_model))
+    return c, float(contact_time_morin2005(v, c, leg_length_m, khat_ref))
+
+
 def reference_condition(profile: AthleteProfile, model: LoadModel) -> LoadReference:
     """Build the reference easy run of ``profile`` (§2.8); raises RunloadError if it is not a run."""
     v = float(profile.easy_speed_mps)
-    c = float(cadence_pref(v, 0.0, profile.cadence_model))
-    tc = float(contact_time_morin2005(v, c, profile.leg_length_m, profile.khat_ref))
+    cadence_model = None if profile.cadence_model is None else tuple(float(b) for b in profile.cadence_model)
+    c, tc = _reference_timing(v, cadence_model, float(profile.leg_length_m), float(profile.khat_ref))
     if not (np.isfinite(tc) and tc > 0):
         raise RunloadError(None, f"easy speed {v} m/s at {c:.0f} spm gives no running reference "
                                  "(the spring–mass model finds no contact time)")
@@ -320,7 +334,7 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     """
     profile = profile or AthleteProfile()
     if model is None or isinstance(model, str):
-        model = load_model(model or DEFAULT_LOAD_MODEL)
+        model = _shipped_model(model or DEFAULT_LOAD_MODEL)
     for name in ("speed_mps", "dt_s"):
         if name not in samples:
             raise MissingColumnError(None, f"the load model needs the column {name!r}")
@@ -438,6 +452,13 @@ def compute_load(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     )
 
 
+def _datetime64(index: pd.DatetimeIndex) -> np.ndarray:
+    """The instants of ``index`` as a ``datetime64`` array (UTC when tz-aware), comparable across units."""
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return index.to_numpy()
+
+
 def segment_load(load_samples: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Add ``rel_load_<group>`` (100 = one hour of easy running) to each row of ``segments``.
 
@@ -464,12 +485,15 @@ def segment_load(load_samples: pd.DataFrame, segments: pd.DataFrame) -> pd.DataF
     for name in ("start", "end"):
         if name not in segments:
             raise MissingColumnError(None, f"segments need the column {name!r}")
-    order = np.argsort(load_samples.index.to_numpy(), kind="stable")
-    times = load_samples.index.to_numpy()[order]
+    # datetime64 arrays (UTC for a tz-aware index), not object arrays of Timestamps: one conversion per
+    # array instead of one Python object per sample.
+    stamps = _datetime64(load_samples.index)
+    order = np.argsort(stamps, kind="stable")
+    times = stamps[order]
     values = np.nan_to_num(load_samples[cols].to_numpy(dtype=float)[order], nan=0.0)
     cum = np.vstack([np.zeros((1, len(cols))), np.cumsum(values, axis=0)])
-    start = pd.DatetimeIndex(segments["start"]).to_numpy() if len(times) else np.array([])
-    end = pd.DatetimeIndex(segments["end"]).to_numpy() if len(times) else np.array([])
+    start = _datetime64(pd.DatetimeIndex(segments["start"])) if len(times) else np.array([])
+    end = _datetime64(pd.DatetimeIndex(segments["end"])) if len(times) else np.array([])
     lo = np.searchsorted(times, start, side="left")
     hi = np.searchsorted(times, end, side="left")
     if len(times):

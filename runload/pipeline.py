@@ -21,7 +21,7 @@ from .io.fit_decode import DEFAULT_FIT_DECODER
 from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
 from .profile import AthleteProfile, given_profile, load_profile, profile_for_run
 from .run import Run
-from .segments import MIN_PACE_DISTANCE_M, UNITS, detect_segments, summarize_spans
+from .segments import MIN_PACE_DISTANCE_M, UNITS, segment_spans, summarize_spans
 from .summary import summarize_run
 
 __all__ = ["analyze_run", "analyze_file", "current_model_versions"]
@@ -40,7 +40,20 @@ def _finite(x) -> float:
     return x if np.isfinite(x) else float("nan")
 
 
-def _summary(run: Run, samples: pd.DataFrame, units: str) -> dict:
+def _segments_and_whole(samples: pd.DataFrame, laps, units: str) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`~runload.segments.detect_segments` and the whole run summarised like a segment, in one pass
+    of :func:`~runload.segments.summarize_spans` (each row depends only on its own span)."""
+    n = len(samples)
+    rows = segment_spans(samples, laps, units)
+    if not rows:
+        return (summarize_spans(samples, [], [], [], []),
+                summarize_spans(samples, [0], [n - 1], ["run"], ["Run"]).iloc[0])
+    i0, i1, kinds, labels = zip(*rows, strict=True)
+    table = summarize_spans(samples, [*i0, 0], [*i1, n - 1], [*kinds, "run"], [*labels, "Run"])
+    return table.iloc[:-1].copy(), table.iloc[-1]
+
+
+def _summary(run: Run, samples: pd.DataFrame, units: str, whole: pd.Series | None = None) -> dict:
     """Run-level figures with units in the keys (see :class:`~runload.analysis.Analysis`).
 
     The watch-comparable totals (:data:`WATCH_COMPARABLE`) come from :func:`runload.summary.summarize_run`;
@@ -49,7 +62,8 @@ def _summary(run: Run, samples: pd.DataFrame, units: str) -> dict:
     totals, where the file has them, are under ``"watch"``.
     """
     n = len(samples)
-    whole = summarize_spans(samples, [0], [n - 1], ["run"], ["Run"]).iloc[0]
+    if whole is None:
+        whole = summarize_spans(samples, [0], [n - 1], ["run"], ["Run"]).iloc[0]
     w = samples["dt_s"].to_numpy(dtype=float)
     state = samples["state"].to_numpy(dtype=object)
     moving_s = float(w[np.isin(state, ("running", "walking"))].sum())
@@ -139,8 +153,8 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     cleaned = clean_samples(run)
     gait = compute_gait(cleaned, profile, gait_source)
     samples = cleaned.drop(columns=["state"]).join(gait)
-    segments = detect_segments(samples, run.meta.laps, units)
-    summary = _summary(run, samples, units)
+    segments, whole = _segments_and_whole(samples, run.meta.laps, units)
+    summary = _summary(run, samples, units, whole)
     summary["gait_source"] = gait_source
     summary["height_m"] = profile.height_m
     summary["profile_source"] = profile_source  # given | file (the watch's user profile) | default
@@ -176,7 +190,7 @@ def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None
         [m], [kg] override the profile's (or the file's) values.
     gait_source, units
         As in :func:`analyze_run`.
-    decoder : {"fitdecode", "fitparse"}
+    decoder : {"columnar", "fitdecode", "fitparse"}
         FIT decoder.
 
     Returns

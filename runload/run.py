@@ -119,7 +119,8 @@ class RunMeta:
         Which running session of the file this is (0-based), and ``n_sessions`` how many running
         sessions the file holds.
     decoder : str | None
-        FIT decoder used (``"fitdecode"`` or ``"fitparse"``), the XML parser for GPX/TCX.
+        FIT decoder that decoded the file (``"columnar"``, ``"fitdecode"`` — also when the columnar decoder
+        handed a damaged file over — or ``"fitparse"``), the XML reader for GPX/TCX.
     timer_intervals : list[tuple[datetime, datetime]]
         Periods the timer ran: from FIT timer events; for GPX/TCX the stretches between recording splits
         and pauses (:mod:`runload.io._track`); empty when unknown.

@@ -34,6 +34,7 @@ __all__ = [
     "GAP_MAX_SPEED_FACTOR",
     "cost_of_running_minetti2002",
     "detect_segments",
+    "segment_spans",
     "summarize_spans",
 ]
 
@@ -156,7 +157,8 @@ def summarize_spans(samples: pd.DataFrame, i0, i1, kinds, labels) -> pd.DataFram
     running_est = (state == "running") & np.isin(src, ("device", "model"))
 
     def csum(x):
-        return np.cumsum(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
+        x = np.asarray(x, dtype=float)
+        return np.cumsum(np.where(np.isfinite(x), x, 0.0))  # NaN and ±inf count 0
 
     def wmean(x, weight):
         ok = np.isfinite(x) & (weight > 0)
@@ -378,6 +380,22 @@ def detect_segments(samples: pd.DataFrame, laps: pd.DataFrame | None = None,
     InvalidMethodError
         ``units`` is not ``metric`` or ``imperial``.
     """
+    rows = segment_spans(samples, laps, units)
+    if not rows:
+        return summarize_spans(samples, [], [], [], [])
+    i0, i1, kinds, labels = zip(*rows, strict=True)
+    return summarize_spans(samples, i0, i1, kinds, labels)
+
+
+def segment_spans(samples: pd.DataFrame, laps: pd.DataFrame | None = None,
+                  units: str = "metric") -> list[tuple[int, int, str, str]]:
+    """The rows :func:`detect_segments` summarises: (first, last sample position, kind, label) each.
+
+    Raises
+    ------
+    InvalidMethodError
+        ``units`` is not ``metric`` or ``imperial``.
+    """
     if units not in UNITS:
         raise InvalidMethodError("units", units, tuple(UNITS))
     rows: list[tuple[int, int, str, str]] = []
@@ -386,7 +404,4 @@ def detect_segments(samples: pd.DataFrame, laps: pd.DataFrame | None = None,
         rows += [(a, b, "split", lab) for a, b, lab in _split_spans(samples, units)]
         rows += sorted(_interval_and_steady_spans(samples))
         rows += _hill_spans(samples)
-    if not rows:
-        return summarize_spans(samples, [], [], [], [])
-    i0, i1, kinds, labels = zip(*rows, strict=True)
-    return summarize_spans(samples, i0, i1, kinds, labels)
+    return rows

@@ -58,7 +58,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from .errors import InvalidMethodError, RunloadError
 from .gait_model import GAIT_MODEL
@@ -196,12 +195,16 @@ def _ar1(rng: np.random.Generator, n: int, sigma: float, phi: float) -> np.ndarr
     """Stationary AR(1) noise with standard deviation ``sigma`` and lag-1 correlation ``phi``."""
     e = rng.normal(0.0, sigma * np.sqrt(1.0 - phi**2), n)
     e[0] = rng.normal(0.0, sigma)
+    from scipy.signal import lfilter  # noqa: PLC0415 - scipy loads when a run is simulated
+
     return lfilter([1.0], [1.0, -phi], e)
 
 
 def _lag(x: np.ndarray, tau_s: float, x0: float) -> np.ndarray:
     """First-order lag y' = (x − y)/τ at 1 s steps, starting at ``x0`` (vectorised IIR filter)."""
     a = np.exp(-1.0 / tau_s)
+    from scipy.signal import lfilter  # noqa: PLC0415
+
     y, _ = lfilter([1.0 - a], [1.0, -a], x, zi=[a * x0])
     return y
 

@@ -19,7 +19,7 @@ import pickle
 
 from runload.io.fit_decode import DECODERS, FitDecodeResult
 
-__all__ = ["use_decode_cache", "STATS"]
+__all__ = ["use_decode_cache", "decode_cached", "STATS"]
 
 _REAL = dict(DECODERS)
 _CACHE: dict[tuple[str, str], bytes] = {}
@@ -51,3 +51,8 @@ def use_decode_cache(monkeypatch) -> None:
     """Make :data:`~runload.io.fit_decode.DECODERS` memoised for the current test."""
     for name, fn in _MEMOISED.items():
         monkeypatch.setitem(DECODERS, name, fn)
+
+
+def decode_cached(name: str, data: bytes) -> FitDecodeResult:
+    """Decode ``data`` with decoder ``name`` through the session's cache (a fresh result per call)."""
+    return _MEMOISED[name](data)

@@ -13,11 +13,14 @@ import errno
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import IS_A_FOLDER, NO_SUCH_FILE, RunloadError, error_reason, printable
-from ..io import Source, discover
+
+if TYPE_CHECKING:
+    from ..io import Source
 
 __all__ = ["printable", "echo", "input_error", "check_inputs", "error_reason", "error_line", "sources_of",
            "is_broken_pipe", "quiet_broken_pipe", "output_folder", "output_file", "NO_SUCH_FILE",
@@ -101,6 +104,8 @@ def output_file(path: str | os.PathLike, name: str) -> Path:
 def sources_of(paths) -> list[Source | RunloadError]:
     """The run files of each given path, in order (:func:`runload.io.discover`), with an error in place of
     a missing path or a folder holding no run files."""
+    from ..io import Source, discover  # noqa: PLC0415 - the readers load only for commands that read
+
     out: list[Source | RunloadError] = []
     for p in paths:
         problem = input_error(p)

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from ..analysis import Analysis
-from ..gait import GAIT_SOURCES
-from ..pipeline import analyze_file
-from ..profile import AthleteProfile, given_profile, load_profile
-from ..report.units import UNIT_SYSTEMS, Units, format_duration, format_local_time, format_number, get_units
+from . import RunloadCommand
 from ._common import check_inputs, echo
-from .render_load import format_hints, format_load_table
+from .choices import GAIT_SOURCES, UNIT_SYSTEMS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..analysis import Analysis
+    from ..profile import AthleteProfile
+    from ..report.units import Units
 
 __all__ = ["analyze", "build_profile", "format_analysis", "format_segments_table"]
 
@@ -31,6 +34,8 @@ def build_profile(profile_path: Path | None, height_m: float | None, mass_kg: fl
     records) with ``--height``/``--mass`` taking precedence (:func:`runload.profile.profile_for_run`);
     ``None`` when no option was given, so that :func:`runload.analyze_run` records the file/default source.
     """
+    from ..profile import given_profile, load_profile  # noqa: PLC0415 - the library loads when a command runs
+
     return given_profile(run, load_profile(profile_path) if profile_path else None,
                          height_m=height_m, mass_kg=mass_kg)
 
@@ -52,6 +57,8 @@ def is_finite(x) -> bool:
 def format_segments_table(frame: pd.DataFrame, units: str | Units = "metric") -> str:
     """The laps/splits/segments table: every distance and pace in ``units`` (paces of standing or absurd
     stretches as an em dash, :func:`runload.report.units.plausible_pace`)."""
+    from ..report.units import format_duration, format_number, get_units  # noqa: PLC0415
+
     u = get_units(units)
     unit = u.distance_unit
     header = ["kind", "label", "time", f"dist {unit}", f"pace/{unit}", f"GAP/{unit}", "grade%", "spm", "HR",
@@ -74,6 +81,9 @@ def format_segments_table(frame: pd.DataFrame, units: str | Units = "metric") ->
 def format_analysis(analysis: Analysis, units: str | Units = "metric") -> str:
     """One run's analysis as text: a header (file, "run 2 of 3" for a file with several runs, local start
     time, device), totals, gait, segments, load and hints — every figure in ``units``."""
+    from ..report.units import format_duration, format_local_time, format_number, get_units  # noqa: PLC0415
+    from .render_load import format_hints, format_load_table  # noqa: PLC0415
+
     u = get_units(units)
     s, p, meta = analysis.summary, analysis.profile, analysis.run.meta
     title = Path(meta.source).name if meta.source else "run"
@@ -116,7 +126,7 @@ def format_analysis(analysis: Analysis, units: str | Units = "metric") -> str:
     return "\n".join(lines)
 
 
-@click.command(name="analyze")
+@click.command(name="analyze", cls=RunloadCommand)
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per run, one per line (path, run, summary, gait, segments, load, hints, "
@@ -127,7 +137,7 @@ def format_analysis(analysis: Analysis, units: str | Units = "metric") -> str:
               help="Athlete profile TOML (e.g. written by `runload calibrate`).")
 @click.option("--gait-source", type=click.Choice(GAIT_SOURCES), default="auto", show_default=True,
               help="Contact time from the device where plausible (auto), the device only, or the model only.")
-@click.option("--units", type=click.Choice(tuple(UNIT_SYSTEMS)), default="metric", show_default=True,
+@click.option("--units", type=click.Choice(UNIT_SYSTEMS), default="metric", show_default=True,
               help="Splits and every distance, pace and height in km and m or in miles and feet.")
 def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | None,
             profile_path: Path | None, gait_source: str, units: str) -> None:
@@ -139,6 +149,8 @@ def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | 
     about ±10 % before personal calibration).  Loads are indices of mechanical demand from laboratory
     models; hints are not medical advice.
     """
+    from ..pipeline import analyze_file  # noqa: PLC0415
+
     check_inputs([path] + ([profile_path] if profile_path is not None else []))
     analyses = analyze_file(path, profile_path, height_m=height_m, mass_kg=mass_kg, gait_source=gait_source,
                             units=units)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
+from . import RunloadCommand
 from ._common import check_inputs, echo
 
 
-@click.command(name="batch")
+@click.command(name="batch", cls=RunloadCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               help="Output folder: runload.duckdb, runs/*.html, index.html (created; re-runs update it).")

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..calibrate import fit_calibration
-from ..io import read_run
-from ..profile import save_profile
+from . import RunloadCommand
 from ._common import check_inputs, echo
-from .analyze import build_profile
 
 __all__ = ["calibrate"]
 
@@ -20,7 +17,7 @@ def _ms(x) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:.1f} ms"
 
 
-@click.command(name="calibrate")
+@click.command(name="calibrate", cls=RunloadCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Profile TOML to write.")
@@ -40,6 +37,11 @@ def calibrate(paths: tuple[Path, ...], output: Path, height_m: float | None, mas
     watch running dynamics), ideally from at least 2 runs with the same watch.  Runs without running
     dynamics then get estimates calibrated to that device (`runload analyze --profile`).
     """
+    from ..calibrate import fit_calibration  # noqa: PLC0415 - scipy loads when calibrating, not for --help
+    from ..io import read_run  # noqa: PLC0415
+    from ..profile import save_profile  # noqa: PLC0415
+    from .analyze import build_profile  # noqa: PLC0415
+
     check_inputs([*paths, *([profile_path] if profile_path is not None else [])])
     runs = [read_run(p) for p in paths]
     profile = build_profile(profile_path, height_m, mass_kg, runs[0])

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from . import RunloadCommand
 from ._common import echo
 
 
-@click.command(name="export")
+@click.command(name="export", cls=RunloadCommand)
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--parquet", "dest", required=True, type=click.Path(path_type=Path),
               help="Folder for <table>.parquet (created; existing files are replaced).")

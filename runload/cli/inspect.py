@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import RunloadError
-from ..io import FIT_DECODERS, read_source_runs
-from ..io._track import sport_kind
-from ..io.fit_decode import DEFAULT_FIT_DECODER
-from ..jsonable import dumps, jsonable
-from ..report.units import (
-    MISSING,
-    UNIT_SYSTEMS,
-    Units,
-    format_duration,
-    format_local_time,
-    format_number,
-    get_units,
-)
-from ..summary import summarize_run
+from ..io.fit_decode import DECODERS, DEFAULT_FIT_DECODER
+from . import RunloadCommand
 from ._common import echo, error_line, error_reason, is_developer_warning, sources_of
+from .choices import UNIT_SYSTEMS
+
+if TYPE_CHECKING:
+    from ..report.units import Units
 
 __all__ = ["inspect", "inspect_source"]
 
@@ -33,6 +26,11 @@ def inspect_source(source, decoder: str = DEFAULT_FIT_DECODER) -> dict:
     The first running session is described (else the first whose sport is not stated as another one,
     else the first session); ``sessions`` lists every session found.
     """
+    from ..io import read_source_runs  # noqa: PLC0415 - the readers load when a file is inspected, not for --help
+    from ..io._track import sport_kind  # noqa: PLC0415
+    from ..jsonable import jsonable  # noqa: PLC0415
+    from ..summary import summarize_run  # noqa: PLC0415
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = read_source_runs(source, decoder=decoder, include_non_running=True)
@@ -85,6 +83,8 @@ def inspect_source(source, decoder: str = DEFAULT_FIT_DECODER) -> dict:
 
 def _text(info: dict, units: str | Units = "metric") -> str:
     """One file's description as aligned text; distances in ``units``, the start in local time."""
+    from ..report.units import MISSING, format_duration, format_local_time, format_number, get_units  # noqa: PLC0415
+
     u = get_units(units)
     watch = info["watch"] or {}
 
@@ -125,12 +125,12 @@ def _text(info: dict, units: str | Units = "metric") -> str:
     return "\n".join([info["path"], *(f"  {k:<{width}}  {v}" for k, v in rows)])
 
 
-@click.command(name="inspect")
+@click.command(name="inspect", cls=RunloadCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
-@click.option("--fit-decoder", type=click.Choice(FIT_DECODERS), default=DEFAULT_FIT_DECODER, show_default=True,
+@click.option("--fit-decoder", type=click.Choice(tuple(DECODERS)), default=DEFAULT_FIT_DECODER, show_default=True,
               help="FIT decoder (fitparse is the reference decoder).")
-@click.option("--units", type=click.Choice(tuple(UNIT_SYSTEMS)), default="metric", show_default=True,
+@click.option("--units", type=click.Choice(UNIT_SYSTEMS), default="metric", show_default=True,
               help="Distances in km or miles (the JSON stays in metres and seconds).")
 def inspect(paths: tuple[Path, ...], as_json: bool, fit_decoder: str, units: str) -> None:
     """Show what is in FILES (FIT, GPX, TCX, .gz, folders, zip exports): device, sport, durations,
@@ -140,6 +140,8 @@ def inspect(paths: tuple[Path, ...], as_json: bool, fit_decoder: str, units: str
     'Error: FILE: reason' line on stderr (with --json also {"path", "error"} on stdout); the others are
     still inspected and the exit code is 1.
     """
+    from ..jsonable import dumps  # noqa: PLC0415
+
     failed = 0
     shown = 0
     for item in sources_of(paths):

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import click
 
+from . import RunloadCommand
 from ._common import check_inputs, echo, error_line
 
 UNIT_CHOICES = ("metric", "imperial")
 
 
-@click.command(name="report")
+@click.command(name="report", cls=RunloadCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="HTML file (one input) or folder (several inputs, an existing folder, or a path ending in /).")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from . import RunloadCommand
 from ._common import echo
 
 __all__ = ["sample"]
 
 
-@click.command(name="sample")
+@click.command(name="sample", cls=RunloadCommand)
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("sample_runs"),
               show_default=True, help="Folder to write the files into (created if missing).")
 def sample(out_dir: Path) -> None:

@@ -3,22 +3,53 @@
 The flow is ``load_bytes`` (decompress with limits) → ``sniff_format`` (decide from the bytes, not the
 extension) → one reader per format, chosen from the explicit dict in :mod:`runload.io.dispatch`.
 Folders and zip exports are found by :func:`~runload.io.archive.discover`.
+
+The names below are imported on first use (PEP 562), so ``import runload.io`` (and the command line's
+``--help``) does not load pandas or a decoder; a reader's module loads when a file of its format is read.
 """
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import NotARunError, RunloadWarning
-from ..run import Run
-from .archive import Source, discover, load_bytes
-from .dispatch import READERS, read_bytes_runs, read_source_runs
-from .fit import FIT_DECODERS
 from .fit_decode import DEFAULT_FIT_DECODER
+
+if TYPE_CHECKING:
+    from ..run import Run
+    from .archive import Source, discover
+    from .dispatch import READERS, read_bytes_runs, read_source_runs
+    from .fit import FIT_DECODERS
 
 __all__ = ["read_run", "read_runs", "read_source_runs", "read_bytes_runs", "discover", "Source", "READERS",
            "FIT_DECODERS"]
+
+#: Name → the submodule that defines it (imported on first access).
+_LAZY = {
+    "Source": "archive",
+    "discover": "archive",
+    "READERS": "dispatch",
+    "read_bytes_runs": "dispatch",
+    "read_source_runs": "dispatch",
+    "FIT_DECODERS": "fit",
+}
+
+
+def __getattr__(name: str):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
 
 
 def read_runs(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False) -> list[Run]:
@@ -28,7 +59,7 @@ def read_runs(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER, include_n
     ----------
     path : path-like
         The file.  Its format is sniffed from the bytes; the extension is only a hint.
-    decoder : {"fitdecode", "fitparse"}
+    decoder : {"columnar", "fitdecode", "fitparse"}
         FIT decoder.  ``fitdecode`` is the default; ``fitparse`` is the owner's reference decoder.
     include_non_running : bool
         Return sessions of other sports too (``inspect`` uses it to describe any file).
@@ -42,6 +73,9 @@ def read_runs(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER, include_n
     ------
     UnsupportedFormatError, CorruptFileError, NotARunError, EmptyRunError, ArchiveError
     """
+    from .archive import load_bytes  # noqa: PLC0415 - see the module docstring
+    from .dispatch import read_bytes_runs  # noqa: PLC0415
+
     data, compression = load_bytes(Path(path))
     return read_bytes_runs(data, source_name=str(path), compression=compression, decoder=decoder,
                            include_non_running=include_non_running)

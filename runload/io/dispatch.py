@@ -2,26 +2,64 @@
 
 :func:`read_bytes_runs` is the one place where a format name meets a reader; files, archive members
 (:class:`~runload.io.archive.Source`) and bytes sent to a remote worker all go through it.
+
+A reader's module is imported when the first file of its format is read (:class:`LazyReader`), so
+reading FIT files never loads gpxpy or the XML parsers, and the other way round.
 """
 
 from __future__ import annotations
 
-from ..errors import UnsupportedFormatError
-from ..run import Run
-from .archive import Source
-from .fit import read_fit_bytes
-from .fit_decode import DEFAULT_FIT_DECODER
-from .gpx import read_gpx_bytes
-from .sniff import sniff_format
-from .tcx import read_tcx_bytes
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["READERS", "read_bytes_runs", "read_source_runs"]
+from ..errors import UnsupportedFormatError
+from .fit_decode import DEFAULT_FIT_DECODER
+from .sniff import sniff_format
+
+if TYPE_CHECKING:
+    from ..run import Run
+    from .archive import Source
+
+__all__ = ["READERS", "LazyReader", "read_bytes_runs", "read_source_runs"]
+
+
+class LazyReader:
+    """A reader ``function(data, *, source, decoder, include_non_running) -> list[Run]`` named by its
+    module and function, imported on the first call.
+
+    Examples
+    --------
+    >>> LazyReader("runload.io.gpx", "read_gpx_bytes")
+    LazyReader('runload.io.gpx', 'read_gpx_bytes')
+    """
+
+    __slots__ = ("module", "name", "_function")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self._function: Callable[..., list[Run]] | None = None
+
+    @property
+    def function(self) -> Callable[..., list[Run]]:
+        """The reader itself (its module is imported now if it was not yet)."""
+        if self._function is None:
+            self._function = getattr(importlib.import_module(self.module), self.name)
+        return self._function
+
+    def __call__(self, data: bytes, **kwargs) -> list[Run]:
+        return self.function(data, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LazyReader({self.module!r}, {self.name!r})"
+
 
 #: Format name (as returned by :func:`~runload.io.sniff.sniff_format`) → reader.
-READERS = {
-    "fit": read_fit_bytes,
-    "gpx": read_gpx_bytes,
-    "tcx": read_tcx_bytes,
+READERS: dict[str, Callable[..., list[Run]]] = {
+    "fit": LazyReader("runload.io.fit", "read_fit_bytes"),
+    "gpx": LazyReader("runload.io.gpx", "read_gpx_bytes"),
+    "tcx": LazyReader("runload.io.tcx", "read_tcx_bytes"),
 }
 
 
@@ -38,7 +76,7 @@ def read_bytes_runs(data: bytes, *, source_name: str, compression: str | None = 
         ``RunMeta.source``, and its extension breaks ties when the bytes alone do not decide.
     compression : {"gzip", None}
         Recorded in ``RunMeta.compression``.
-    decoder : {"fitdecode", "fitparse"}
+    decoder : {"columnar", "fitdecode", "fitparse"}
         FIT decoder; the XML readers ignore it.
     include_non_running : bool
         Return sessions of other sports too.
@@ -56,6 +94,8 @@ def read_bytes_runs(data: bytes, *, source_name: str, compression: str | None = 
         reader = READERS[fmt]
     except KeyError:
         raise UnsupportedFormatError(source_name, f"format {fmt!r} is not one of {', '.join(READERS)}") from None
+    if isinstance(reader, LazyReader):  # call the reader itself: warnings point where they always did
+        reader = reader.function
     runs = reader(data, source=source_name, decoder=decoder, include_non_running=include_non_running)
     for run in runs:
         run.meta.compression = compression

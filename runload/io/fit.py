@@ -1,7 +1,8 @@
 """Read FIT activity files into canonical :class:`~runload.run.Run` objects.
 
-The bytes go through a decoder from :mod:`runload.io.fit_decode` (``fitdecode`` by default, ``fitparse``
-as the reference), which yields plain messages.  This module turns those messages into runs:
+The bytes go through a decoder from :mod:`runload.io.fit_decode` (the columnar numpy decoder by default,
+fitdecode and ``fitparse`` selectable), which yields plain messages and the records as one block of
+columns.  This module turns those into runs, column-wise:
 
 1. damage: a bad header or a CRC mismatch is a :class:`CorruptFileError`; a file that ends early or hits
    an undefined local message keeps the samples before the damage with a warning;
@@ -28,6 +29,7 @@ likewise a lost sensor.  Cadence, speed and power of 0 are data (standing still)
 
 from __future__ import annotations
 
+import logging
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -44,7 +46,15 @@ from ..errors import (
 )
 from ..run import Run, RunMeta
 from ..schema import RUNNING_DYNAMICS, validate
-from .fit_decode import DECODERS, DEFAULT_FIT_DECODER, FitDecodeResult, FitMessage
+from .fit_decode import (
+    DECODERS,
+    DEFAULT_FIT_DECODER,
+    FIT_DATETIME_MIN,
+    FIT_EPOCH_UNIX_S,
+    FitDecodeResult,
+    FitMessage,
+    FitRecords,
+)
 from .fit_meta import (
     athlete_from_messages,
     developer_info,
@@ -68,8 +78,10 @@ from .timebase import repair_time_axis
 
 __all__ = ["FIT_DECODERS", "read_fit_bytes", "FOOT_SPORTS", "SEMICIRCLE_TO_DEG"]
 
-#: Decoders :func:`read_fit_bytes` accepts; the first is the default.
+#: Decoders :func:`read_fit_bytes` accepts (the default is ``DEFAULT_FIT_DECODER``).
 FIT_DECODERS = tuple(DECODERS)
+
+_LOG = logging.getLogger(__name__)
 
 #: Degrees per semicircle: FIT stores angles as 2**31 semicircles = 180° (FIT SDK profile, type sint32).
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
@@ -129,8 +141,9 @@ def read_fit_bytes(
         The whole file (already decompressed).
     source : str
         Path or name of the file, used in messages and ``RunMeta.source``.
-    decoder : {"fitdecode", "fitparse"}
-        Which FIT decoder to use (see :mod:`runload.io.fit_decode`).
+    decoder : {"columnar", "fitdecode", "fitparse"}
+        Which FIT decoder to use (see :mod:`runload.io.fit_decode`).  ``RunMeta.decoder`` names the one
+        that actually decoded (``"fitdecode"`` when the columnar decoder handed a file over).
     include_non_running : bool
         Return the sessions of every sport, not only running ones.
 
@@ -161,16 +174,18 @@ def read_fit_bytes(
         decode = DECODERS[decoder]
     except (KeyError, TypeError):
         raise InvalidMethodError("decoder", decoder, FIT_DECODERS) from None
-    result = decode(bytes(data))
+    result = decode(bytes(data)).with_records()
+    if result.fallback:  # the decoder that ran is in RunMeta.decoder; why is for debugging only
+        _LOG.debug("%s: %s", source, result.fallback)
+    records = result.records
+    positions = result.positions
     notes: list[str] = []
-    _absolute_times(result.messages, source, notes)
+    _absolute_times(result.messages, source, notes, records)
     messages = _by_name(result.messages)
-    records = messages.get("record", [])
     _check_damage(result, source, records, notes)
 
-    raw = _records_frame(result.messages, source, notes,
-                         _native_power_fields(messages.get("field_description", [])))
-    sessions = sessions_from(result.messages, _first_time(raw))
+    raw = _records_frame(records, source, notes, _native_power_fields(messages.get("field_description", [])))
+    sessions = sessions_from(result.messages, _first_time(raw), positions)
     if not sessions:
         sport_msg = (messages.get("sport") or [FitMessage("sport", {})])[0].fields
         sport = enum_name(sport_msg.get("sport"))
@@ -193,12 +208,12 @@ def read_fit_bytes(
     clock = ClockMap(rec_pos, raw_ns, new_ns, stretch)
     raw.index = pd.DatetimeIndex(pd.to_datetime(new_ns, utc=True), name="time").as_unit("ns")
     laps_all = [{**m.fields, "start_time": clock(m.fields["start_time"], pos)}
-                for pos, m in enumerate(result.messages)
+                for pos, m in zip(positions, result.messages, strict=True)
                 if m.name == "lap" and isinstance(m.fields.get("start_time"), datetime)]
-    events = timer_events(result.messages, clock)
+    events = timer_events(result.messages, clock, positions)
     device = device_from_messages(messages)
     athlete = athlete_from_messages(messages)
-    dev_info = developer_info(messages)
+    dev_info = developer_info(messages, records)
     offset = utc_offset_s(messages)
     runs: list[Run] = []
     run_sessions: list[int] = []
@@ -210,7 +225,8 @@ def read_fit_bytes(
             notes.append(f"{source}: session {session_no} ({session.sport}) has {len(part)} record(s); skipped")
             continue
         run = _build_run(_merge_duplicates(part), session, clock, laps_all, events, gaps.get(session_no, []),
-                         device, dev_info, source, decoder, athlete, damaged=result.error is not None)
+                         device, dev_info, source, result.decoder or decoder, athlete,
+                         damaged=result.error is not None)
         run.meta.utc_offset_s = offset
         runs.append(run)
         run_sessions.append(session_no)
@@ -236,7 +252,7 @@ def read_fit_bytes(
 # --- damage -------------------------------------------------------------------------------------------
 
 
-def _check_damage(result: FitDecodeResult, source: str, records: list[FitMessage], notes: list[str]) -> None:
+def _check_damage(result: FitDecodeResult, source: str, records: FitRecords, notes: list[str]) -> None:
     """Raise for fatal damage; otherwise note what was repaired."""
     for soft in result.warnings:
         notes.append(f"{source}: decoder warning: {soft}")
@@ -244,7 +260,7 @@ def _check_damage(result: FitDecodeResult, source: str, records: list[FitMessage
     if err is None:
         return
     where = f" at byte offset {err.offset}" if err.offset is not None else ""
-    usable = any(isinstance(r.fields.get("timestamp"), datetime) for r in records)
+    usable = bool((records.timestamp_s >= 0).any())
     if err.kind == "crc":
         raise CorruptFileError(source, f"CRC mismatch{where}: the file is damaged ({err.detail})")
     if err.kind == "header" and (err.offset in (None, 0) or not result.messages):
@@ -264,15 +280,16 @@ def _check_damage(result: FitDecodeResult, source: str, records: list[FitMessage
         )
 
 
-def _absolute_times(messages: list[FitMessage], source: str, notes: list[str]) -> None:
+def _absolute_times(messages: list[FitMessage], source: str, notes: list[str], records: FitRecords) -> None:
     """Turn relative FIT times into datetimes, in place.
 
     A FIT ``date_time`` below 0x10000000 is "seconds since the device powered up" (FIT SDK, type
     date_time): the device's clock was not set, e.g. a Forerunner 70 without GPS.  The decoders leave such
     values as integers; we count them from the FIT epoch (1989-12-31 UTC) so that the run keeps its
-    durations and order, and say that the dates are not real.
+    durations and order, and say that the dates are not real.  The records' times stay FIT seconds
+    (:attr:`FitRecords.timestamp_s`, counted from the same epoch either way); they only count here.
     """
-    relative = 0
+    relative = int(((records.timestamp_s >= 0) & (records.timestamp_s < FIT_DATETIME_MIN)).sum())
     for m in messages:
         for key in _TIME_FIELDS:
             v = m.fields.get(key)
@@ -294,34 +311,38 @@ def _by_name(messages: list[FitMessage]) -> dict[str, list[FitMessage]]:
     return out
 
 
-def _num(values: list) -> np.ndarray:
-    """Numbers (None → NaN; tuples, strings and other junk → NaN) as float64."""
-    return np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
-                     for v in values], dtype="float64")
+def _numbers(column: np.ndarray | None, n: int) -> np.ndarray:
+    """A record column as float64 (missing, tuples, strings and other non-numbers → NaN)."""
+    if column is None:
+        return np.full(n, np.nan)
+    if column.dtype != object:
+        return column.astype("float64", copy=False)
+    return np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in column],
+                    dtype="float64")
 
 
 def _records_frame(
-    messages: list[FitMessage], source: str, notes: list[str], native_power: set | frozenset = frozenset()
+    records: FitRecords, source: str, notes: list[str], native_power: set | frozenset = frozenset()
 ) -> pd.DataFrame:
     """All records as one frame with raw-but-converted columns, in file order (never sorted here).
 
     The index is the raw UTC time; ``_pos`` is the record's position among the file's messages and
     ``_raw_ns`` its raw time [ns].  Cadence stays in the internal columns ``_cadence_rpm``/
     ``_fractional_rpm`` until the session's sport is known; developer power goes to ``_dev_power_w``.
+    Built column by column from the decoder's :class:`FitRecords` block (no per-record Python loop).
     """
-    pairs = [(pos, m) for pos, m in enumerate(messages) if m.name == "record"]
-    keep = [isinstance(m.fields.get("timestamp"), datetime) for _, m in pairs]
-    if not all(keep):
-        notes.append(f"{source}: {keep.count(False)} record(s) without a valid timestamp dropped")
-    pairs = [p for p, k in zip(pairs, keep, strict=True) if k]
-    recs = [m for _, m in pairs]
-    if not recs:
+    keep = records.timestamp_s >= 0
+    dropped = int(len(keep) - keep.sum())
+    if dropped:
+        notes.append(f"{source}: {dropped} record(s) without a valid timestamp dropped")
+    n = int(keep.sum())
+    if not n:
         return pd.DataFrame({"_pos": np.zeros(0, dtype="int64"), "_raw_ns": np.zeros(0, dtype="int64")},
                             index=pd.DatetimeIndex([], tz="UTC", name="time"))
-    index = pd.DatetimeIndex(pd.to_datetime([r.fields["timestamp"] for r in recs], utc=True), name="time")
-    index = index.as_unit("ns")
-    fields = [r.fields for r in recs]
-    col = {name: _num([f.get(name) for f in fields]) for name in _RAW_FIELDS
+    raw_ns = (records.timestamp_s[keep] + FIT_EPOCH_UNIX_S) * 1_000_000_000
+    index = pd.DatetimeIndex(raw_ns.view("datetime64[ns]"), name="time").tz_localize("UTC")
+    cols = records.columns
+    col = {name: _numbers(cols.get(name), len(keep))[keep] for name in _RAW_FIELDS
            if name not in ("timestamp", "activity_type")}
     out: dict[str, np.ndarray] = {dst: col[src] for src, dst in _DIRECT.items()}
     out["speed_mps"] = np.where(np.isnan(col["enhanced_speed"]), col["speed"], col["enhanced_speed"])
@@ -333,16 +354,20 @@ def _records_frame(
     out["longitude_deg"] = np.where(bad, np.nan, lon)
     out["_cadence_rpm"] = col["cadence"]
     out["_fractional_rpm"] = col["fractional_cadence"]
-    out["_dev_power_w"] = _developer_power(recs, native_power)
+    out["_dev_power_w"] = _developer_power(records, native_power)[keep]
     for name in _ZERO_IS_MISSING:
         out[name] = np.where(out[name] == 0, np.nan, out[name])
-    out["_pos"] = np.array([p for p, _ in pairs], dtype="int64")
-    out["_raw_ns"] = index.asi8.copy()
+    out["_pos"] = records.positions[keep].astype("int64")
+    out["_raw_ns"] = raw_ns.astype("int64")
     frame = pd.DataFrame(out, index=index)
-    activity = [f.get("activity_type") for f in fields]
-    if any(a is not None for a in activity):
-        frame["activity_type"] = pd.Series([None if a is None else str(a) for a in activity],
-                                           index=index, dtype="object")
+    activity = cols.get("activity_type")
+    if activity is not None:
+        activity = activity[keep]
+        if activity.dtype != object:
+            activity = np.array([None if np.isnan(a) else a for a in activity], dtype=object)
+        if any(a is not None for a in activity):
+            frame["activity_type"] = pd.Series([None if a is None else str(a) for a in activity],
+                                               index=index, dtype="object")
     return frame
 
 
@@ -402,16 +427,14 @@ def _native_power_fields(descriptions: list[FitMessage]) -> set[tuple]:
     return out
 
 
-def _developer_power(recs: list[FitMessage], native_power: set | frozenset) -> np.ndarray:
+def _developer_power(records: FitRecords, native_power: set | frozenset) -> np.ndarray:
     """Power [W] from a developer field that declares ``record.power`` as its native field (NaN elsewhere)."""
-    values = np.full(len(recs), np.nan)
+    values = np.full(len(records), np.nan)
     if not native_power:
         return values
-    for i, r in enumerate(recs):
-        for (index, name, _units), value in r.developer.items():
-            if (index, name) in native_power and isinstance(value, (int, float)):
-                values[i] = value
-                break
+    for (index, name, _units), (_present, numbers) in records.developer.items():
+        if (index, name) in native_power:
+            values = np.where(np.isnan(values), numbers, values)
     return values
 
 
@@ -435,18 +458,18 @@ def _build_run(part, session, clock, laps_all, events, gaps, device, dev_info, s
     the timer is stopped.
     """
     foot = session.sport in FOOT_SPORTS or session.sport is None
-    frame = part.copy()
+    index = part.index
+    cols = {name: part[name].to_numpy() for name in part.columns}  # built as arrays, framed once below
     if foot:
-        frac = frame["_fractional_rpm"].fillna(0.0)
-        frame["cadence_spm"] = 2.0 * (frame["_cadence_rpm"] + frac)
-    if frame["power_w"].isna().all():
-        frame["power_w"] = frame["_dev_power_w"]
-    first_pos = int(frame["_pos"].min())
-    raw_span = (pd.Timestamp(int(frame["_raw_ns"].min()), tz="UTC"),
-                pd.Timestamp(int(frame["_raw_ns"].max()), tz="UTC"))
-    frame = frame.drop(columns=["_cadence_rpm", "_fractional_rpm", "_dev_power_w", "_pos", "_raw_ns"])
-    t0, t_last = frame.index[0], frame.index[-1]
-    frame["elapsed_s"] = (frame.index - t0).total_seconds().astype("float64")
+        frac = cols["_fractional_rpm"]
+        cols["cadence_spm"] = 2.0 * (cols["_cadence_rpm"] + np.where(np.isnan(frac), 0.0, frac))
+    if np.isnan(cols["power_w"]).all():
+        cols["power_w"] = cols["_dev_power_w"]
+    first_pos = int(cols["_pos"].min())
+    raw_span = (pd.Timestamp(int(cols["_raw_ns"].min()), tz="UTC"),
+                pd.Timestamp(int(cols["_raw_ns"].max()), tz="UTC"))
+    t0, t_last = index[0], index[-1]
+    cols["elapsed_s"] = (index - t0).total_seconds().to_numpy().astype("float64")
     start = clock(session.start, first_pos) if session.start is not None else t0.to_pydatetime()
     end = t_last
     if not gaps and session.end is not None:
@@ -461,19 +484,19 @@ def _build_run(part, session, clock, laps_all, events, gaps, device, dev_info, s
     laps.sort(key=lambda f: f["start_time"])
     if laps:
         lap_starts = pd.DatetimeIndex([f["start_time"] for f in laps]).as_unit("ns").asi8
-        frame["lap"] = np.clip(np.searchsorted(lap_starts, frame.index.as_unit("ns").asi8, side="right") - 1,
-                               0, None)
+        cols["lap"] = np.clip(np.searchsorted(lap_starts, index.as_unit("ns").asi8, side="right") - 1, 0, None)
     else:
-        frame["lap"] = 0
-    frame["lap"] = frame["lap"].astype("int64")
+        cols["lap"] = np.zeros(len(index))
+    cols["lap"] = cols["lap"].astype("int64")
 
     intervals = timer_intervals(events, start, end)
     if gaps:
         intervals = remove_gaps(intervals if intervals is not None else [(start, end)], gaps)
     if intervals is not None:
-        frame["timer_on"] = timer_on(frame.index, intervals)
-    frame = frame.dropna(axis=1, how="all")
-    frame = frame[[c for c in _FINAL_ORDER if c in frame.columns]]
+        cols["timer_on"] = timer_on(index, intervals)
+    frame = pd.DataFrame({name: pd.Series(cols[name], index=index, dtype=object) if cols[name].dtype == object
+                          else cols[name]
+                          for name in _FINAL_ORDER if name in cols and not _all_missing(cols[name])}, index=index)
     validate(frame)
 
     used = {key for key in _dev_keys(raw_span, dev_info)}
@@ -494,6 +517,13 @@ def _build_run(part, session, clock, laps_all, events, gaps, device, dev_info, s
         athlete_mass_kg=athlete[1],
     )
     return Run(samples=frame, meta=meta)
+
+
+def _all_missing(values: np.ndarray) -> bool:
+    """Whether a column has no value at all (``DataFrame.dropna(axis=1, how="all")``'s test)."""
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).all())
+    return bool(pd.isna(values).all())
 
 
 def _dev_keys(raw_span: tuple[pd.Timestamp, pd.Timestamp], dev_info: dict):

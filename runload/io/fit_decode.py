@@ -11,11 +11,19 @@ Decoders never raise for damaged bytes: they return the messages read before the
 :class:`FitDecodeError` that says what went wrong and at which byte offset, and the reader decides what
 the damage means for the run (a CRC mismatch is fatal, a truncation keeps the samples before it).
 
-Two implementations:
+The ``record`` messages may come as a :class:`FitRecords` block (one array per field) instead of
+:class:`FitMessage` objects: the columnar decoder gives them so, and :meth:`FitDecodeResult.with_records`
+converts the other decoders' message lists into the same block, so that the reader has one path.
 
+Three implementations:
+
+``columnar``
+    :mod:`runload.io.fit_columnar`, the default: records decoded column-wise with numpy from fitdecode's
+    FIT profile, the same values as fitdecode; any file it cannot decode with certainty (damage, rare
+    constructs) is decoded with fitdecode instead, and the result says so (``decoder``, ``fallback``).
 ``fitdecode``
-    polyvertex/fitdecode (MIT), the default.  CRC checked with ``CrcCheck.RAISE``; soft problems (a
-    field size that is not a multiple of its type, as COROS writes) are reported as warnings.
+    polyvertex/fitdecode (MIT).  CRC checked with ``CrcCheck.RAISE``; soft problems (a field size that is
+    not a multiple of its type, as COROS writes) are reported as warnings.
 ``fitparse``
     dtcooper/python-fitparse 2.x, the owner's reference decoder, with ``check_crc=True``.
 """
@@ -27,9 +35,13 @@ import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["FitMessage", "FitDecodeError", "FitDecodeResult", "DECODERS", "DEFAULT_FIT_DECODER", "DevKey"]
+if TYPE_CHECKING:  # numpy is imported where records are built: this module is on `runload --help`'s path
+    import numpy as np
+
+__all__ = ["FitMessage", "FitDecodeError", "FitDecodeResult", "FitRecords", "DECODERS", "DEFAULT_FIT_DECODER",
+           "DevKey"]
 
 DevKey = tuple  # (developer_data_index: int | None, field_name: str, units: str | None)
 
@@ -75,13 +87,124 @@ class FitDecodeError:
     detail: str
 
 
+#: [s] FIT time zero (1989-12-31T00:00:00Z) in seconds since the Unix epoch (FIT SDK, type date_time).
+FIT_EPOCH_UNIX_S = 631065600
+#: FIT date_time values below this are seconds since the device powered up, not since the FIT epoch.
+FIT_DATETIME_MIN = 0x10000000
+
+
+@dataclass
+class FitRecords:
+    """The ``record`` messages of a file, one array per field, in file order.
+
+    Attributes
+    ----------
+    positions : numpy.ndarray
+        int64, each record's position among the file's messages (comparable with
+        :attr:`FitDecodeResult.positions`; only the order matters).
+    columns : dict
+        Field name → array over the records: float64 (NaN where missing or not a single number) for
+        numeric fields, object for others (enum names, the raw number where the profile has none;
+        None where missing).  Values are scaled to the profile's units as in :class:`FitMessage`.
+    timestamp_s : numpy.ndarray
+        int64 FIT seconds (since 1989-12-31 UTC; below :data:`FIT_DATETIME_MIN` since the device powered
+        up), −1 where the record has no valid timestamp.
+    developer : dict
+        ``(developer_data_index, field_name, units)`` → (present: bool array, value: float64 array, NaN
+        where not a number), in order of first appearance.
+    """
+
+    positions: np.ndarray
+    columns: dict[str, np.ndarray]
+    timestamp_s: np.ndarray
+    developer: dict[DevKey, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
 @dataclass
 class FitDecodeResult:
-    """Messages decoded before any damage, the damage (if any) and the decoder's soft warnings."""
+    """Messages decoded before any damage, the damage (if any) and the decoder's soft warnings.
+
+    ``records`` is None when the ``record`` messages are among ``messages``; otherwise ``messages`` holds
+    the other messages only, at the file positions ``positions``.  ``decoder`` names the decoder that
+    actually ran (None: the one asked for) and ``fallback`` why the asked one handed over.
+    """
 
     messages: list[FitMessage]
     error: FitDecodeError | None = None
     warnings: list[str] = field(default_factory=list)
+    records: FitRecords | None = None
+    positions: list[int] | None = None
+    decoder: str | None = None
+    fallback: str | None = None
+
+    def with_records(self) -> FitDecodeResult:
+        """This result with the ``record`` messages as a :class:`FitRecords` block (self if already)."""
+        if self.records is not None:
+            return self
+        positions = list(range(len(self.messages))) if self.positions is None else self.positions
+        keep, keep_pos, recs, rec_pos = [], [], [], []
+        for pos, m in zip(positions, self.messages, strict=True):
+            if m.name == "record":
+                recs.append(m)
+                rec_pos.append(pos)
+            else:
+                keep.append(m)
+                keep_pos.append(pos)
+        return FitDecodeResult(keep, self.error, self.warnings, _records_from_messages(recs, rec_pos), keep_pos,
+                               self.decoder, self.fallback)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _record_enum_fields() -> frozenset[str]:
+    """Record fields whose FIT profile type is an enum (their block column holds names: object dtype)."""
+    from fitdecode.profile import MESSAGE_TYPES
+
+    return frozenset(f.name for f in MESSAGE_TYPES[20].fields.values() if getattr(f.type, "enum", None))
+
+
+def _records_from_messages(records: list[FitMessage], positions: list[int]) -> FitRecords:
+    """A :class:`FitRecords` block from record messages (the slow decoders' path)."""
+    import numpy as np
+
+    n = len(records)
+    names: dict[str, None] = {}
+    for r in records:
+        names.update(dict.fromkeys(r.fields))
+    names.pop("timestamp", None)  # in ``timestamp_s``
+    enums = _record_enum_fields()
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        values = [r.fields.get(name) for r in records]
+        if name not in enums and all(v is None or _is_number(v) for v in values):
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            col = np.empty(n, dtype=object)
+            col[:] = values
+            columns[name] = col
+    stamps = np.full(n, -1, dtype=np.int64)
+    epoch = dt.datetime(1989, 12, 31, tzinfo=dt.timezone.utc)
+    for i, r in enumerate(records):
+        t = r.fields.get("timestamp")
+        if isinstance(t, dt.datetime):
+            stamps[i] = int((t - epoch).total_seconds())
+        elif _is_number(t) and isinstance(t, int) and 0 <= t < FIT_DATETIME_MIN:
+            stamps[i] = t
+    developer: dict[DevKey, tuple[np.ndarray, np.ndarray]] = {}
+    for i, r in enumerate(records):
+        for key, value in r.developer.items():
+            if key not in developer:
+                developer[key] = (np.zeros(n, dtype=bool), np.full(n, np.nan))
+            present, values = developer[key]
+            present[i] = True
+            if _is_number(value):
+                values[i] = value
+    return FitRecords(np.asarray(positions, dtype=np.int64), columns, stamps, developer)
 
 
 def _collect(message_name: str, field_datas, dev_def_type) -> FitMessage:
@@ -209,10 +332,18 @@ def decode_fitparse(data: bytes) -> FitDecodeResult:
     return _run(loop, data, kinds)
 
 
-#: Decoder name → function(bytes) → :class:`FitDecodeResult`.  ``fitdecode`` is the default.
+def decode_columnar(data: bytes) -> FitDecodeResult:
+    """The fast path (:func:`runload.io.fit_columnar.decode_columnar`), falling back to fitdecode."""
+    from .fit_columnar import decode_columnar as decode
+
+    return decode(data)
+
+
+#: Decoder name → function(bytes) → :class:`FitDecodeResult`.  The default is :data:`DEFAULT_FIT_DECODER`.
 DECODERS: dict[str, Callable[[bytes], FitDecodeResult]] = {
+    "columnar": decode_columnar,
     "fitdecode": decode_fitdecode,
     "fitparse": decode_fitparse,
 }
 #: The decoder every reader, the CLI and ``runload batch`` use unless told otherwise.
-DEFAULT_FIT_DECODER = "fitdecode"
+DEFAULT_FIT_DECODER = "columnar"

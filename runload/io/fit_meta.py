@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from ..run import DeveloperField, Device, WatchTotals
-from .fit_decode import FitMessage
+from .fit_decode import FIT_EPOCH_UNIX_S, FitMessage, FitRecords
 
 __all__ = ["watch_totals", "laps_frame", "athlete_from_messages", "device_from_messages", "developer_info",
            "enum_name", "utc_offset_s", "product_name"]
@@ -62,24 +63,30 @@ def watch_totals(f: dict, foot: bool) -> WatchTotals:
 
 
 def laps_frame(laps: list[dict], foot: bool) -> pd.DataFrame:
+    """One row per lap (start, timer and elapsed time [s], distance [m], cadence [steps/min], heart rate
+    [bpm], trigger); columns without any value are left out."""
     if not laps:
         return pd.DataFrame()
-    rows = {
-        "start": pd.to_datetime([f["start_time"] for f in laps], utc=True),
-        "timer_s": [_f(f, "total_timer_time") for f in laps],
-        "elapsed_s": [_f(f, "total_elapsed_time") for f in laps],
-        "distance_m": [_f(f, "total_distance") for f in laps],
-        "avg_cadence_spm": [
+
+    def numbers(values) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype="float64")
+
+    columns = {
+        "timer_s": numbers(_f(f, "total_timer_time") for f in laps),
+        "elapsed_s": numbers(_f(f, "total_elapsed_time") for f in laps),
+        "distance_m": numbers(_f(f, "total_distance") for f in laps),
+        "avg_cadence_spm": numbers(
             _steps_per_min(f, ("avg_running_cadence", "avg_cadence"), "avg_fractional_cadence") if foot
             else None for f in laps
-        ],
-        "avg_heart_rate_bpm": [_f(f, "avg_heart_rate") for f in laps],
-        "trigger": [enum_name(f.get("lap_trigger")) for f in laps],
+        ),
+        "avg_heart_rate_bpm": numbers(_f(f, "avg_heart_rate") for f in laps),
     }
-    frame = pd.DataFrame(rows)
-    for name in ("timer_s", "elapsed_s", "distance_m", "avg_cadence_spm", "avg_heart_rate_bpm"):
-        frame[name] = frame[name].astype("float64")
-    return frame.dropna(axis=1, how="all")
+    rows: dict = {"start": pd.to_datetime([f["start_time"] for f in laps], utc=True)}
+    rows.update((name, col) for name, col in columns.items() if not np.isnan(col).all())
+    trigger = [enum_name(f.get("lap_trigger")) for f in laps]
+    if any(t is not None for t in trigger):
+        rows["trigger"] = trigger
+    return pd.DataFrame(rows)
 
 
 # --- file-level meta ----------------------------------------------------------------------------------
@@ -218,8 +225,11 @@ def _uuid(value) -> str | None:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def developer_info(messages: dict[str, list[FitMessage]]) -> dict:
-    """Developer fields seen in records → :class:`DeveloperField`, and the time span each appears in."""
+def developer_info(messages: dict[str, list[FitMessage]], records: FitRecords) -> dict:
+    """Developer fields seen in records → :class:`DeveloperField`, and the time span each appears in.
+
+    Only records with a valid timestamp count; the fields are listed in order of first appearance.
+    """
     apps: dict = {}
     for m in messages.get("developer_data_id", []):
         f = m.fields
@@ -230,21 +240,22 @@ def developer_info(messages: dict[str, list[FitMessage]]) -> dict:
         if name is None and uuid is not None:
             name = f"Connect IQ app {uuid}"
         apps[f.get("developer_data_index")] = name
+    timed = records.timestamp_s >= 0
+    seen = []
+    for order, (key, (present, _values)) in enumerate(records.developer.items()):
+        where = np.flatnonzero(present & timed)
+        if len(where):
+            seen.append((int(where[0]), order, key, records.timestamp_s[where]))
+    seen.sort(key=lambda x: x[:2])
     fields: dict = {}
     times: dict = {}
-    for r in messages.get("record", []):
-        if not r.developer:
-            continue
-        t = r.fields.get("timestamp")
-        if not isinstance(t, datetime):
-            continue
-        ts = pd.Timestamp(t)
-        for key in r.developer:
-            if key not in fields:
-                index, name, units = key
-                fields[key] = DeveloperField(name=name, units=units, application=apps.get(index))
-                times[key] = [ts, ts]
-            else:
-                span = times[key]
-                span[0], span[1] = min(span[0], ts), max(span[1], ts)
+    for _first, _order, key, stamps in seen:
+        index, name, units = key
+        fields[key] = DeveloperField(name=name, units=units, application=apps.get(index))
+        times[key] = [_fit_time(int(stamps.min())), _fit_time(int(stamps.max()))]
     return {"fields": fields, "times": times}
+
+
+def _fit_time(seconds: int) -> pd.Timestamp:
+    """A FIT time [s since 1989-12-31 UTC] as a tz-aware UTC Timestamp."""
+    return pd.Timestamp((seconds + FIT_EPOCH_UNIX_S) * 1_000_000_000, tz="UTC")

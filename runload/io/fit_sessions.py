@@ -55,10 +55,14 @@ class Session:
         self.pos = pos  # position of the session message in the file (-1: none)
 
 
-def sessions_from(messages: list[FitMessage], first_record_time: datetime | None) -> list[Session]:
-    """The distinct session messages, in time order (a repeated summary counts once, at its last copy)."""
+def sessions_from(messages: list[FitMessage], first_record_time: datetime | None,
+                  positions: list[int] | None = None) -> list[Session]:
+    """The distinct session messages, in time order (a repeated summary counts once, at its last copy).
+
+    ``positions`` are the messages' positions in the file (default: their index in ``messages``).
+    """
     out: list[Session] = []
-    for pos, m in enumerate(messages):
+    for pos, m in zip(range(len(messages)) if positions is None else positions, messages, strict=True):
         if m.name != "session":
             continue
         f = m.fields
@@ -163,10 +167,14 @@ class ClockMap:
         return (pd.Timestamp(t + int(self.shift[hint]), tz="UTC")).to_pydatetime()
 
 
-def timer_events(messages: list[FitMessage], clock: ClockMap) -> list[tuple[datetime, bool]]:
-    """(time on the repaired axis, True for start / False for stop) of the timer events, in time order."""
+def timer_events(messages: list[FitMessage], clock: ClockMap,
+                 positions: list[int] | None = None) -> list[tuple[datetime, bool]]:
+    """(time on the repaired axis, True for start / False for stop) of the timer events, in time order.
+
+    ``positions`` are the messages' positions in the file (default: their index in ``messages``).
+    """
     out = []
-    for pos, m in enumerate(messages):
+    for pos, m in zip(range(len(messages)) if positions is None else positions, messages, strict=True):
         if m.name != "event":
             continue
         f = m.fields

@@ -1,6 +1,7 @@
 """TCX (Garmin Training Center Database v2) reader: one :class:`~runload.run.Run` per ``<Activity>``.
 
-Parsed with ``defusedxml`` (:mod:`runload.io.xmlsafe`).  tcxreader is not used: it drops trackpoints
+Parsed once by :func:`runload.io.xmlsafe.read_xml` (the C parser for documents without a DOCTYPE,
+defusedxml for the others; ``RunMeta.decoder`` names which).  tcxreader is not used: it drops trackpoints
 without a position (treadmill minutes, GPS dropouts), which still carry time, heart rate and cadence.
 
 What is read from each ``<Trackpoint>``:
@@ -40,12 +41,12 @@ from ..run import Device, Run, WatchTotals
 from ..stats import weighted_mean
 from ._track import TrackPoints, finish_runs, make_run, sport_kind
 from .xmlsafe import (
-    XML_DECODER,
     bad_times_message,
     child,
     child_text,
     children,
     clean_text,
+    descendants,
     local_name,
     parse_times,
     read_xml,
@@ -60,6 +61,28 @@ _POINT_COLUMNS = ("latitude_deg", "longitude_deg", "altitude_m", "distance_m", "
                   "cadence_spm", "speed_mps", "power_w")
 
 
+_TPX_TAGS: dict[object, str | None] = {}  # tag → canonical column of a TPX extension (None: not one)
+
+
+def _tpx_column(tag: object) -> str | None:
+    try:
+        return _TPX_TAGS[tag]
+    except KeyError:
+        pass
+    if len(_TPX_TAGS) > 10_000:
+        _TPX_TAGS.clear()
+    column = _TPX_TAGS[tag] = _TPX_COLUMNS.get(local_name(tag).lower())
+    return column
+
+
+def _child_text(element: Element, name: str) -> str | None:
+    """:func:`~runload.io.xmlsafe.child_text` of one level."""
+    for c in element:
+        if local_name(c.tag) == name:
+            return clean_text(c.text)
+    return None
+
+
 def _trackpoint(point: Element) -> dict[str, str | None]:
     """Texts of one ``<Trackpoint>`` keyed by canonical column (plus ``time``)."""
     out: dict[str, str | None] = {}
@@ -69,19 +92,19 @@ def _trackpoint(point: Element) -> dict[str, str | None]:
         if name == "Time":
             out["time"] = el.text
         elif name == "Position":
-            out["latitude_deg"] = child_text(el, "LatitudeDegrees")
-            out["longitude_deg"] = child_text(el, "LongitudeDegrees")
+            out["latitude_deg"] = _child_text(el, "LatitudeDegrees")
+            out["longitude_deg"] = _child_text(el, "LongitudeDegrees")
         elif name == "AltitudeMeters":
             out["altitude_m"] = el.text
         elif name == "DistanceMeters":
             out["distance_m"] = el.text
         elif name == "HeartRateBpm":
-            out["heart_rate_bpm"] = child_text(el, "Value")
+            out["heart_rate_bpm"] = _child_text(el, "Value")
         elif name == "Cadence":
             bike_cadence = el.text
         elif name == "Extensions":
             for ext in el.iter():
-                col = _TPX_COLUMNS.get(local_name(ext.tag).lower())
+                col = _TPX_TAGS[ext.tag] if ext.tag in _TPX_TAGS else _tpx_column(ext.tag)
                 if col is not None and ext.text is not None and ext.text.strip() and col not in out:
                     out[col] = ext.text
     if "cadence_spm" not in out and bike_cadence is not None:
@@ -121,42 +144,48 @@ def _activity_points(activity: Element, data: bytes) -> TrackPoints:
                        lap=np.asarray(lap_no, dtype="int64"), warnings=warn)
 
 
-def _lap_number(lap: Element, *path: str) -> float:
-    text = child_text(lap, *path)
-    if text is None:
-        return np.nan
-    value, _ = to_float([text])
-    return float(value[0])
+# laps frame column → path of the number under <Lap>
+_LAP_NUMBERS = {
+    "timer_s": ("TotalTimeSeconds",),
+    "distance_m": ("DistanceMeters",),
+    "avg_heart_rate_bpm": ("AverageHeartRateBpm", "Value"),
+    "max_heart_rate_bpm": ("MaximumHeartRateBpm", "Value"),
+    "max_speed_mps": ("MaximumSpeed",),
+    "calories_kcal": ("Calories",),
+}
+
+
+def _avg_run_cadence_text(lap: Element) -> str | None:
+    """Text of the last ``AvgRunCadence`` in the lap's ``<Extensions>`` (``None`` without one)."""
+    extensions = child(lap, "Extensions")
+    text = None
+    for el in extensions.iter() if extensions is not None else ():
+        if local_name(el.tag).lower() == "avgruncadence":
+            text = el.text if el.text is not None else ""
+    return text
 
 
 def _laps_frame(activity: Element) -> pd.DataFrame:
     """One row per ``<Lap>`` in runload units (cadence still as stored; converted by
-    :func:`runload.io._track.apply_cadence_unit`)."""
-    rows = []
-    for lap in children(activity, "Lap"):
-        avg_cad = np.nan
-        extensions = child(lap, "Extensions")
-        for el in extensions.iter() if extensions is not None else ():
-            if local_name(el.tag).lower() == "avgruncadence":
-                avg_cad = float(to_float([el.text])[0][0])
-        if np.isnan(avg_cad):
-            avg_cad = _lap_number(lap, "Cadence")
-        rows.append({
-            "start": clean_text(lap.get("StartTime")),
-            "timer_s": _lap_number(lap, "TotalTimeSeconds"),
-            "distance_m": _lap_number(lap, "DistanceMeters"),
-            "avg_cadence_spm": avg_cad,
-            "avg_heart_rate_bpm": _lap_number(lap, "AverageHeartRateBpm", "Value"),
-            "max_heart_rate_bpm": _lap_number(lap, "MaximumHeartRateBpm", "Value"),
-            "max_speed_mps": _lap_number(lap, "MaximumSpeed"),
-            "calories_kcal": _lap_number(lap, "Calories"),
-            "trigger": child_text(lap, "TriggerMethod"),
-            "intensity": child_text(lap, "Intensity"),
-        })
-    if not rows:
+    :func:`runload.io._track.apply_cadence_unit`).  Each column is converted at once (:func:`to_float`)."""
+    laps_el = children(activity, "Lap")
+    if not laps_el:
         return pd.DataFrame()
-    laps = pd.DataFrame(rows)
-    laps["start"] = parse_times(laps["start"])[0]
+    numbers = {name: to_float([child_text(lap, *path) for lap in laps_el])[0] for name, path in _LAP_NUMBERS.items()}
+    run_cadence = to_float([_avg_run_cadence_text(lap) for lap in laps_el])[0]
+    cadence = to_float([child_text(lap, "Cadence") for lap in laps_el])[0]
+    laps = pd.DataFrame({
+        "start": parse_times([clean_text(lap.get("StartTime")) for lap in laps_el])[0],
+        "timer_s": numbers["timer_s"],
+        "distance_m": numbers["distance_m"],
+        "avg_cadence_spm": np.where(np.isnan(run_cadence), cadence, run_cadence),
+        "avg_heart_rate_bpm": numbers["avg_heart_rate_bpm"],
+        "max_heart_rate_bpm": numbers["max_heart_rate_bpm"],
+        "max_speed_mps": numbers["max_speed_mps"],
+        "calories_kcal": numbers["calories_kcal"],
+        "trigger": [child_text(lap, "TriggerMethod") for lap in laps_el],
+        "intensity": [child_text(lap, "Intensity") for lap in laps_el],
+    })
     for name in list(laps.columns):
         if laps[name].isna().all():
             laps = laps.drop(columns=name)
@@ -263,9 +292,9 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
     root = doc.root
     if local_name(root.tag) != "TrainingCenterDatabase":
         raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <TrainingCenterDatabase>")
-    activities = [el for el in root.iter() if local_name(el.tag) == "Activity"]
+    activities = descendants(root, "Activity")
     if not activities:
-        n_courses = sum(1 for el in root.iter() if local_name(el.tag) == "Course")
+        n_courses = len(descendants(root, "Course"))
         what = f"holds {n_courses} course(s) (planned routes)" if n_courses else "holds no activity"
         raise EmptyRunError(source, f"{what}, no recorded activity")
 
@@ -284,7 +313,7 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
         run = make_run(points, source=source, fmt="tcx", sport=sport, laps=laps, file_warnings=doc.warnings,
                        unknown_sport=f"activity {a}: the file states Sport={sport!r}",
                        adjust=_lap_distance(laps),
-                       device=_device(activity), name=child_text(activity, "Notes"), decoder=XML_DECODER,
+                       device=_device(activity), name=child_text(activity, "Notes"), decoder=doc.parser,
                        **({} if pd.isna(start_ids[0]) else {"start": start_ids[0].to_pydatetime()}))
         if run is None:
             n_empty += 1

@@ -27,7 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element, ParseError
+from itertools import chain, compress
+from operator import attrgetter
+from xml.etree.ElementTree import Element, ParseError, XMLParser
 
 import numpy as np
 import pandas as pd
@@ -38,11 +40,14 @@ from defusedxml.ElementTree import _TreeBuilder as _DefusedTreeBuilder
 from ..errors import CorruptFileError
 
 __all__ = ["XML_DECODER", "MAX_XML_DEPTH", "EARLIEST_TIME", "LATEST_TIME", "XmlDocument", "read_xml",
-           "parse_xml", "line_of", "local_name", "child", "children", "child_text", "clean_text", "to_float",
-           "parse_times", "plausible_times", "bad_times_message", "UNDECLARED_NAMESPACE"]
+           "parse_xml", "line_of", "local_name", "descendants", "child", "children", "child_text", "clean_text",
+           "to_float", "parse_times", "plausible_times", "bad_times_message", "UNDECLARED_NAMESPACE",
+           "declared_encoding", "ascii_compatible", "namespace", "PLAIN_XML_DECODER"]
 
-#: Value of ``RunMeta.decoder`` for runs read from XML.
+#: Value of ``RunMeta.decoder`` for runs read from XML parsed by defusedxml (documents with a DOCTYPE, …).
 XML_DECODER = "defusedxml.ElementTree"
+#: ... and from XML the C parser read (:func:`_parse_plain`: no DOCTYPE, an ASCII-compatible encoding).
+PLAIN_XML_DECODER = "xml.etree.ElementTree (no DTD)"
 
 #: Deepest element nesting accepted.  GPX and TCX documents are at most about ten levels deep with their
 #: extensions (TCX ``…/Trackpoint/Extensions/TPX/Speed`` is 9); Python's recursion limit (1,000), which
@@ -65,15 +70,26 @@ _PREFIX_DECLARED = re.compile(rb"xmlns:([A-Za-z_][\w.\-]*)\s*=")
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 #: Namespace given to prefixes a document uses without declaring them (``urn:…:<prefix>``).
 UNDECLARED_NAMESPACE = "urn:runload:undeclared-prefix:"
+# the encoding an XML declaration names
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# encodings in which every ASCII character is the one byte it is in ASCII (so markup can be found as bytes)
+_ASCII_COMPATIBLE = frozenset(
+    {"utf-8", "utf8", "us-ascii", "ascii", "latin-1", "latin1", "iso8859-1"}
+    | {f"iso-8859-{i}" for i in range(1, 17)} | {f"windows-{i}" for i in range(1250, 1259)}
+    | {f"cp{i}" for i in range(1250, 1259)})
+# the only markup that can declare an entity or reference an external one (both live in a DOCTYPE)
+_DTD_MARKUP = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 @dataclass
 class XmlDocument:
-    """A parsed document: its root, the bytes that were parsed (after the repairs) and what was repaired."""
+    """A parsed document: its root, the bytes that were parsed (after the repairs), what was repaired and
+    which parser read it (:data:`XML_DECODER` or :data:`PLAIN_XML_DECODER`)."""
 
     root: Element
     data: bytes
     warnings: list[str] = field(default_factory=list)
+    parser: str = XML_DECODER
 
 
 class _TooDeep(Exception):
@@ -144,6 +160,53 @@ def _declare_prefixes(data: bytes) -> tuple[bytes, list[str]]:
     return data[:m.end()] + decl + data[m.end():], names
 
 
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding named by the XML declaration of ``data`` (lower case), ``None`` when it names none."""
+    match = _ENCODING.match(data.removeprefix(_BOM_UTF8))
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def ascii_compatible(data: bytes) -> bool:
+    """Whether ``data`` starts with markup in an encoding where ASCII characters are their ASCII bytes
+    (UTF-8 with or without a byte order mark, US-ASCII, ISO-8859-x, windows-125x)."""
+    body = data.removeprefix(_BOM_UTF8)
+    if not body.startswith(b"<") or b"\x00" in body[:4]:  # UTF-16/32 (with or without a BOM), EBCDIC, …
+        return False
+    return (declared_encoding(body) or "utf-8") in _ASCII_COMPATIBLE
+
+
+def _within_depth(root: Element) -> bool:
+    """Whether no element of the tree under ``root`` lies deeper than :data:`MAX_XML_DEPTH` (root: 1)."""
+    level = [root]
+    for _ in range(MAX_XML_DEPTH):
+        level = list(chain.from_iterable(level))  # the children of every element of the level
+        if not level:
+            return True
+    return False
+
+
+def _parse_plain(data: bytes) -> Element | None:
+    """The tree of ``data`` parsed by the C parser, or ``None`` when :func:`_parse` must decide.
+
+    Without a document type declaration XML can neither declare an entity nor reference an external one
+    (expat then expands only the five predefined entities and character references), so a document whose
+    bytes hold no ``<!DOCTYPE``/``<!ENTITY`` in an ASCII-compatible encoding is as safe to parse without
+    defusedxml's handlers — and the C parser builds the same tree about ten times faster than the
+    pure-Python parser those handlers need.  Anything else (a DOCTYPE, another encoding, broken XML,
+    undeclared prefixes, nesting deeper than :data:`MAX_XML_DEPTH`) returns ``None``: the defused parse
+    then refuses, repairs or reports it exactly as before.
+    """
+    if not ascii_compatible(data) or any(markup in data for markup in _DTD_MARKUP):
+        return None
+    parser = XMLParser()
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except (ParseError, ValueError, LookupError):
+        return None
+    return root if _within_depth(root) else None
+
+
 def _parse(data: bytes) -> Element:
     target = _DepthLimitedBuilder()
     parser = DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
@@ -175,6 +238,9 @@ def read_xml(data: bytes, source: str) -> XmlDocument:
         references (refused, never expanded) or nests elements deeper than :data:`MAX_XML_DEPTH`.
     """
     data, line_offset = _strip_leading_space(data)
+    root = _parse_plain(data)
+    if root is not None:
+        return XmlDocument(root=root, data=data, warnings=[], parser=PLAIN_XML_DECODER)
     notes: list[str] = []
     try:
         try:
@@ -223,11 +289,20 @@ def line_of(data: bytes, text: str | None) -> int | None:
     return data.count(b"\n", 0, pos) + 1
 
 
+_LOCAL_NAMES: dict[object, str] = {}  # tag → local name: a document repeats a few dozen tags thousands of times
+
+
 def local_name(tag: object) -> str:
     """``'{ns}name'`` → ``'name'``; comments and processing instructions (non-str tags) → ``''``."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
+    try:
+        return _LOCAL_NAMES[tag]
+    except KeyError:
+        pass
+    name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    if len(_LOCAL_NAMES) > 10_000:  # a document of made-up tags must not grow the cache without bound
+        _LOCAL_NAMES.clear()
+    _LOCAL_NAMES[tag] = name
+    return name
 
 
 def namespace(tag: str) -> str:
@@ -240,12 +315,26 @@ def children(element: Element, name: str) -> list[Element]:
     return [c for c in element if local_name(c.tag) == name]
 
 
+def descendants(element: Element, name: str) -> list[Element]:
+    """``element`` and the elements under it whose local name is ``name`` (any namespace), in document
+    order (the tags are compared once per distinct tag, not once per element)."""
+    elements = list(element.iter())
+    tags = list(map(attrgetter("tag"), elements))
+    wanted = {tag for tag in set(tags) if local_name(tag) == name}
+    return list(compress(elements, map(wanted.__contains__, tags)))
+
+
 def child(element: Element | None, *path: str) -> Element | None:
     """Follow direct children by local name (``child(lap, "AverageHeartRateBpm", "Value")``)."""
     for name in path:
         if element is None:
             return None
-        element = next((c for c in element if local_name(c.tag) == name), None)
+        for c in element:
+            if local_name(c.tag) == name:
+                element = c
+                break
+        else:
+            return None
     return element
 
 
@@ -263,18 +352,18 @@ def clean_text(text: str | None) -> str | None:
     return text or None
 
 
-def _stripped(values: Iterable[str | None]) -> pd.Series:
-    """Texts as an object Series with surrounding whitespace removed; empty → None."""
-    raw = pd.Series(list(values), dtype=object)
-    present = raw.notna()
-    if present.any():
-        raw[present] = raw[present].astype(str).str.strip()
-        raw[raw == ""] = None
-    return raw
+def _stripped(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
+    """Texts with surrounding whitespace removed, as an object array (empty, ``None`` or NaN → ``None``),
+    and the mask of the present ones."""
+    texts = [(v.strip() if isinstance(v, str) else None if v is None or pd.isna(v) else str(v).strip()) or None
+             for v in values]
+    raw = np.empty(len(texts), dtype=object)
+    raw[:] = texts
+    return raw, np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
 
 
 def to_float(values: Iterable[str | None]) -> tuple[np.ndarray, int]:
-    """Convert texts to float64; missing → NaN.
+    """Convert texts to float64 (:func:`pandas.to_numeric`); missing → NaN.
 
     Returns
     -------
@@ -282,11 +371,13 @@ def to_float(values: Iterable[str | None]) -> tuple[np.ndarray, int]:
     n_invalid : int
         How many present texts were not numbers (they became NaN too; the caller warns).
     """
-    raw = _stripped(values)
-    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", copy=True)
+    raw, present = _stripped(values)
+    if not present.any():
+        return np.full(len(raw), np.nan), 0
+    numbers = np.array(pd.to_numeric(raw, errors="coerce"), dtype="float64")
     # inf is not a measurement either
     numbers[~np.isfinite(numbers)] = np.nan
-    n_invalid = int((raw.notna().to_numpy() & np.isnan(numbers)).sum())
+    n_invalid = int((present & np.isnan(numbers)).sum())
     return numbers, n_invalid
 
 
@@ -319,8 +410,8 @@ def parse_times(values: Iterable[str | None]) -> tuple[pd.DatetimeIndex, int]:
     n_invalid : int
         How many present texts were not valid timestamps.
     """
-    raw = _stripped(values)
+    raw, present = _stripped(values)
     times = pd.DatetimeIndex(pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601"))
     times = times.where(plausible_times(times))
-    n_invalid = int((raw.notna().to_numpy() & times.isna()).sum())
+    n_invalid = int((present & np.asarray(times.isna())).sum())
     return times, n_invalid

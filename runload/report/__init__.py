@@ -56,15 +56,17 @@ def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inli
         The file (or the shared plotly.js) cannot be written.
     """
     from ..errors import RunloadError
-    from .html import render_report
+    from .html import report_chunks
     from .units import get_units
 
     units = get_units(units)
     path = Path(path)
-    page = render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent, run_links=run_links)
+    chunks = report_chunks(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent, run_links=run_links)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
+        with open(path, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
     except OSError as e:
         raise RunloadError(path, f"cannot write the report: {e.strerror or e}") from e
     return path

@@ -18,19 +18,20 @@ x = :data:`BACK_OFFSET` for the back view); it is a diagram, not anatomy.
 from __future__ import annotations
 
 import html
+from functools import cache
 
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from ..analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS, Analysis
 from ..errors import RunloadError
 from ..load import driver_text
 from ..muscles import muscle_group
+from .figure_dicts import plain_records
 from .figures import COLORS, LOAD_COLORSCALE, base_layout
 from .units import Units, format_number, get_units
 
-__all__ = ["bodymap_figure", "REGIONS", "group_info", "load_color", "BACK_OFFSET"]
+__all__ = ["bodymap_figure", "REGIONS", "group_info", "load_color", "load_colors", "BACK_OFFSET"]
 
 BACK_OFFSET = 3.4
 NO_DATA_COLOR = "#f1f0ee"
@@ -100,6 +101,24 @@ def _paths(pieces) -> tuple[list, list]:
     return xs[:-1], ys[:-1]
 
 
+@cache
+def _outline_paths() -> tuple[list, list]:
+    """The silhouettes (front and back: body and head) as one x/y pair of paths (computed once)."""
+    pieces = []
+    for offset in (0.0, BACK_OFFSET):
+        body = _shift(_OUTLINE_RIGHT, offset) + _mirror(_OUTLINE_RIGHT[::-1], offset)
+        pieces.append(body)
+        theta = np.linspace(0, 2 * np.pi, 28)
+        pieces.append(list(zip(offset + 0.36 * np.cos(theta), 7.42 + 0.42 * np.sin(theta), strict=True)))
+    return _paths(pieces)
+
+
+@cache
+def _group_paths(group: str) -> tuple[list, list]:
+    """A group's polygons as one x/y pair of paths (computed once per group)."""
+    return _paths(_group_polygons(group))
+
+
 def _group_polygons(group: str) -> list[list[tuple[float, float]]]:
     pieces = []
     for view, poly, mirror in REGIONS[group]:
@@ -124,9 +143,15 @@ def group_info(group: str) -> dict:
 
 def load_color(rel_load: float, cmax: float) -> str:
     """Colour of a region for ``rel_load`` on the 0–``cmax`` neutral→amber scale (grey when missing)."""
-    if rel_load is None or not np.isfinite(rel_load):
-        return NO_DATA_COLOR
-    return sample_colorscale(LOAD_COLORSCALE, [float(np.clip(rel_load / cmax, 0.0, 1.0))])[0]
+    return load_colors([rel_load], cmax)[0]
+
+
+def load_colors(rel_loads, cmax: float) -> list[str]:
+    """:func:`load_color` of several loads at once (plotly checks the colour scale once, not per region)."""
+    known = [v is not None and bool(np.isfinite(v)) for v in rel_loads]
+    points = [float(np.clip(v / cmax, 0.0, 1.0)) for v, ok in zip(rel_loads, known, strict=True) if ok]
+    sampled = iter(sample_colorscale(LOAD_COLORSCALE, points) if points else [])
+    return [next(sampled) if ok else NO_DATA_COLOR for ok in known]
 
 
 def _hover(group: str, row, approximate: bool, distance_unit: str = "km") -> str:
@@ -147,55 +172,51 @@ def _hover(group: str, row, approximate: bool, distance_unit: str = "km") -> str
     return "<br>".join(lines)
 
 
-def bodymap_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure:
+def bodymap_figure(analysis: Analysis, units: Units | str = "metric") -> dict:
     """Front and back silhouettes with the nine groups coloured by ``rel_load`` (neutral → amber).
 
     Works without a load (every region neutral, hover says load is not available).  ``units`` only
     names the distance in the hover ("per km" / "per mi": ``intensity_per_km`` is relative to easy
-    running over the same distance, so its value does not depend on the unit).
+    running over the same distance, so its value does not depend on the unit).  Returns a plotly figure
+    dict (:mod:`.figure_dicts`).
     """
     distance_unit = get_units(units).distance_unit
     load = analysis.load
     rows = {}
     if load is not None:
-        for group in MUSCLE_GROUPS:
-            if group in load.index:
-                rows[group] = {k: load.at[group, k] for k in load.columns}
+        rows = {g: r for g, r in zip(load.index, plain_records(load), strict=True) if g in MUSCLE_GROUPS}
     leg_values = [float(r["rel_load"]) for g, r in rows.items()
                   if g not in UPPER_BODY_GROUPS and r.get("rel_load") is not None and np.isfinite(r["rel_load"])]
     cmax = max(200.0, max(leg_values, default=0.0))
     cmax = float(np.ceil(cmax / 50.0) * 50.0)
 
-    fig = go.Figure()
-    outline_pieces = []
-    for offset in (0.0, BACK_OFFSET):
-        body = _shift(_OUTLINE_RIGHT, offset) + _mirror(_OUTLINE_RIGHT[::-1], offset)
-        outline_pieces.append(body)
-        theta = np.linspace(0, 2 * np.pi, 28)
-        outline_pieces.append(list(zip(offset + 0.36 * np.cos(theta), 7.42 + 0.42 * np.sin(theta), strict=True)))
-    xs, ys = _paths(outline_pieces)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor="#fafaf9",
-                             line=dict(color="#a8a29e", width=1.2), name="silhouette", hoverinfo="skip",
-                             showlegend=False))
+    xs, ys = _outline_paths()
+    traces = [dict(type="scatter", x=list(xs), y=list(ys), mode="lines", fill="toself", fillcolor="#fafaf9",
+                   line=dict(color="#a8a29e", width=1.2), name="silhouette", hoverinfo="skip", showlegend=False)]
 
+    rels = {g: float(r["rel_load"]) if r.get("rel_load") is not None else float("nan") for g, r in rows.items()}
+    colors = dict(zip(MUSCLE_GROUPS, load_colors([rels.get(g, float("nan")) for g in MUSCLE_GROUPS], cmax),
+                      strict=True))
     for group in MUSCLE_GROUPS:
         row = rows.get(group)
         approximate = group in UPPER_BODY_GROUPS
         if row is not None and "approximate" in row and row["approximate"] is not None:
             approximate = bool(row["approximate"]) or approximate
-        rel = float(row["rel_load"]) if row is not None and row.get("rel_load") is not None else float("nan")
-        xs, ys = _paths(_group_polygons(group))
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself", name=group, meta={"group": group},
-            fillcolor=load_color(rel, cmax), opacity=0.75 if approximate else 1.0,
-            line=dict(color="#78716c" if approximate else "#57534e", width=1, dash="dot" if approximate else None),
+        xs, ys = _group_paths(group)
+        line = dict(color="#78716c" if approximate else "#57534e", width=1)
+        if approximate:
+            line["dash"] = "dot"
+        traces.append(dict(
+            type="scatter", x=list(xs), y=list(ys), mode="lines", fill="toself", name=group, meta={"group": group},
+            fillcolor=colors[group], opacity=0.75 if approximate else 1.0, line=line,
             hoveron="fills", text=_hover(group, row, approximate, distance_unit), hoverinfo="text", showlegend=False,
         ))
 
     # Colour bar (an invisible marker trace carries the scale).
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode="markers", name="scale", showlegend=False, hoverinfo="skip",
-        marker=dict(colorscale=LOAD_COLORSCALE, cmin=0, cmax=cmax, color=[0], showscale=True,
+    traces.append(dict(
+        type="scatter", x=[None], y=[None], mode="markers", name="scale", showlegend=False, hoverinfo="skip",
+        marker=dict(colorscale=[list(step) for step in LOAD_COLORSCALE], cmin=0, cmax=cmax, color=[0],
+                    showscale=True,
                     colorbar=dict(title=dict(text="estimated load<br>(100 = 1 h easy)", side="right"),
                                   thickness=12, len=0.7)),
     ))
@@ -208,10 +229,10 @@ def bodymap_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figu
     if load is None:
         annotations.append(dict(x=BACK_OFFSET / 2, y=8.45, showarrow=False, font=dict(color=COLORS["muted"]),
                                 text="muscle-group load not available for this run"))
-    fig.update_layout(**base_layout(
-        height=520, width=None, annotations=annotations, hovermode="closest",
+    layout = base_layout(
+        height=520, annotations=annotations, hovermode="closest",
         xaxis=dict(visible=False, range=[-1.7, BACK_OFFSET + 1.7], fixedrange=True),
         yaxis=dict(visible=False, range=[-0.6, 8.7], scaleanchor="x", scaleratio=1, fixedrange=True),
         margin=dict(l=10, r=10, t=10, b=10),
-    ))
-    return fig
+    )
+    return {"data": traces, "layout": layout}

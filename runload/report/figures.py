@@ -13,21 +13,25 @@ the analysis's own, never recomputed from the decimated series.  Arrays go into 
 
 Strings that come from files are HTML-escaped before they go into a figure: plotly renders a subset of
 HTML in hover text and titles.
+
+Every builder returns a plotly figure dict (``{"data": [...], "layout": {...}}``, see
+:mod:`.figure_dicts`), not a ``plotly.graph_objects.Figure``: plotly.js reads the dict as it is, and
+skipping plotly.py's object layer makes a report about ten times cheaper.  ``plotly.graph_objects.Figure(
+fig)`` turns one into an object (the tests do, which also validates every property).
 """
 
 from __future__ import annotations
 
-import base64
+import copy
 import html
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..analysis import MUSCLE_GROUPS, Analysis
 from ..geo import local_xy_m
 from ..muscles import display_name
+from .figure_dicts import BLANK_TEMPLATE, axis_name, axis_ref, subplot_grid, typed_array, vline
 from .units import Units, format_number, get_units
 
 __all__ = [
@@ -74,12 +78,12 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove
 def base_layout(**overrides) -> dict:
     """A small layout shared by all figures (no plotly default template: it adds ~10 kB per figure)."""
     layout = dict(
-        template=go.layout.Template(),
+        template=copy.deepcopy(BLANK_TEMPLATE),
         font=dict(family="system-ui, -apple-system, 'Segoe UI', sans-serif", size=13, color=COLORS["ink"]),
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin=dict(l=60, r=20, t=40, b=40),
-        hoverlabel=dict(bgcolor="white", font_size=13),
+        hoverlabel=dict(bgcolor="white", font=dict(size=13)),
     )
     layout.update(overrides)
     return layout
@@ -96,7 +100,7 @@ def sample_column(analysis: Analysis, name: str) -> pd.Series | None:
             col = frame[name]
             if frame is not analysis.samples:
                 col = col.reindex(analysis.samples.index)
-            if col.notna().any():
+            if col.count():  # any value present (count() is notna().any() without the mask)
                 return col
     return None
 
@@ -126,6 +130,11 @@ def plot_series(analysis: Analysis, max_points: int = MAX_PLOT_POINTS) -> pd.Dat
     gait timing split by source: ``contact_device_ms``, ``contact_model_ms``, ``flight_device_ms``,
     ``flight_model_ms`` [ms].  Absent inputs give all-NaN columns.
     """
+    return pd.DataFrame(_plot_arrays(analysis, max_points))
+
+
+def _plot_arrays(analysis: Analysis, max_points: int = MAX_PLOT_POINTS) -> dict[str, np.ndarray]:
+    """:func:`plot_series` as a dict of float arrays (what the figure uses; no frame to build)."""
     n = len(analysis.samples)
     out = {"elapsed_s": _elapsed_s(analysis)}
 
@@ -148,27 +157,13 @@ def plot_series(analysis: Analysis, max_points: int = MAX_PLOT_POINTS) -> pd.Dat
     for kind, mask in (("device", source == "device"), ("model", source == "model")):
         out[f"contact_{kind}_ms"] = np.where(mask, contact, np.nan)
         out[f"flight_{kind}_ms"] = np.where(mask, flight, np.nan)
-    frame = pd.DataFrame(out)
+    out = {c: np.asarray(v, dtype=float) for c, v in out.items()}
     if n <= max_points:
-        return frame
+        return out
     per_bin = int(np.ceil(n / max_points))
     bins = np.arange(n) // per_bin
     n_bins = int(bins[-1]) + 1
-    return pd.DataFrame({c: _binned_mean(frame[c].to_numpy(float), bins, n_bins) for c in frame.columns})
-
-
-def _f32(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.float32)
-
-
-def typed_array(values) -> dict:
-    """A float32 array as plotly.js's typed-array spec ``{"dtype": "f4", "bdata": base64}``.
-
-    plotly.py encodes trace arrays this way itself; arrays inside ``updatemenus`` arguments are not
-    touched by it, so they are encoded here (5.3 bytes a value instead of ~8 as a JSON list; NaN stays
-    NaN, which plotly draws as a gap).
-    """
-    return {"dtype": "f4", "bdata": base64.b64encode(_f32(values).astype("<f4").tobytes()).decode("ascii")}
+    return {c: _binned_mean(v, bins, n_bins) for c, v in out.items()}
 
 
 def pace_axis_range(pace_ms: np.ndarray) -> list[float] | None:
@@ -186,7 +181,7 @@ def pace_axis_range(pace_ms: np.ndarray) -> list[float] | None:
     return [float(slow + pad), float(fast - pad)]
 
 
-def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure | None:
+def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> dict | None:
     """Pace, heart rate, cadence, elevation (coloured by grade) and gait timing over distance or time.
 
     One row per quantity the run has, titled at its top left.  Buttons switch the shared x axis between
@@ -195,11 +190,11 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
     the x axis, below the gait row.  The pace axis is reversed (fast at the top) and spans the bulk of the run
     (:func:`pace_axis_range`).
 
-    Returns ``None`` when the run has none of these series.
+    Returns a plotly figure dict, or ``None`` when the run has none of these series.
     """
     units = get_units(units)
-    data = plot_series(analysis)
-    has = {c: bool(np.isfinite(data[c]).any()) for c in data.columns}
+    data = _plot_arrays(analysis)
+    has = {c: bool(np.isfinite(v).any()) for c, v in data.items()}
     rows = []
     if has["pace_s_per_km"]:
         rows.append(("pace", f"Pace [min:s {units.pace_unit}]"))
@@ -216,32 +211,34 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
         return None
 
     use_distance = has["distance_m"]
-    x_dist = _f32(units.distance(data["distance_m"]))
-    x_time_min = _f32(data["elapsed_s"].to_numpy(float) / 60.0)
+    x_dist = typed_array(units.distance(data["distance_m"]))
+    x_time_min = typed_array(data["elapsed_s"] / 60.0)
     x = x_dist if use_distance else x_time_min
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.05,
-                        subplot_titles=[title for _, title in rows])
-    for annotation in fig.layout.annotations:  # subplot titles at the top left of their row
-        annotation.update(x=0, xanchor="left", font=dict(size=13, color=COLORS["ink"]))
+    n_rows = len(rows)
+    axes, titles = subplot_grid(n_rows, vertical_spacing=0.05)
+    for annotation, (_key, title) in zip(titles, rows, strict=True):  # row titles at the top left of their row
+        annotation.update(text=title, x=0, xanchor="left", font=dict(size=13, color=COLORS["ink"]))
+    traces = []
 
     def add(row, y, name, color, unit_fmt, dash=None, showlegend=False, **kw):
-        kw.setdefault("mode", "lines")
-        fig.add_trace(
-            go.Scatter(x=x, y=_f32(y), name=name, line=dict(color=color, width=1.6, dash=dash),
-                       hovertemplate=f"{unit_fmt}<extra>{html.escape(name)}</extra>",
-                       showlegend=showlegend, connectgaps=False, **kw),
-            row=row, col=1,
-        )
+        line = dict(color=color, width=1.6)
+        if dash is not None:
+            line["dash"] = dash
+        trace = dict(type="scatter", x=x, y=typed_array(y), name=name, line=line, mode="lines",
+                     hovertemplate=f"{unit_fmt}<extra>{html.escape(name)}</extra>",
+                     showlegend=showlegend, connectgaps=False, xaxis=axis_ref("x", row), yaxis=axis_ref("y", row))
+        trace.update(kw)
+        traces.append(trace)
 
-    n_rows = len(rows)
     pace_axis, pace_axis_name = {}, None
     for i, (key, _title) in enumerate(rows, start=1):
+        y_axis = axes[axis_name("y", i)]
         if key == "pace":
             pace_ms = np.round(units.pace(data["pace_s_per_km"]) * 1000.0)
             add(i, pace_ms, "pace", COLORS["slate"], f"%{{y|%-M:%S}} {units.pace_unit}")
             pace_axis = dict(type="date", tickformat="%-M:%S", hoverformat="%-M:%S", range=pace_axis_range(pace_ms))
-            pace_axis_name = "yaxis" if i == 1 else f"yaxis{i}"
-            fig.update_yaxes(row=i, col=1, **pace_axis)
+            pace_axis_name = axis_name("y", i)
+            y_axis.update({k: v for k, v in pace_axis.items() if v is not None})
         elif key == "hr":
             add(i, data["heart_rate_bpm"], "heart rate", COLORS["amber_dark"], "%{y:.0f} bpm")
         elif key == "cadence":
@@ -250,10 +247,10 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
             elev = units.elevation(data["altitude_m"])
             unit_fmt = f"%{{y:.0f}} {units.elevation_unit}"
             if has["grade_pct"]:  # one trace: a grey line with markers coloured by grade
-                grade = np.clip(data["grade_pct"].to_numpy(float), -15, 15)
+                grade = np.clip(data["grade_pct"], -15, 15)
                 add(i, elev, "elevation", COLORS["muted"], unit_fmt + ", grade %{marker.color:.1f} %",
                     mode="lines+markers",
-                    marker=dict(size=5, color=_f32(grade), colorscale=GRADE_COLORSCALE, cmin=-15, cmax=15,
+                    marker=dict(size=5, color=typed_array(grade), colorscale=GRADE_COLORSCALE, cmin=-15, cmax=15,
                                 colorbar=dict(title=dict(text="grade [%]"), len=0.18, thickness=10,
                                               y=_row_centre(i, n_rows), x=1.01)))
             else:
@@ -269,28 +266,30 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
                 if has[column]:
                     add(i, data[column], name, color, "%{y:.0f} ms", dash=dash, showlegend=True,
                         legendgroup="gait")
-        fig.update_yaxes(title_text=None, row=i, col=1, **_axis_style())
+        y_axis.update(_axis_style())
 
-    fig.update_xaxes(**_axis_style())
-    bottom = "xaxis" if n_rows == 1 else f"xaxis{n_rows}"
+    bottom = axis_name("x", n_rows)
+    dist_title, time_title = f"Distance [{units.distance_unit}]", "Elapsed time [min]"
+    for i in range(1, n_rows + 1):
+        axes[axis_name("x", i)].update(_axis_style())
+    axes[bottom]["title"] = dict(text=dist_title if use_distance else time_title)
+    for i in range(1, n_rows + 1):
+        axes[axis_name("x", i)].update(type="linear", hoverformat=".2f" if use_distance else ".1f")
     height, top, bottom_margin = 160 + 170 * n_rows, 70, 120
-    layout = base_layout(
+    layout = dict(axes, annotations=titles)
+    layout.update(base_layout(
         height=height,
         hovermode="x unified",
         # The legend (only the gait lines have entries) sits under the x-axis title, next to the gait row.
         legend=dict(orientation="h", x=0, xanchor="left", y=-62 / (height - top - bottom_margin), yanchor="top",
                     font=dict(size=12)),
         margin=dict(l=60, r=60, t=top, b=bottom_margin),
-    )
-    dist_title, time_title = f"Distance [{units.distance_unit}]", "Elapsed time [min]"
-    layout[bottom] = dict(title=dict(text=dist_title if use_distance else time_title))
-    fig.update_layout(**layout)
-    fig.update_xaxes(type="linear", hoverformat=".2f" if use_distance else ".1f")
+    ))
     if use_distance:
         # Buttons: all traces share the same decimated x, so one array restyles every trace.  Both x axes
         # are linear (time in minutes), so no axis changes type; plotly's update re-autotypes the y axes
         # when x data change, so the pace axis (a date axis of m:ss) is restated.
-        axis_names = ["xaxis"] + [f"xaxis{k}" for k in range(2, n_rows + 1)]
+        axis_names = [axis_name("x", k) for k in range(1, n_rows + 1)]
         keep = {f"{pace_axis_name}.{k}": v for k, v in pace_axis.items()} if pace_axis_name else {}
 
         def relayout(title: str, hoverformat: str) -> dict:
@@ -300,17 +299,17 @@ def timeseries_figure(analysis: Analysis, units: Units | str = "metric") -> go.F
             out.update(keep)
             return out
 
-        fig.update_layout(updatemenus=[dict(
+        layout["updatemenus"] = [dict(
             type="buttons", direction="right", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
             pad=dict(b=30), showactive=True, bgcolor="#f5f5f4", bordercolor="#d6d3d1",
             buttons=[
                 dict(label="over distance", method="update",
-                     args=[{"x": [typed_array(x_dist)]}, relayout(dist_title, ".2f")]),
+                     args=[{"x": [x_dist]}, relayout(dist_title, ".2f")]),
                 dict(label="over time", method="update",
-                     args=[{"x": [typed_array(x_time_min)]}, relayout(time_title, ".1f")]),
+                     args=[{"x": [x_time_min]}, relayout(time_title, ".1f")]),
             ],
-        )])
-    return fig
+        )]
+    return {"data": traces, "layout": layout}
 
 
 def _row_centre(row: int, n_rows: int) -> float:
@@ -318,45 +317,45 @@ def _row_centre(row: int, n_rows: int) -> float:
     return 1.0 - (row - 0.5) / n_rows
 
 
-def load_figure(analysis: Analysis) -> go.Figure | None:
+def load_figure(analysis: Analysis) -> dict | None:
     """Relative load per muscle group, each bar split into its gait phases (stacked, horizontal).
 
     The bar length is ``rel_load`` (100 = one hour of the runner's easy running, science.md §2.8); each
     phase's segment is ``rel_load × phase share``.  Upper-body groups are labelled "(approximate)"
-    (science.md §2.9).  ``None`` when the analysis has no load.
+    (science.md §2.9).  A plotly figure dict; ``None`` when the analysis has no load.
     """
     load = analysis.load
     if load is None or len(load) == 0:
         return None
     load = load.iloc[::-1]  # plotly draws the first category at the bottom
-    labels = [_group_label(g, bool(load.at[g, "approximate"]) if "approximate" in load else False)
-              for g in load.index]
+    approximate = (load["approximate"].to_numpy() if "approximate" in load else np.zeros(len(load), dtype=bool))
+    labels = [_group_label(g, bool(a)) for g, a in zip(load.index, approximate, strict=True)]
     rel = pd.to_numeric(load["rel_load"], errors="coerce").to_numpy(float)
-    fig = go.Figure()
+    traces = []
     for column, (name, color) in PHASE_COLORS.items():
         if column not in load.columns:
             continue
         share = pd.to_numeric(load[column], errors="coerce").to_numpy(float)
-        fig.add_trace(go.Bar(
-            y=labels, x=_f32(rel * share), name=name, orientation="h", marker_color=color,
-            customdata=_f32(share * 100.0),
+        traces.append(dict(
+            type="bar", y=labels, x=typed_array(rel * share), name=name, orientation="h", marker=dict(color=color),
+            customdata=typed_array(share * 100.0),
             hovertemplate="%{y}<br>" + html.escape(name) + ": %{customdata:.0f} % of the load<extra></extra>",
         ))
-    fig.add_trace(go.Scatter(
-        y=labels, x=_f32(rel), mode="text", text=[format_number(v, missing="") for v in rel], textposition="middle right",
-        showlegend=False, hoverinfo="skip", textfont=dict(color=COLORS["ink"]),
+    traces.append(dict(
+        type="scatter", y=labels, x=typed_array(rel), mode="text", text=[format_number(v, missing="") for v in rel],
+        textposition="middle right", showlegend=False, hoverinfo="skip", textfont=dict(color=COLORS["ink"]),
     ))
     xmax = np.nanmax(rel) if np.isfinite(rel).any() else 100.0
-    fig.add_vline(x=100, line=dict(color=COLORS["muted"], dash="dot", width=1))
-    fig.update_layout(**base_layout(
+    layout = base_layout(
         barmode="stack", height=90 + 34 * len(load),
         xaxis=dict(title=dict(text="estimated load (100 = one hour of your easy running)"),
                    range=[0, max(110.0, xmax * 1.15)], **_axis_style()),
         yaxis=dict(automargin=True),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal"),
         margin=dict(l=10, r=20, t=50, b=50),
-    ))
-    return fig
+        shapes=[vline(100, dict(color=COLORS["muted"], dash="dot", width=1))],
+    )
+    return {"data": traces, "layout": layout}
 
 
 def _group_label(group: str, approximate: bool) -> str:
@@ -364,10 +363,10 @@ def _group_label(group: str, approximate: bool) -> str:
     return f"{label} (approximate)" if approximate else label
 
 
-def route_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure | None:
+def route_figure(analysis: Analysis, units: Units | str = "metric") -> dict | None:
     """The route as an x/y track in local metres (equal aspect; no map tiles, so it works offline).
 
-    ``None`` when the run has no positions.
+    A plotly figure dict; ``None`` when the run has no positions.
     """
     units = get_units(units)
     lat, lon = sample_column(analysis, "latitude_deg"), sample_column(analysis, "longitude_deg")
@@ -382,23 +381,24 @@ def route_figure(analysis: Analysis, units: Units | str = "metric") -> go.Figure
         keep = np.unique(np.linspace(0, len(x) - 1, MAX_PLOT_POINTS).round().astype(int))
         x, y = x[keep], y[keep]
     scale = units.metres_per_elevation_unit  # metres or feet for the local axes
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=_f32(x / scale), y=_f32(y / scale), mode="lines", name="route",
-                             line=dict(color=COLORS["slate"], width=2), hoverinfo="skip", showlegend=False))
-    # Finish first so that the start (often the same place) is drawn on top; legend order: start, finish.
-    fig.add_trace(go.Scatter(x=[x[-1] / scale], y=[y[-1] / scale], mode="markers", name="finish", legendrank=2,
-                             marker=dict(size=11, color=COLORS["ink"], symbol="square"),
-                             hovertemplate="finish<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[x[0] / scale], y=[y[0] / scale], mode="markers", name="start", legendrank=1,
-                             marker=dict(size=13, color="rgba(0,0,0,0)", symbol="circle",
-                                         line=dict(color=COLORS["amber"], width=3)),
-                             hovertemplate="start<extra></extra>"))
+    traces = [
+        dict(type="scatter", x=typed_array(x / scale), y=typed_array(y / scale), mode="lines", name="route",
+             line=dict(color=COLORS["slate"], width=2), hoverinfo="skip", showlegend=False),
+        # Finish first so that the start (often the same place) is drawn on top; legend order: start, finish.
+        dict(type="scatter", x=[float(x[-1] / scale)], y=[float(y[-1] / scale)], mode="markers", name="finish",
+             legendrank=2, marker=dict(size=11, color=COLORS["ink"], symbol="square"),
+             hovertemplate="finish<extra></extra>"),
+        dict(type="scatter", x=[float(x[0] / scale)], y=[float(y[0] / scale)], mode="markers", name="start",
+             legendrank=1, marker=dict(size=13, color="rgba(0,0,0,0)", symbol="circle",
+                                       line=dict(color=COLORS["amber"], width=3)),
+             hovertemplate="start<extra></extra>"),
+    ]
     unit = units.elevation_unit
-    fig.update_layout(**base_layout(
+    layout = base_layout(
         height=460,
         xaxis=dict(title=dict(text=f"east [{unit}] from start"), **_axis_style()),
         yaxis=dict(title=dict(text=f"north [{unit}] from start"), scaleanchor="x", scaleratio=1, **_axis_style()),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         margin=dict(l=60, r=20, t=40, b=50),
-    ))
-    return fig
+    )
+    return {"data": traces, "layout": layout}

@@ -33,11 +33,10 @@ import contextlib
 import json
 import math
 import os
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-import pandas as pd
-import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -48,6 +47,7 @@ from ..load import driver_text
 from ..muscles import display_name
 from ..references import methods_for_analysis
 from .bodymap import bodymap_figure
+from .figure_dicts import plain_records
 from .figures import PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
 from .norms_notes import norms_notes
 from .units import (
@@ -61,8 +61,8 @@ from .units import (
     local_time,
 )
 
-__all__ = ["safe_json", "figure_json", "render_report", "render_index", "plotlyjs_tag", "check_plotlyjs",
-           "PLOTLYJS_MODES"]
+__all__ = ["safe_json", "figure_json", "render_report", "report_chunks", "render_index", "plotlyjs_tag",
+           "check_plotlyjs", "PLOTLYJS_MODES"]
 
 PLOTLYJS_MODES = ("inline", "cdn")
 SOURCE_WORDS = {
@@ -104,8 +104,24 @@ def safe_json(obj_or_text) -> str:
 
 
 def figure_json(fig) -> str:
-    """A plotly figure as safe JSON text (see :func:`safe_json`)."""
-    return safe_json(pio.to_json(fig, validate=False, engine="json"))
+    """A plotly figure dict (:mod:`.figure_dicts`) as safe JSON text (see :func:`safe_json`).
+
+    The text ``plotly.io.to_json(fig, validate=False, engine="json")`` writes — plotly's JSON encoder
+    (NaN → null, numpy → lists), compact, ``/`` as ``\\u002f`` — without importing plotly's figure
+    classes for it (~60 ms the first time in a process).  A ``plotly.graph_objects.Figure`` goes through
+    ``plotly.io.to_json``.
+    """
+    if not isinstance(fig, dict):
+        import plotly.io as pio
+
+        return safe_json(pio.to_json(fig, validate=False, engine="json"))
+    from _plotly_utils.utils import PlotlyJSONEncoder
+
+    try:  # plotly's encoder re-parses its whole text when "NaN" appears anywhere (a base64 array often has it)
+        text = json.dumps(fig, separators=(",", ":"), allow_nan=False, default=PlotlyJSONEncoder().default)
+    except ValueError:  # a NaN or infinity: plotly's encoder writes it as null
+        text = json.dumps(fig, cls=PlotlyJSONEncoder, separators=(",", ":"))
+    return safe_json(text.replace("/", "\\u002f"))
 
 
 def check_plotlyjs(mode) -> str:
@@ -113,6 +129,23 @@ def check_plotlyjs(mode) -> str:
     if mode in PLOTLYJS_MODES or (isinstance(mode, str) and mode.strip()):
         return mode
     raise RunloadError(None, f"--plotlyjs must be 'inline', 'cdn' or a path, not {mode!r}")
+
+
+@lru_cache(maxsize=1)
+def _plotlyjs_size() -> int:
+    """Size [bytes] of the installed plotly.js as UTF-8 (read once: every report of a batch checks its
+    shared copy against it)."""
+    from plotly.offline import get_plotlyjs
+
+    return len(get_plotlyjs().encode("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _inline_plotlyjs() -> Markup:
+    """The ``<script>`` embedding plotly.js (~4.8 MB; built once per process)."""
+    from plotly.offline import get_plotlyjs
+
+    return Markup("<script>" + get_plotlyjs() + "</script>")
 
 
 def write_plotlyjs(target: Path) -> None:
@@ -129,13 +162,12 @@ def write_plotlyjs(target: Path) -> None:
 
     from ..errors import OutdirError, outdir_problem
 
-    data = get_plotlyjs().encode("utf-8")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        if target.is_file() and target.stat().st_size == len(data):
+        if target.is_file() and target.stat().st_size == _plotlyjs_size():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        tmp.write_bytes(get_plotlyjs().encode("utf-8"))
         os.replace(tmp, target)
     except OSError as e:
         with contextlib.suppress(OSError):
@@ -158,9 +190,7 @@ def plotlyjs_tag(mode: str, out_dir: Path | None = None) -> Markup:
         Folder of the report (needed for a path).
     """
     if mode == "inline":
-        from plotly.offline import get_plotlyjs
-
-        return Markup("<script>") + Markup(get_plotlyjs()) + Markup("</script>")
+        return _inline_plotlyjs()
     if mode == "cdn":
         from plotly.io._utils import plotly_cdn_url
 
@@ -245,8 +275,7 @@ def _load_rows(analysis: Analysis) -> list[dict]:
     if load is None:
         return []
     rows = []
-    for group in load.index:
-        r = load.loc[group]
+    for group, r in zip(load.index, plain_records(load), strict=True):  # plain dicts: no per-cell pandas
         approximate = bool(r.get("approximate", group in UPPER_BODY_GROUPS))
         phases = [dict(name=name, share=format_number(_num(r.get(col)) * 100, unit="%"))
                   for col, (name, _color) in PHASE_COLORS.items() if col in load.columns]
@@ -277,6 +306,9 @@ def _hint_rows(analysis: Analysis) -> list[dict]:
 
 
 SEGMENT_TITLES = {"lap": "Laps (as recorded by the watch)", "split": "Splits"}
+# The columns of Analysis.segments the tables show (:func:`_segment_rows`).
+SEGMENT_COLUMNS = ("kind", "label", "distance_m", "duration_s", "pace_s_per_km", "gap_s_per_km", "grade_pct",
+                   "cadence_spm", "heart_rate_bpm", "contact_time_ms", "flight_time_ms", "contact_time_source")
 
 
 def _segment_tables(analysis: Analysis, units: Units) -> list[dict]:
@@ -288,22 +320,26 @@ def _segment_tables(analysis: Analysis, units: Units) -> list[dict]:
     seg = analysis.segments
     if seg is None or len(seg) == 0:
         return []
-    kinds = seg["kind"].astype(str) if "kind" in seg else pd.Series("segment", index=seg.index)
-    order = ["lap", "split"] + [k for k in dict.fromkeys(kinds) if k not in ("lap", "split")]
+    kinds = seg["kind"].astype(str).tolist() if "kind" in seg else ["segment"] * len(seg)
+    records = plain_records(seg, SEGMENT_COLUMNS)
+    by_kind: dict[str, list[dict]] = {}
+    for kind, record in zip(kinds, records, strict=True):
+        by_kind.setdefault(kind, []).append(record)
+    order = ["lap", "split"] + [k for k in by_kind if k not in ("lap", "split")]
     tables = []
     for kind in order:
-        part = seg[(kinds == kind).to_numpy()]
-        if len(part) == 0:
+        part = by_kind.get(kind)
+        if not part:
             continue
         title = SEGMENT_TITLES.get(kind, kind.replace("_", " ").capitalize() + " segments")
         tables.append(dict(kind=kind, title=title, rows=_segment_rows(part, units),
-                           open=not (kind == "split" and "lap" in set(kinds))))
+                           open=not (kind == "split" and "lap" in by_kind)))
     return tables
 
 
-def _segment_rows(seg: pd.DataFrame, units: Units) -> list[dict]:
+def _segment_rows(records: list[dict], units: Units) -> list[dict]:
     rows = []
-    for _, r in seg.iterrows():  # a table of a few dozen rows, not a hot path
+    for r in records:
         source = r.get("contact_time_source")
         rows.append(dict(
             kind=str(r.get("kind", "")), label="" if is_missing(r.get("label")) else str(r.get("label")),
@@ -385,7 +421,48 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     out_dir : Path  folder the page will be written to (for a relative plotly.js path)
     run_links : list of (label, href), optional  the reports of every run of the same file, in file order
     """
+    return _render_page(analysis, get_units(units), plotlyjs_tag(plotlyjs, out_dir), run_links)
+
+
+def report_chunks(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
+                  out_dir: Path | None = None, run_links: list[tuple[str, str]] | None = None) -> list[bytes]:
+    """:func:`render_report`'s page as UTF-8 byte chunks to write one after the other (what
+    :func:`runload.report.write_report` writes), with the newlines of a file written in text mode.
+
+    With ``plotlyjs="inline"`` the ~4.8 MB of plotly.js is one chunk encoded once per process, so a page
+    costs the text of the report alone instead of building, checking and encoding 5 MB of text each time.
+    The bytes are those of ``render_report(...)`` encoded (tests/report/test_html.py checks it).
+    """
     units = get_units(units)
+    if plotlyjs != "inline":
+        return [_disk_newlines(render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=out_dir,
+                                             run_links=run_links).encode("utf-8"))]
+    page = _render_page(analysis, units, Markup(_PLOTLYJS_MARK), run_links)
+    head, mark, tail = page.partition(_PLOTLYJS_MARK)
+    if not mark or _PLOTLYJS_MARK in tail:  # never from a file (its "<" is escaped), but be sure
+        return [_disk_newlines(render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=out_dir,
+                                             run_links=run_links).encode("utf-8"))]
+    return [_disk_newlines(head.encode("utf-8")), _inline_plotlyjs_bytes(), _disk_newlines(tail.encode("utf-8"))]
+
+
+# Stands for the inline plotly.js while a page is rendered (a tag: a file string's "<" is always escaped).
+_PLOTLYJS_MARK = "<runload-inline-plotlyjs/>"
+
+
+def _disk_newlines(data: bytes) -> bytes:
+    """``data`` with the newlines a text-mode write gives on this platform (``\n`` on POSIX)."""
+    return data if os.linesep == "\n" else data.replace(b"\n", os.linesep.encode("ascii"))
+
+
+@lru_cache(maxsize=1)
+def _inline_plotlyjs_bytes() -> bytes:
+    """The inline plotly.js ``<script>`` as it is written to disk (encoded once per process)."""
+    return _disk_newlines(str(_inline_plotlyjs()).encode("utf-8"))
+
+
+def _render_page(analysis: Analysis, units: Units, plotlyjs: Markup,
+                 run_links: list[tuple[str, str]] | None) -> str:
+    """The report page with ``plotlyjs`` as the tag that loads plotly.js."""
     methods, references = _methods(analysis)
     figures = {
         "bodymap": bodymap_figure(analysis, units),
@@ -412,7 +489,7 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
         figures=list(figures),
         figures_json=Markup(payload),
         plot_config=Markup(safe_json(PLOT_CONFIG)),
-        plotlyjs=plotlyjs_tag(plotlyjs, out_dir),
+        plotlyjs=plotlyjs,
         units=units,
     ))
 

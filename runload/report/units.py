@@ -45,6 +45,8 @@ def is_missing(value) -> bool:
     >>> is_missing(float("nan")), is_missing(None), is_missing(0)
     (True, True, False)
     """
+    if type(value) is float:  # the common case, without a numpy call
+        return value != value
     if value is None or value is pd.NaT or value is pd.NA:
         return True
     try:
@@ -55,6 +57,8 @@ def is_missing(value) -> bool:
 
 def _finite(value) -> float | None:
     """``value`` as a finite float, else ``None``."""
+    if type(value) is float:  # the common case (table cells), without a numpy call
+        return value if math.isfinite(value) else None
     if is_missing(value):
         return None
     try:

@@ -28,7 +28,7 @@ import pandas as pd
 from .. import __version__
 from ..analysis import Analysis
 from ..errors import OutdirError, RunloadError, StoreError, StoreLockedError, outdir_problem
-from .rows import RunRows, analysis_rows, versions_key
+from .rows import RunRows, _plain_strings, analysis_rows, versions_key
 from .tables import RUN_CHILD_TABLES, SCHEMA_VERSION, TABLES, create_statements, quote
 
 __all__ = ["STORE_FILE", "StoreError", "StoreLockedError", "Entry", "Store", "open_store", "store_path",
@@ -492,10 +492,10 @@ class Store:
         """``INSERT … BY NAME SELECT`` from the registered frame: columnar, no Python loop over rows."""
         con = self._con
         view = f"_runload_{table}"
-        # pandas ≥ 3 string columns as plain objects: DuckDB before 1.4 does not know the "str" dtype.
-        strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
-        if strings:
-            frame = frame.astype({c: object for c in strings})
+        # pandas ≥ 3 string columns as plain objects: DuckDB before 1.4 does not know the "str" dtype
+        # (rows from runload.store.rows.analysis_rows have none left).
+        if any(isinstance(dtype, pd.StringDtype) for dtype in frame.dtypes):
+            frame = _plain_strings(frame.copy())
         con.register(view, frame)
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 import runload
@@ -18,8 +19,10 @@ def test_version():
 
 
 def test_every_command_has_help_and_is_in_the_readme():
-    assert cli.commands, "no commands registered"
-    for name, command in cli.commands.items():
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx), "no commands registered"
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert (command.help or "").strip(), f"`runload {name}` has no help text"

@@ -90,14 +90,14 @@ def test_full_disk_on_stdout_is_one_error_line():
 
 
 def test_full_disk_when_writing_a_file_is_one_error_line(monkeypatch, tmp_path):
-    import runload.cli.calibrate as calibrate_cli
+    import runload.profile
 
     target = tmp_path / "p.toml"
 
     def no_space(profile, path):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(calibrate_cli, "save_profile", no_space)
+    monkeypatch.setattr(runload.profile, "save_profile", no_space)  # the command imports it when it runs
     result = CliRunner().invoke(cli, ["calibrate", "-o", str(target), str(SAMPLE_RUNS_DIR / "easy_dynamics.fit")])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"Error: {target}: No space left on device"
@@ -124,7 +124,7 @@ def test_non_utf8_file_names(tmp_path):
 
 
 def test_numpy_floating_point_warnings_never_reach_the_user(monkeypatch):
-    import runload.cli.analyze as analyze_cli
+    import runload.pipeline
 
     def noisy(*args, **kwargs):
         np.array([1.0, 0.0]) / np.array([0.0, 0.0])  # divide by zero, invalid value
@@ -132,7 +132,7 @@ def test_numpy_floating_point_warnings_never_reach_the_user(monkeypatch):
         warnings.warn("a real repair", UserWarning, stacklevel=1)
         return []
 
-    monkeypatch.setattr(analyze_cli, "analyze_file", noisy)
+    monkeypatch.setattr(runload.pipeline, "analyze_file", noisy)  # the command imports it when it runs
     result = CliRunner().invoke(cli, ["analyze", str(EASY)])
     assert result.exit_code == 0, result.output
     assert result.stderr == "Warning: a real repair\n"
@@ -148,12 +148,27 @@ def test_not_a_watch_file_message_does_not_quote_the_file(tmp_path):
 
 
 def test_an_unexpected_error_still_is_one_line(monkeypatch):
-    import runload.cli.analyze as analyze_cli
+    import runload.pipeline
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(analyze_cli, "analyze_file", broken)
+    monkeypatch.setattr(runload.pipeline, "analyze_file", broken)
     result = CliRunner().invoke(cli, ["analyze", str(EASY)])
     assert result.exit_code == 1
     assert result.stderr == "Error: unexpected ZeroDivisionError: division by zero (run with --debug for details)\n"
+
+
+def test_debug_shows_numpy_floating_point_warnings(monkeypatch):
+    # The floating-point state is set where the command runs (runload.cli.RunloadCommand), so that
+    # `runload CMD --help` needs no numpy; --debug still lets the warnings through.
+    import runload.pipeline
+
+    def noisy(*args, **kwargs):
+        np.array([1.0]) / np.array([0.0])
+        return []
+
+    monkeypatch.setattr(runload.pipeline, "analyze_file", noisy)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        result = CliRunner().invoke(cli, ["--debug", "analyze", str(EASY)])
+    assert result.exit_code == 0, result.output

@@ -440,13 +440,16 @@ def test_running_file_default_call_returns_only_runs(entry):
         warnings.simplefilter("ignore", RunloadWarning)
         runs = read_fit_bytes(path.read_bytes(), source=str(path))
     assert runs and all(r.meta.sport == "running" for r in runs)
-    assert runs[0].meta.device.manufacturer is not None and runs[0].meta.decoder == "fitdecode"
+    assert runs[0].meta.device.manufacturer is not None and runs[0].meta.decoder == "columnar"
 
 
 @pytest.mark.parametrize("entry", _slow_params(BOTH_PARSE))
-def test_decoders_agree(entry):
+@pytest.mark.parametrize("fast", ["fitdecode", "columnar"])
+def test_decoders_agree(entry, fast):
+    """fitdecode and the columnar decoder each give fitparse's frames and meta (the reference decoder's
+    values at float64 round-off; tests/io/test_fit_columnar.py compares columnar with fitdecode exactly)."""
     path = str(entry_path(entry))
-    a, _ = _read_shared(path, "fitdecode")
+    a, _ = _read_shared(path, fast)
     b, _ = _read_shared(path, "fitparse")
     if isinstance(a, Exception) or isinstance(b, Exception):
         assert type(a) is type(b), (a, b)

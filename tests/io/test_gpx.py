@@ -14,7 +14,9 @@ from xml_docs import read_doc, read_file_quietly
 
 from runload.errors import CorruptFileError, EmptyRunError, NotARunError, RunloadError, RunloadWarning
 from runload.io import read_run, read_runs
-from runload.io.gpx import read_gpx_bytes
+from runload.io.gpx import GPX_PARSERS, read_gpx_bytes
+from runload.io.gpx_fast import FAST_DECODER
+from runload.io.gpx_gpxpy import GPX_DECODER
 from runload.schema import COLUMNS, validate
 
 GPX_ENTRIES = catalog_entries(format="gpx")
@@ -297,12 +299,13 @@ def test_external_entity_refused():
         read_gpx_bytes(doc, source="xxe.gpx")
 
 
-# --- gpxpy is the parser ------------------------------------------------------------------------------
+# --- gpxpy is the reference parser (the fast one must agree with it: test_gpx_parsers.py) ---------------
 
 
+@pytest.mark.parametrize("parser", GPX_PARSERS)
 @pytest.mark.parametrize("entry", shared_params([e for e in GPX_ENTRIES if e["points_with_time"] > 0
                                                  and e["n_tracks"] > 0]))
-def test_points_and_times_are_gpxpy_s(entry):
+def test_points_and_times_are_gpxpy_s(entry, parser):
     import gpxpy
 
     path = entry_path(entry)
@@ -310,7 +313,7 @@ def test_points_and_times_are_gpxpy_s(entry):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RunloadWarning)
-            runs = read_gpx_bytes(path.read_bytes(), source=str(path), include_non_running=True)
+            runs = read_gpx_bytes(path.read_bytes(), source=str(path), include_non_running=True, parser=parser)
     except EmptyRunError:
         return  # a track without timestamps (covered above)
     timed = [t for t in gpx.tracks if any(p.time for s in t.segments for p in s.points)]
@@ -319,10 +322,10 @@ def test_points_and_times_are_gpxpy_s(entry):
         times = sorted({pd.Timestamp(p.time).tz_convert("UTC") if pd.Timestamp(p.time).tz else
                         pd.Timestamp(p.time).tz_localize("UTC") for s in track.segments for p in s.points if p.time})
         assert run.samples.index.tolist() == times
-        assert run.meta.decoder.startswith("gpxpy ")
+        assert run.meta.decoder == (GPX_DECODER if parser == "gpxpy" else FAST_DECODER)
 
 
-def test_reader_goes_through_gpxpy_parse(monkeypatch):
+def test_gpxpy_parser_goes_through_gpxpy_parse(monkeypatch):
     import gpxpy
 
     calls = []
@@ -335,8 +338,10 @@ def test_reader_goes_through_gpxpy_parse(monkeypatch):
         return gpx
 
     monkeypatch.setattr(gpxpy, "parse", spy)
-    runs, _ = read(gpx_doc(seg([trkpt(0), trkpt(1)])))
+    runs, _ = read(gpx_doc(seg([trkpt(0), trkpt(1)])), parser="gpxpy")
     assert len(calls) == 1 and runs[0].meta.name == "renamed by gpxpy"
+    runs, _ = read(gpx_doc(seg([trkpt(0), trkpt(1)])))  # the default parser does not call gpxpy
+    assert len(calls) == 1 and runs[0].meta.name == "test run" and runs[0].meta.decoder == FAST_DECODER
 
 
 def test_values_gpxpy_rejects_are_repaired_not_fatal():

@@ -5,12 +5,18 @@ from __future__ import annotations
 import colorsys
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from runload.analysis import MUSCLE_GROUPS, UPPER_BODY_GROUPS
 from runload.muscles import muscle_group
-from runload.report.bodymap import NO_DATA_COLOR, bodymap_figure, load_color
+from runload.report.bodymap import NO_DATA_COLOR, bodymap_figure, load_color, load_colors
 from runload.report.figures import LOAD_COLORSCALE
+
+
+def _figure(fig_dict):
+    """A builder's figure dict as a plotly Figure (validated: a misspelt property raises); ``None`` stays."""
+    return None if fig_dict is None else go.Figure(fig_dict)
 
 
 def _regions(fig):
@@ -25,7 +31,7 @@ def _rgb(color: str) -> tuple[float, float, float]:
 
 
 def test_all_nine_groups_are_regions(analysis):
-    regions = _regions(bodymap_figure(analysis))
+    regions = _regions(_figure(bodymap_figure(analysis)))
     assert set(regions) == set(MUSCLE_GROUPS)
     for name, trace in regions.items():
         assert trace.meta["group"] == name
@@ -33,7 +39,7 @@ def test_all_nine_groups_are_regions(analysis):
 
 
 def test_hover_names_members_load_and_driver(analysis):
-    regions = _regions(bodymap_figure(analysis))
+    regions = _regions(_figure(bodymap_figure(analysis)))
     text = regions["calves"].text
     for member in muscle_group("calves").members:
         assert member in text
@@ -45,7 +51,7 @@ def test_hover_names_members_load_and_driver(analysis):
 
 
 def test_upper_body_drawn_as_approximate(analysis):
-    regions = _regions(bodymap_figure(analysis))
+    regions = _regions(_figure(bodymap_figure(analysis)))
     for group in UPPER_BODY_GROUPS:
         assert regions[group].line.dash == "dot"
     assert regions["glutes"].line.dash is None
@@ -54,12 +60,15 @@ def test_upper_body_drawn_as_approximate(analysis):
 def test_colour_follows_load(analysis):
     a = analysis
     a.load.loc[:, "rel_load"] = np.linspace(10, 250, len(a.load))
-    regions = _regions(bodymap_figure(a))
+    regions = _regions(_figure(bodymap_figure(a)))
     light = sum(_rgb(regions[MUSCLE_GROUPS[0]].fillcolor))
     dark = sum(_rgb(regions[MUSCLE_GROUPS[5]].fillcolor))
     assert dark < light  # more load → darker amber
     assert load_color(0, 200) == load_color(-5, 200)
     assert load_color(float("nan"), 200) == NO_DATA_COLOR
+    values = [12.0, None, 250.0, float("nan"), 0.0, 133.3, float("inf")]
+    assert load_colors(values, 200) == [load_color(v, 200) for v in values]  # one plotly call, same colours
+    assert load_colors(values, 200)[1] == NO_DATA_COLOR and load_colors([], 200) == []
 
 
 @pytest.mark.parametrize("value", [0.0, 0.2, 0.5, 0.8, 1.0])
@@ -73,7 +82,7 @@ def test_scale_is_neutral_or_amber_never_red(value):
 
 
 def test_without_load_every_region_is_neutral(analysis_factory):
-    fig = bodymap_figure(analysis_factory(300, with_load=False))
+    fig = _figure(bodymap_figure(analysis_factory(300, with_load=False)))
     regions = _regions(fig)
     assert set(regions) == set(MUSCLE_GROUPS)
     assert {t.fillcolor for t in regions.values()} == {NO_DATA_COLOR}
@@ -81,6 +90,6 @@ def test_without_load_every_region_is_neutral(analysis_factory):
 
 
 def test_hover_names_the_display_distance_unit(analysis):
-    metric = _regions(bodymap_figure(analysis))["calves"].text
-    imperial = _regions(bodymap_figure(analysis, "imperial"))["calves"].text
+    metric = _regions(_figure(bodymap_figure(analysis)))["calves"].text
+    imperial = _regions(_figure(bodymap_figure(analysis, "imperial")))["calves"].text
     assert "per km " in metric and "per mi " in imperial and "per km" not in imperial

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from numpy.testing import assert_allclose
 
@@ -19,6 +20,11 @@ from runload.report.figures import (
     typed_array,
 )
 from runload.report.units import format_duration, get_units
+
+
+def _figure(fig_dict):
+    """A builder's figure dict as a plotly Figure (validated: a misspelt property raises); ``None`` stays."""
+    return None if fig_dict is None else go.Figure(fig_dict)
 
 
 def _traces(fig):
@@ -48,7 +54,7 @@ def test_plot_series_keeps_short_runs_and_hides_pace_when_standing(analysis_fact
 
 
 def test_timeseries_marks_device_and_estimated_gait_differently(analysis):
-    fig = timeseries_figure(analysis)
+    fig = _figure(timeseries_figure(analysis))
     traces = _traces(fig)
     device = traces["contact time — measured by device"]
     model = traces["contact time — estimated (±~10 %)"]
@@ -65,21 +71,26 @@ def _decode(spec: dict) -> np.ndarray:
     return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4")
 
 
+def _values(data) -> np.ndarray:
+    """A trace's data array: a typed-array spec decoded, else the values as floats."""
+    return _decode(data) if isinstance(data, dict) else np.asarray(data, dtype=float)
+
+
 def test_timeseries_switch_uses_one_x_for_all_traces(analysis):
-    fig = timeseries_figure(analysis)
+    fig = _figure(timeseries_figure(analysis))
     buttons = fig.layout.updatemenus[0].buttons
     x_time = buttons[1].args[0]["x"]
     assert len(x_time) == 1  # one array, applied to every trace by plotly.restyle
     minutes = _decode(x_time[0])
-    assert all(len(t.x) == len(minutes) for t in fig.data)
+    assert all(len(_values(t.x)) == len(minutes) for t in fig.data)
     # elapsed time in minutes of the decimated bins (plot_series), float32 storage
     assert_allclose(minutes, plot_series(analysis)["elapsed_s"] / 60.0, rtol=1e-6)
-    assert_allclose(_decode(buttons[0].args[0]["x"][0]), np.asarray(fig.data[0].x, dtype=float), rtol=1e-6)
+    assert_allclose(_decode(buttons[0].args[0]["x"][0]), _values(fig.data[0].x), rtol=1e-6)
 
 
 def test_timeseries_switch_keeps_axes_linear_and_restates_the_pace_axis(analysis):
     # plotly's update re-autotypes y axes when x data change; a date x axis (as before) broke the switch.
-    fig = timeseries_figure(analysis)
+    fig = _figure(timeseries_figure(analysis))
     assert fig.layout.xaxis.type == "linear"
     for button in fig.layout.updatemenus[0].buttons:
         layout = button.args[1]
@@ -91,25 +102,25 @@ def test_timeseries_switch_keeps_axes_linear_and_restates_the_pace_axis(analysis
 def test_pace_axis_is_reversed_unpadded_mss_and_ignores_outliers(analysis_factory):
     a = analysis_factory(1800)
     a.samples.iloc[:8, a.samples.columns.get_loc("speed_mps")] = 1.05  # a standing start: ~15:50 /km
-    fig = timeseries_figure(a)
+    fig = _figure(timeseries_figure(a))
     assert fig.layout.yaxis.tickformat == "%-M:%S"  # 4:30, not 04:30
     slow, fast = fig.layout.yaxis.range
     assert slow > fast  # reversed: fast at the top
-    pace_ms = np.asarray(fig.data[0].y, dtype=float)
+    pace_ms = _values(fig.data[0].y)
     assert np.nanmax(pace_ms) > slow  # the standing start is off the axis …
     assert np.mean((pace_ms >= fast) & (pace_ms <= slow)) > 0.98  # … the run is on it
     assert pace_axis_range(np.array([np.nan])) is None
 
 
 def test_elevation_is_one_trace_coloured_by_grade(analysis):
-    traces = [t for t in timeseries_figure(analysis).data if t.name in ("elevation", "grade")]
+    traces = [t for t in _figure(timeseries_figure(analysis)).data if t.name in ("elevation", "grade")]
     assert [t.name for t in traces] == ["elevation"]
     assert traces[0].mode == "lines+markers" and "grade" in traces[0].hovertemplate
-    assert len(traces[0].marker.color) == len(traces[0].y)
+    assert len(_values(traces[0].marker.color)) == len(_values(traces[0].y)) > 1
 
 
 def test_gait_legend_sits_below_the_plots(analysis):
-    fig = timeseries_figure(analysis)
+    fig = _figure(timeseries_figure(analysis))
     assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"
     assert all(a.xanchor == "left" for a in fig.layout.annotations)  # row titles at the top left
 
@@ -121,7 +132,7 @@ def test_typed_array_round_trip():
 
 def test_timeseries_rows_follow_available_data(analysis_factory):
     a = analysis_factory(600, heart_rate=False, altitude=False, dynamics=False)
-    fig = timeseries_figure(a)
+    fig = _figure(timeseries_figure(a))
     titles = [t.text for t in fig.layout.annotations]
     assert not any("Heart rate" in t for t in titles)
     assert not any("Elevation" in t for t in titles)
@@ -134,25 +145,25 @@ def test_timeseries_none_without_series(analysis_factory):
     a = analysis_factory(120, heart_rate=False, altitude=False)
     a.samples = a.samples[["dt_s"]].copy()
     a.run.samples = a.run.samples[["elapsed_s"]].copy()
-    assert timeseries_figure(a) is None
+    assert _figure(timeseries_figure(a)) is None
 
 
 def test_time_axis_only_without_distance(analysis_factory):
     a = analysis_factory(300)
     a.samples = a.samples.drop(columns=["distance_m"])
     a.run.samples = a.run.samples.drop(columns=["distance_m"])
-    fig = timeseries_figure(a)
+    fig = _figure(timeseries_figure(a))
     assert not fig.layout.updatemenus
     assert fig.layout.xaxis.type == "linear"
     assert fig.layout["xaxis" + str(len(fig.layout.annotations))].title.text == "Elapsed time [min]"
-    assert_allclose(np.asarray(fig.data[0].x, dtype=float)[:3], np.arange(3) / 60.0, rtol=1e-6)
+    assert_allclose(_values(fig.data[0].x)[:3], np.arange(3) / 60.0, rtol=1e-6)
 
 
 def test_load_figure_bars_add_up_to_rel_load(analysis):
-    fig = load_figure(analysis)
+    fig = _figure(load_figure(analysis))
     bars = [t for t in fig.data if t.type == "bar"]
     assert len(bars) == 5
-    total = np.sum([np.asarray(b.x, dtype=float) for b in bars], axis=0)
+    total = np.sum([_values(b.x) for b in bars], axis=0)
     expected = analysis.load["rel_load"].to_numpy()[::-1]
     # phase shares sum to 1, so the stacked segments add up to rel_load (float32 storage: rtol 1e-6)
     assert_allclose(total, expected, rtol=1e-5)
@@ -160,17 +171,17 @@ def test_load_figure_bars_add_up_to_rel_load(analysis):
 
 
 def test_load_figure_none_without_load(analysis_factory):
-    assert load_figure(analysis_factory(300, with_load=False)) is None
+    assert _figure(load_figure(analysis_factory(300, with_load=False))) is None
 
 
 def test_route_figure_equal_aspect_and_optional(analysis_factory):
-    fig = route_figure(analysis_factory(600))
+    fig = _figure(route_figure(analysis_factory(600)))
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     assert {"route", "start", "finish"} <= set(_traces(fig))
     names = [t.name for t in fig.data]
     assert names.index("start") > names.index("finish")  # start drawn on top when both are one place
     assert _traces(fig)["start"].legendrank < _traces(fig)["finish"].legendrank
-    assert route_figure(analysis_factory(600, positions=False)) is None
+    assert _figure(route_figure(analysis_factory(600, positions=False))) is None
 
 
 def test_units_formatting_and_conversion():

@@ -339,3 +339,15 @@ def test_one_hour_page_without_plotlyjs_stays_small(analysis_factory):
     page = render_report(analysis_factory(3600), plotlyjs="cdn")
     assert len(page.encode("utf-8")) < 140_000
     assert len(page.encode("utf-8")) + len(get_plotlyjs().encode("utf-8")) < 5_000_000
+
+
+@pytest.mark.parametrize("plotlyjs", ["inline", "cdn", "js/plotly.min.js"])
+def test_written_page_is_the_rendered_page(tmp_path, analysis_factory, plotlyjs):
+    # write_report writes plotly.js inline as one chunk encoded once per process (runload.report.html.
+    # report_chunks); the file must still be render_report's page, byte for byte, whatever the strings say
+    # (one is the stand-in the inline script replaces; one is an undecodable byte of a file name).
+    analysis = analysis_factory(300, name="<runload-inline-plotlyjs/> run-\udcff", lap_label="<runload-inline-plotlyjs/>")
+    path = write_report(analysis, tmp_path / "run.html", plotlyjs=plotlyjs)
+    page = render_report(analysis, plotlyjs=plotlyjs, out_dir=tmp_path)
+    assert path.read_bytes() == page.encode("utf-8")
+    assert page.count(PLOTLYJS_HEAD) == (plotlyjs == "inline") and "run-\\xff" in page
