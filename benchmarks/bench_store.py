@@ -3,9 +3,12 @@
 Run: ``.venv/bin/python benchmarks/bench_store.py [--runs 100] [--duration-s 3600]``.  Not a timed test.
 One real :class:`~runload.analysis.Analysis` (the clean-tests' synthetic 1 Hz run with device contact
 time, altitude and positions, through ``analyze_run``) is written ``--runs`` times under different
-sources and content hashes, each in its own transaction, as ``runload batch`` will.  Prints the total
-and per-run time, samples per second, the store's size, the time to reopen the store (which loads what it
-holds for ``needs_processing``) and to answer ``needs_processing`` for every run.
+sources and content hashes, each in its own transaction, then every file again (replacing it), as the two
+passes of ``runload batch`` do; the rows are built before the timing, as batch workers build them.  This
+is done twice in one process, with DuckDB's default checkpoint threshold (16 MB) and with the store's
+(:data:`runload.store.writer.STORE_CHECKPOINT_THRESHOLD`), and the ratio printed.  Also prints samples per
+second, the store's size, the time to reopen the store (which loads what it holds for
+``needs_processing``) and to answer ``needs_processing`` for every run.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ from test_clean import synthetic_run  # noqa: E402
 
 from runload.geo import EARTH_RADIUS_M  # noqa: E402
 from runload.pipeline import analyze_run  # noqa: E402
-from runload.store import open_store, profile_hash  # noqa: E402
+from runload.store import open_store, profile_hash, writer  # noqa: E402
+from runload.store.rows import analysis_rows  # noqa: E402
+
+#: DuckDB's own default checkpoint threshold, the reference of the comparison.
+DUCKDB_DEFAULT_THRESHOLD = "16MB"
 
 
 def one_hour_analysis(duration_s: int):
@@ -37,6 +44,24 @@ def one_hour_analysis(duration_s: int):
     return analyze_run(run)
 
 
+def _rows(analysis, i: int):
+    """The store rows of ``analysis`` as file ``i`` of the log (built outside the timing, as batch workers do)."""
+    return analysis_rows(analysis, f"log/run{i:05d}.fit", f"{i:064x}", profile_hash(analysis.profile))
+
+
+def _write_log(out: Path, rows: list, threshold: str) -> tuple[float, float]:
+    """Seconds to put every file, then to put every file again (the batch's two passes), checkpoint included."""
+    writer.STORE_CHECKPOINT_THRESHOLD = threshold
+    with open_store(out) as store:
+        t0 = time.perf_counter()
+        for i, r in enumerate(rows):
+            store.put_rows(f"log/run{i:05d}.fit", f"{i:064x}", [r])
+        t1 = time.perf_counter()
+        for i, r in enumerate(rows):
+            store.put_rows(f"log/run{i:05d}.fit", f"{i:064x}", [r])
+    return t1 - t0, time.perf_counter() - t1  # the second includes the checkpoint when the store closes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
@@ -44,13 +69,13 @@ def main() -> None:
     args = parser.parse_args()
     analysis = one_hour_analysis(args.duration_s)
     n_samples = len(analysis.samples)
+    rows = [_rows(analysis, i) for i in range(args.runs)]
+    ours = writer.STORE_CHECKPOINT_THRESHOLD
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "log"
-        t0 = time.perf_counter()
-        with open_store(out) as store:
-            for i in range(args.runs):
-                store.put_result(f"log/run{i:05d}.fit", f"{i:064x}", [analysis])
-        total = time.perf_counter() - t0
+        times = {}
+        for k, threshold in enumerate((DUCKDB_DEFAULT_THRESHOLD, ours)):
+            times[threshold] = _write_log(Path(tmp) / f"log{k}", rows, threshold)
+        out = Path(tmp) / "log1"
         size_mb = (out / "runload.duckdb").stat().st_size / 1e6
         t1 = time.perf_counter()
         with open_store(out) as store:
@@ -59,8 +84,13 @@ def main() -> None:
             todo = sum(store.needs_processing(f"log/run{i:05d}.fit", f"{i:064x}", mv, ph)
                        for i in range(args.runs))
             t3 = time.perf_counter()
-    print(f"{args.runs} runs × {n_samples} samples: {total:.2f} s ({1000 * total / args.runs:.0f} ms per run, "
-          f"{args.runs * n_samples / total / 1e3:.0f} k samples/s), store {size_mb:.1f} MB")
+    for threshold, (first, again) in times.items():
+        total = first + again
+        print(f"checkpoint_threshold {threshold}: {args.runs} runs × {n_samples} samples put in {first:.2f} s "
+              f"({1000 * first / args.runs:.0f} ms per run, {args.runs * n_samples / first / 1e3:.0f} k samples/s), "
+              f"put again (replacing) in {again:.2f} s ({1000 * again / args.runs:.0f} ms per run); both {total:.2f} s")
+    ratio = sum(times[ours]) / sum(times[DUCKDB_DEFAULT_THRESHOLD])
+    print(f"ratio {ours} / {DUCKDB_DEFAULT_THRESHOLD}: {ratio:.2f}; store {size_mb:.1f} MB")
     print(f"reopen {t2 - t1:.3f} s, needs_processing × {args.runs}: {1000 * (t3 - t2):.1f} ms ({todo} to do)")
 
 

@@ -362,18 +362,21 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             have = {rid: k if isinstance(k, str) else None
                     for rid, k in zip(stored["run_id"], stored["norms_key"], strict=True)}
             want = {r.run["run_id"]: r.run["norms_key"] for r in result.rows}
+            for e in result.report_errors:  # a full or read-only OUTDIR stops the batch (resumable), not a file
+                problem = outdir_problem(e.message)
+                if problem:
+                    raise OutdirError(outdir, f"cannot write the reports: {problem}")
             if any(rid not in have or have[rid] != k for rid, k in want.items()):
+                for r in result.rows:  # what each report shows, in the same transaction as the rows
+                    r.run["report_key"] = result.report_keys.get(r.run["run_id"])
                 try:
                     store.put_rows(src, key, result.rows)
                 except StoreError as e:
                     fail(src, key, "store", e)
                     return
                 refreshed.append(True)
-            for e in result.report_errors:  # a full or read-only OUTDIR stops the batch (resumable), not a file
-                problem = outdir_problem(e.message)
-                if problem:
-                    raise OutdirError(outdir, f"cannot write the reports: {problem}")
-            store.set_report_keys(result.report_keys)
+            else:
+                store.set_report_keys(result.report_keys)
             summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
 
         try:

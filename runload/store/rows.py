@@ -197,19 +197,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     }
     for message in lost:
         warnings.warn(f"{source}: {message}", RunloadWarning, stacklevel=3)
-    return RunRows(run, _plain_strings(samples), _plain_strings(segments), _plain_strings(load), hints)
-
-
-def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its pandas ≥ 3 string columns as plain Python objects (missing: None), in place.
-
-    DuckDB before 1.4 cannot read the "str" dtype, and converting here (in a batch's worker) spares the
-    store's one writer the work; column by column, as ``astype`` of a dict copies every column.
-    """
-    for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.StringDtype):
-            frame[name] = frame[name].to_numpy(dtype=object, na_value=None)
-    return frame
+    return RunRows(run, samples, segments, load, hints)
 
 
 def stored_hints(analysis: Analysis) -> list[tuple]:

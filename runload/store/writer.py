@@ -23,12 +23,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from .. import __version__
 from ..analysis import Analysis
 from ..errors import OutdirError, RunloadError, StoreError, StoreLockedError, outdir_problem
-from .rows import RunRows, _plain_strings, analysis_rows, versions_key
+from .rows import RunRows, analysis_rows, versions_key
 from .tables import RUN_CHILD_TABLES, SCHEMA_VERSION, TABLES, create_statements, quote
 
 __all__ = ["STORE_FILE", "StoreError", "StoreLockedError", "Entry", "Store", "open_store", "store_path",
@@ -53,6 +52,12 @@ def _is_lock_error(e: Exception) -> bool:
 
 #: Most memory one store connection may use for DuckDB's buffers (see :func:`connect`).
 STORE_MEMORY_LIMIT = "128MB"
+#: Write-ahead log size at which a writer checkpoints (DuckDB's default is 16 MB).  A one-hour run is about
+#: 1.5 MB of WAL, so the default checkpointed every ~10 runs, each checkpoint costing 0.4–0.7 s: writing
+#: one-hour runs and writing them again (a batch's two passes) takes about three quarters of the time at
+#: 128 MB (``benchmarks/bench_store.py`` prints the ratio).  Durability is the same: a commit is in the
+#: WAL, which the next open replays; the store is checkpointed when the writer closes.
+STORE_CHECKPOINT_THRESHOLD = "128MB"
 
 
 def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -93,6 +98,8 @@ def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnec
         # operations spill to disk).  Measured, peak RSS of a process writing a 30-min run 120 times:
         # 361 MiB with DuckDB's default, 337 MiB at 128 MB, 292 MiB at 64 MB.
         con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+        if not read_only:
+            con.execute(f"SET checkpoint_threshold = '{STORE_CHECKPOINT_THRESHOLD}'")
     except duckdb.Error as e:  # pragma: no cover - the ICU extension ships with the Python package
         con.close()
         raise StoreError(outdir, f"cannot set the store's time zone: {e}") from e
@@ -492,10 +499,8 @@ class Store:
         """``INSERT … BY NAME SELECT`` from the registered frame: columnar, no Python loop over rows."""
         con = self._con
         view = f"_runload_{table}"
-        # pandas ≥ 3 string columns as plain objects: DuckDB before 1.4 does not know the "str" dtype
-        # (rows from runload.store.rows.analysis_rows have none left).
-        if any(isinstance(dtype, pd.StringDtype) for dtype in frame.dtypes):
-            frame = _plain_strings(frame.copy())
+        # pandas ≥ 3 "str" columns go in as they are: DuckDB ≥ 1.4 (pyproject's floor) reads them, missing
+        # values as NULL, faster than object columns (an object copy cost 10 ms of a 1-hour run's put).
         con.register(view, frame)
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
