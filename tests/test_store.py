@@ -501,3 +501,24 @@ def test_the_store_bounds_duckdbs_memory(tmp_path):
         con.close()
     # far below DuckDB's default (80 % of this machine's memory); DuckDB shows 128 MB as "122.0 MiB"
     assert limit.replace(" ", "").lower().startswith(("122", "128")), (limit, STORE_MEMORY_LIMIT)
+
+
+def test_file_stats_survive_reopen_and_a_store_made_before_them_gets_the_table(tmp_path):
+    from runload.store.writer import FILE_STATS_TABLE, RACY_WINDOW_NS
+
+    out = tmp_path / "log"
+    with open_store(out) as store:
+        store.put_skipped("a.gpx", "a" * 64, "route")
+        now = 10 * RACY_WINDOW_NS
+        store.note_stat("a.gpx", 100, now - 2 * RACY_WINDOW_NS, "a" * 64, now)
+        store.note_stat("b.gpx", 100, now - RACY_WINDOW_NS // 2, "b" * 64, now)  # racy: not remembered
+    with open_store(out) as store:  # written on close
+        assert store.known_hash("a.gpx", 100, now - 2 * RACY_WINDOW_NS) == "a" * 64
+        assert store.known_hash("a.gpx", 101, now - 2 * RACY_WINDOW_NS) is None  # another size
+        assert store.known_hash("a.gpx", 100, now) is None  # another modification time
+        assert store.known_hash("b.gpx", 100, now - RACY_WINDOW_NS // 2) is None
+        store.remove("a.gpx")
+        assert store.known_hash("a.gpx", 100, now - 2 * RACY_WINDOW_NS) is None  # no entry: read it
+        store._con.execute(f"DROP TABLE {FILE_STATS_TABLE}")  # as a store written before the cache
+    with open_store(out) as store:
+        assert store.sql(f"SELECT count(*) AS n FROM {FILE_STATS_TABLE}")["n"].iloc[0] == 0

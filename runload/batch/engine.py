@@ -7,7 +7,9 @@ Flow (the parent process alone writes the store):
 2. :func:`runload.io.discover` lists the files.  For each, in discovery order, the parent loads the
    (decompressed) bytes, hashes them (:func:`runload.store.content_hash`) and asks
    :meth:`~runload.store.Store.needs_processing`; an unchanged file whose reports exist costs one read
-   and one hash, nothing else.  A file discovery refused (``Source.problem``) or that cannot be loaded
+   and one hash, nothing else — and not even that when it is a plain file (not an archive member) whose
+   size and modification time are those it had when it was hashed (:meth:`~runload.store.Store.known_hash`;
+   a file modified within 2 s of that stat is read again, :data:`runload.store.writer.RACY_WINDOW_NS`).  A file discovery refused (``Source.problem``) or that cannot be loaded
    is a failure at stage ``read``; one with a ``skip_reason`` (another sport in activities.csv, the same
    file twice) is skipped without reading.  Those have no bytes to hash: their key is
    ``unread:<sha256 of the reason>``, so an unchanged re-run leaves them alone.
@@ -400,6 +402,12 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     else:
                         fail(name, key, "read", ArchiveError(name, source.problem))  # what Source.load raises
                     continue
+                stat = _file_stat(source)  # before reading: a change while reading shows next time
+                if stat is not None:
+                    known = store.known_hash(name, stat[0], stat[1])
+                    if known is not None and not store.needs_processing(name, known, versions, pkey):
+                        note("unchanged")  # same size and modification time as when hashed: not read
+                        continue
                 try:
                     data, compression = source.load()
                 except RunloadError as e:
@@ -410,6 +418,8 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                         note("unchanged")
                     continue
                 key = content_hash(data)
+                if stat is not None:
+                    store.note_stat(name, stat[0], stat[1], key, stat[2])
                 if not store.needs_processing(name, key, versions, pkey):  # a missing report: second pass
                     note("unchanged")
                     continue
@@ -419,6 +429,7 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                 runner.drain(runner.limit - 1, record, fail)
                 runner.submit(task)
             runner.drain(0, record, fail)
+            store.flush_stats()
 
             # Second pass (runload.batch.refresh): norms, the hints over the log, files to analyse again.
             # A batch interrupted after storing files but before its second pass finished leaves the flag.
@@ -560,6 +571,19 @@ def _retry_alone(task: FileTask, record, fail) -> None:
         fail(task.source, task.content_hash, "analyse", PortableError("WorkerDied", _WORKER_DIED))
     finally:
         pool.shutdown(wait=True)
+
+
+def _file_stat(source) -> tuple[int, int, int] | None:
+    """``(size, mtime_ns, when)`` of a plain file (not an archive member), ``when`` the time of the stat
+    [ns since the epoch], for :meth:`runload.store.Store.known_hash`; ``None`` when it cannot be stat'ed."""
+    if source.member is not None or source.via:
+        return None
+    when = time.time_ns()
+    try:
+        st = os.stat(source.path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, when
 
 
 def _gear(source) -> str | None:

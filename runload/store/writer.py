@@ -59,6 +59,16 @@ STORE_MEMORY_LIMIT = "128MB"
 #: WAL, which the next open replays; the store is checkpointed when the writer closes.
 STORE_CHECKPOINT_THRESHOLD = "128MB"
 
+#: A private cache table of the writer (not part of the store's schema, :data:`~runload.store.tables.TABLES`):
+#: the size and modification time each plain file had when its bytes were hashed, so an unchanged re-run
+#: need not read and hash files whose ``stat`` is unchanged (as make, rsync and git do).
+FILE_STATS_TABLE = "file_stats"
+_FILE_STATS_COLUMNS = ("source VARCHAR PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, "
+                       "content_hash VARCHAR NOT NULL")
+#: A file modified this close to the moment it was stat'ed may change again within the same timestamp
+#: ("racily clean" in git's words): its stat is not trusted, and the next batch reads and hashes it.
+RACY_WINDOW_NS = 2_000_000_000
+
 
 def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to ``OUTDIR/runload.duckdb`` with the session time zone set to UTC.
@@ -143,13 +153,18 @@ class Store:
         try:
             self._init_schema()
             self._entries = self._load_entries()
+            self._stats = self._load_stats()
+            self._pending_stats: dict[str, tuple[int, int, str]] = {}
         except BaseException:
             self.close()
             raise
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Checkpoint and release the store (idempotent)."""
+        """Write the file stats noted (:meth:`note_stat`), checkpoint and release the store (idempotent)."""
+        if getattr(self, "_con", None) is not None and getattr(self, "_pending_stats", None):
+            with contextlib.suppress(StoreError, OutdirError):  # a cache: losing it costs one re-hash
+                self.flush_stats()
         con, self._con = getattr(self, "_con", None), None
         if con is None:
             return
@@ -174,11 +189,14 @@ class Store:
             if found != str(SCHEMA_VERSION):
                 raise StoreError(self.outdir, f"the store has schema version {found}, this runload writes "
                                               f"version {SCHEMA_VERSION}; use a new output folder")
+            if FILE_STATS_TABLE not in tables:  # a store written before the cache existed
+                self._write(lambda: con.execute(f"CREATE TABLE {FILE_STATS_TABLE} ({_FILE_STATS_COLUMNS})"))
             return
         if tables:
             raise StoreError(self.outdir, f"{STORE_FILE} is a DuckDB file but not a runload store")
         self._write(lambda: [
             *(con.execute(sql) for sql in create_statements()),
+            con.execute(f"CREATE TABLE {FILE_STATS_TABLE} ({_FILE_STATS_COLUMNS})"),
             con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?), ('created_at', ?)",
                         [str(SCHEMA_VERSION), f"runload {__version__}", _now().isoformat()]),
         ])
@@ -206,6 +224,45 @@ class Store:
     def sources(self) -> dict[str, Entry]:
         """Every source the store accounts for, with its :class:`Entry` (a copy)."""
         return dict(self._entries)
+
+    def _load_stats(self) -> dict[str, tuple[int, int, str]]:
+        rows = self._con.execute(f"SELECT source, size, mtime_ns, content_hash FROM {FILE_STATS_TABLE}").fetchall()
+        return {source: (size, mtime, h) for source, size, mtime, h in rows}
+
+    def known_hash(self, source: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash ``source`` had when it last had this size and modification time, or ``None``
+        (never seen so, or its entry is gone: the file must be read and hashed)."""
+        got = self._stats.get(source)
+        if got is None or got[0] != size or got[1] != mtime_ns:
+            return None
+        e = self._entries.get(source)
+        return got[2] if e is not None and e.content_hash == got[2] else None
+
+    def note_stat(self, source: str, size: int, mtime_ns: int, content_hash: str, stat_time_ns: int) -> None:
+        """Remember that ``source``, stat'ed at ``stat_time_ns`` (before its bytes were read) with this size
+        and modification time, hashed to ``content_hash``; written by :meth:`flush_stats` (or on close).
+        A file modified within :data:`RACY_WINDOW_NS` of its stat is not remembered."""
+        if stat_time_ns - mtime_ns < RACY_WINDOW_NS:
+            self._stats.pop(source, None)
+            self._pending_stats[source] = None
+            return
+        self._stats[source] = self._pending_stats[source] = (size, mtime_ns, content_hash)
+
+    def flush_stats(self) -> None:
+        """Write the file stats noted since the last flush, in one transaction."""
+        pending, self._pending_stats = self._pending_stats, {}
+        if not pending:
+            return
+        keep = [(s, *v) for s, v in pending.items() if v is not None]
+
+        def write():  # one statement each (executemany runs a statement per row)
+            self._con.execute(f"DELETE FROM {FILE_STATS_TABLE} WHERE source IN (SELECT unnest(?))", [list(pending)])
+            if keep:
+                columns = [list(c) for c in zip(*keep, strict=True)]
+                self._con.execute(f"INSERT INTO {FILE_STATS_TABLE} SELECT unnest(?), unnest(?), unnest(?), "
+                                  "unnest(?)", columns)
+
+        self._write(write)
 
     def needs_processing(self, source: str, content_hash: str, model_versions: dict,
                          profile_hash: str) -> bool:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from batch_logs import good_files, mixed_log, store_tables
 
 import runload.batch.worker as worker
+import runload.io.archive as archive
 from runload.batch import process_log
 from runload.errors import StoreLockedError
 from runload.store import check_store, open_store
@@ -68,6 +71,38 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     good_files(tmp_path / "log2", 1, start_seed=40)
     third = process_log([tmp_path / "log", tmp_path / "log2"], out, jobs=1, progress="none")
     assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2 * 2  # stored, then reported
+
+
+def test_an_unchanged_plain_file_is_not_read_again(tmp_path, monkeypatch):
+    files = good_files(tmp_path / "log", 3)
+    an_hour_ago = time.time() - 3600
+    for p in files:
+        os.utime(p, (an_hour_ago, an_hour_ago))
+    out = tmp_path / "out"
+    assert process_log([tmp_path / "log"], out, jobs=1, progress="none").analysed == 3
+    reads = []
+    real = archive.load_bytes
+
+    def counting(path, *args, **kwargs):
+        reads.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(archive, "load_bytes", counting)
+    again = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert reads == [] and again.unchanged == 3  # same size and modification time as when hashed
+    # Another run written over one file (new content, new modification time): read and analysed.
+    files[0].write_bytes(good_files(tmp_path / "other", 1, start_seed=40)[0].read_bytes())
+    os.utime(files[0], (an_hour_ago + 60, an_hour_ago + 60))
+    third = process_log([tmp_path / "log"], out, jobs=1, progress="none")
+    assert (third.analysed, third.unchanged) == (1, 2) and reads.count("easy_00.fit") >= 1
+    assert set(reads) == {"easy_00.fit"}
+    # A file modified just before the batch stat'ed it may change again within the same timestamp: it is
+    # not trusted, so the next batch reads it again (and still finds it unchanged).
+    fresh = good_files(tmp_path / "fresh", 1, start_seed=50)[0]
+    process_log([tmp_path / "log", tmp_path / "fresh"], out, jobs=1, progress="none")
+    reads.clear()
+    fourth = process_log([tmp_path / "log", tmp_path / "fresh"], out, jobs=1, progress="none")
+    assert reads == [fresh.name] and fourth.unchanged == 4 and fourth.analysed == 0
 
 
 def test_a_missing_report_is_written_again(tmp_path, monkeypatch):
