@@ -41,7 +41,7 @@ class Hint:
     groups : list[str]  muscle groups involved (keys of :data:`MUSCLE_GROUPS`)
     values : dict  the numbers that triggered it, with units in the keys
     message : str  the hint text, following the wording rules of science.md §3.1
-    tips : list[str]  the guide's strengthening tips for those groups
+    tips : list[str]  the texts of the tips for those groups (:attr:`advice` has them by category, with sources)
     origin : str  ``"run"`` (a rule judged on this run alone) or ``"log"`` (a history rule judged against
         the runner's training log, :mod:`runload.history`)
     """
@@ -59,6 +59,13 @@ class Hint:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+    @property
+    def advice(self) -> dict:
+        """Tips by category (strengthening, mobility, shoes) with their sources (:func:`runload.hints.hint_advice`)."""
+        from .hints import hint_advice
+
+        return hint_advice(self.id, self.groups or [])
 
 
 @dataclass

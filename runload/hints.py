@@ -3,17 +3,34 @@
 Rules live in a registry.  Each :class:`Rule` declares the inputs it needs — ``"samples"`` (the analysed
 run), ``"load"`` (per-group load) or ``"history"`` (a training log, :class:`HintHistory`) — and
 :func:`run_hints` evaluates only the rules whose inputs are present.  The rules registered here are the
-single-run forms (H4–H9) and H1 (needs a :class:`HintHistory`).  Over a training log the history forms of
+single-run forms (H4–H9) and H1 (needs a :class:`HintHistory`); the data-quality rules Q1–Q3 register
+from :mod:`runload.hint_quality`.  Over a training log the history forms of
 H1, H3, H4, H6–H10 and the shoe-mileage note live in :mod:`runload.history.rules`; there they replace the
 single-run forms of H1, H4, H6, H7, H8 and H9 once a run's history is sufficient (H5 stays single-run).
 
-Thresholds (rate limits and rules) are read once from the versioned file ``runload/models/hints_v1.toml``
-(:func:`hint_thresholds`, :data:`HINTS_MODEL`); the module constants below come from it.
+Thresholds (rate limits, rules and the ranking) are read once from the versioned file
+``runload/models/hints_v2.toml`` (:func:`hint_thresholds`, :data:`HINTS_MODEL`); the module constants below
+come from it.
 
-Output of :func:`run_hints`: at most :data:`MAX_HINTS_PER_RUN` training hints (highest severity, then
-strongest evidence), followed by the data-quality hints (ids ``Q…``), which are listed separately and do
-not count against the limit.  With a history, hints shown in the last 7 days cap the week at
-:data:`MAX_HINTS_PER_WEEK` and a hint is not repeated within 7 days unless its tier rises (§3.1 rule 6).
+Output of :func:`run_hints`: at most :data:`MAX_HINTS_PER_RUN` training hints, the most relevant first,
+followed by the data-quality hints (ids ``Q…``), which are listed separately, do not count against the
+limit and belong with the report's data notes.  With a history, hints shown in the last 7 days cap the
+week at :data:`MAX_HINTS_PER_WEEK` and a hint is not repeated within 7 days unless its tier rises (§3.1
+rule 6).
+
+Ranking (which hints the cap keeps, :func:`hint_relevance`, [D]): each rule records in its values how far
+its trigger exceeded its threshold, as a normalised excess ``trigger_excess_ratio`` = observed / threshold
+− 1 of the rule's main quantity (H1 distance ÷ longest against 1.10, H4 balance shift against 1.0 point, H5
+cadence deficit against 5 %, H6 fast distance or time against 1 km or 4 min, H7 steep descent against
+300 m, H8 steep ascent or climbing time against 300 m or 10 min, H9 calf load against one easy hour).
+Relevance = evidence weight (A 1, B 0.75, C 0.5, D 0.25) × (1 + the excess, capped at 3); the gates that
+only make a rule applicable (minimum shares and durations) do not count.  A hint without a recorded
+excess (a history rule of :mod:`runload.history.rules`, a hint read from an older store) ranks as if just
+at its threshold.  Ties: severity tier, then registry order.
+
+Tips: every training hint carries the catalogue's categorised tips for its groups
+(:func:`hint_advice`, :func:`runload.muscles.advice_for`: strengthening, mobility, shoes and equipment, each
+with its source); ``Hint.tips`` keeps their texts as one list for the store and older callers.
 
 Every message passes :func:`check_wording` (§3.1): it must contain an "estimated" qualifier, an anchor
 ("compared with your own recent running" or "compared with typical runners") and an evidence label, and
@@ -42,7 +59,7 @@ from .hint_wording import (
     find_forbidden,
 )
 from .model_files import read_model_file
-from .muscles import tips_for
+from .muscles import advice_for
 from .springmass import cadence_pref
 from .stats import weighted_mean
 
@@ -52,12 +69,12 @@ __all__ = [
     "find_forbidden", "HintHistory", "history_is_sufficient", "spike_hint", "spike_from_longest", "RunContext",
     "Rule", "RULES",
     "register_rule", "run_hints", "hint_candidates", "evaluated_rules", "select_hints", "HINTS_MODEL",
-    "hint_thresholds", "THRESHOLDS",
+    "hint_thresholds", "THRESHOLDS", "hint_advice", "hint_relevance", "EXCESS_KEY",
 ]
 
 EVIDENCE_LABELS = {"A": "strong", "B": "moderate", "C": "limited", "D": "model-based"}  # §3.1 rule 3
 SEVERITY_RANK = {"info": 0, "small": 1, "tier 1": 1, "moderate": 2, "tier 2": 2, "large": 3}
-HINTS_MODEL = "hints_v1"  # the thresholds of §3.1 rule 6 and §3.3: runload/models/hints_v1.toml
+HINTS_MODEL = "hints_v2"  # the thresholds of §3.1 rule 6 and §3.3: runload/models/hints_v2.toml
 
 
 @functools.cache
@@ -95,11 +112,13 @@ STEEP_GRADE_RATIO = THRESHOLDS["terrain"]["steep_grade_ratio"]  # H7/H8: grade �
 HILL_MIN_M = THRESHOLDS["hills"]["min_m"]  # H7/H8: ≥ 300 m of steep descent or ascent
 CLIMB_GRADE_RATIO = THRESHOLDS["terrain"]["climb_grade_ratio"]  # H8: ≥ 10 min at i ≥ 0.08
 CLIMB_MIN_TIME_S = THRESHOLDS["hills"]["climb_min_time_s"]
-LONG_RUN_S = THRESHOLDS["H9"]["long_run_s"]  # H9: ≥ 75 min
+LONG_RUN_S = THRESHOLDS["H9"]["long_run_s"]  # H9: ≥ 75 min …
+LONG_RUN_MIN_CALVES = THRESHOLDS["H9"]["min_calves_rel_load"]  # … [D] single-run form: calves above an easy hour
 BALANCE_SHIFT_PCT = THRESHOLDS["H4"]["shift_pct_points"]  # H4: ≥ 1.0 percentage point, never the band alone
 SPIKE_TIERS = tuple((float(limit), str(tier)) for limit, tier in THRESHOLDS["H1"]["tiers"])  # H1 (RUNSAFE)
-INDOOR_SUB_SPORTS = ("treadmill", "indoor_running", "virtual_activity")  # FIT sub_sport names
-QUALITY_MIN_SHARE = THRESHOLDS["quality"]["min_share"]  # Q1–Q3: a data gap on ≥ 10 % (cadence) or > 50 % (grade, contact time)
+EVIDENCE_WEIGHTS = {str(k): float(v) for k, v in THRESHOLDS["ranking"]["evidence_weights"].items()}  # [D] ranking
+EXCESS_CAP = float(THRESHOLDS["ranking"]["excess_cap"])  # [D] a trigger 4× its threshold counts as 4×
+EXCESS_KEY = "trigger_excess_ratio"  # Hint.values key: observed / threshold − 1 of the rule's main quantity
 
 @dataclass(frozen=True)
 class Rule:
@@ -136,13 +155,46 @@ def register_rule(id: str, needs=("samples",), kind: str = "training"):
     return wrap
 
 
-def _hint(id, title, severity, evidence, groups, values, message, kind="training") -> Hint:
+def _hint(id, title, severity, evidence, groups, values, message, kind="training", excess=None) -> Hint:
+    """A checked :class:`Hint`; ``excess`` (observed / threshold − 1) goes to ``values[EXCESS_KEY]``."""
     groups = list(groups)
     if kind == "training" and not set(groups) <= set(LEG_GROUPS):
         raise WordingError(f"{id}: upper-body groups never drive hints ({groups})")
     message = check_wording(message, require_anchor=kind == "training")
+    if excess is not None and np.isfinite(excess):
+        values = {**values, EXCESS_KEY: float(excess)}
+    tips = [t.text for tips in hint_advice(id, groups).values() for t in tips] if kind == "training" else []
     return Hint(id=id, title=title, severity=severity, evidence=evidence, evidence_label=EVIDENCE_LABELS[evidence],
-                groups=groups, values=values, message=message, tips=tips_for(groups) if kind == "training" else [])
+                groups=groups, values=values, message=message, tips=tips)
+
+
+def hint_advice(rule_id: str, groups) -> dict:
+    """The categorised tips a hint of rule ``rule_id`` on ``groups`` shows (:func:`runload.muscles.advice_for`).
+
+    Returns
+    -------
+    dict
+        Category (``"strengthening"``, ``"mobility"``, ``"shoes"``) → list of :class:`runload.muscles.Tip`;
+        empty for data-quality notes (ids ``Q…``) and for upper-body groups, which never drive hints.
+    """
+    if str(rule_id).startswith("Q"):
+        return {}
+    return advice_for([g for g in groups if g in LEG_GROUPS], rule_id)
+
+
+def hint_relevance(hint: Hint) -> float:
+    """How relevant a training hint is for the cap of §3.1 rule 6 (module docstring, "Ranking").
+
+    Evidence weight (A 1, B 0.75, C 0.5, D 0.25; ``[ranking]`` of the hints file) × (1 + the normalised
+    excess ``values[EXCESS_KEY]``, clipped to 0 … :data:`EXCESS_CAP`); no recorded excess counts as 0.
+    """
+    values = hint.values if isinstance(hint.values, dict) else {}
+    try:
+        excess = float(values.get(EXCESS_KEY, 0.0))
+    except (TypeError, ValueError):
+        excess = 0.0
+    excess = min(max(excess, 0.0), EXCESS_CAP) if np.isfinite(excess) else 0.0
+    return EVIDENCE_WEIGHTS.get(hint.evidence, min(EVIDENCE_WEIGHTS.values())) * (1.0 + excess)
 
 
 def _pct(x: float) -> str:
@@ -191,7 +243,7 @@ def cadence_for_speed(ctx: RunContext) -> Hint | None:
               "level_running_min": seconds / 60.0,
               "cadence_norm": "personal" if ctx.personal_cadence else "population"}
     return _hint("H5", f"Longer steps than {usual} at this pace", severity, "B", ["quadriceps", "glutes"], values,
-                 message)
+                 message, excess=deficit / CADENCE_DEFICIT_TIER1 - 1.0)
 
 
 @register_rule("H6")
@@ -230,7 +282,9 @@ def fast_running(ctx: RunContext) -> Hint | None:
     values = {"fast_time_min": time_s / 60, "fast_distance_m": dist_m, "fast_speed_threshold_mps": v_fast,
               "fast_share_pct": 100 * time_s / ctx.running_s, "sprints": sprint,
               "hamstrings_per_stride_fast_ratio": ham}
-    return _hint("H6", "A lot of fast running", "info", "C", ["hamstrings", "hip_flexors"], values, message)
+    excess = max(dist_m / FAST_MIN_DISTANCE_M, time_s / FAST_MIN_TIME_S) - 1.0
+    return _hint("H6", "A lot of fast running", "info", "C", ["hamstrings", "hip_flexors"], values, message,
+                 excess=excess)
 
 
 def _hill(ctx: RunContext, sign: int) -> tuple[float, float]:
@@ -255,7 +309,8 @@ def downhill(ctx: RunContext) -> Hint | None:
                "after a big descent is common and usually settles; building descents gradually can help your "
                "legs adapt. Evidence: limited.")
     values = {"steep_descent_m": descent, "steep_descent_distance_m": horizontal}
-    return _hint("H7", "A lot of downhill running", "info", "C", ["quadriceps", "foot_ankle"], values, message)
+    return _hint("H7", "A lot of downhill running", "info", "C", ["quadriceps", "foot_ankle"], values, message,
+                 excess=descent / HILL_MIN_M - 1.0)
 
 
 @register_rule("H8")
@@ -273,22 +328,42 @@ def uphill(ctx: RunContext) -> Hint | None:
                "increase load on the calves and Achilles tendon. Tendons adapt more slowly than fitness, so "
                "building hill volume gradually can help. Evidence: model-based.")
     values = {"steep_ascent_m": ascent, "steep_ascent_distance_m": horizontal, "climb_time_min": climb_s / 60}
-    return _hint("H8", "A lot of uphill running", "info", "D", ["glutes", "hamstrings", "calves"], values, message)
+    excess = max(ascent / HILL_MIN_M, climb_s / CLIMB_MIN_TIME_S) - 1.0
+    return _hint("H8", "A lot of uphill running", "info", "D", ["glutes", "hamstrings", "calves"], values, message,
+                 excess=excess)
 
 
-@register_rule("H9")
+@register_rule("H9", needs=("samples", "load"))
 def long_run(ctx: RunContext) -> Hint | None:
-    """H9 (single-run form): a long run and the calves/Achilles.  With a history it piggybacks on H1."""
+    """H9 (single-run form): a long run that loaded the calves more than an easy hour.
+
+    science.md §3.3 fires H9 on a run of ≥ 75 min that is also an H1 spike (longer than the recent
+    longest), or on a calf load ≥ 1.3× the largest of the previous 30 days: both need the runner's
+    history.  One file cannot tell whether a run was a step up, so this form never advises on the next
+    run's length (an Ironman marathon or a planned race is not "too long"): it says what the run was,
+    that the calves and Achilles tendon carry the highest forces and adapt slowly (§2.1, grade D), and
+    that long runs are usually built up step by step (§3.1 rule 4), with the guide's calf and shoe tips.
+    It fires only when the estimated calf load is above one hour of easy running (100, §2.8,
+    ``min_calves_rel_load``): a long but walking-heavy hike loads the calves less than an easy hour
+    (walking strides carry about 1.2 body weights against 2–3 for running, §1.5.7) and is not a long
+    run for them.  It needs the load (without it nothing says the calves were loaded).  With a history
+    the comparison with the runner's own recent longest runs belongs to :mod:`runload.history.rules`
+    (H1 with the calves note, H9 on the calf load), so this form is not evaluated then.
+    """
     if ctx.history is not None or ctx.moving_s < LONG_RUN_S:
         return None
     calves = ctx.load_value("calves", "rel_load")
-    est = (f"Your estimated calf load was {calves:.0f} (100 = one hour of easy running)"
-           if np.isfinite(calves) else "Long runs add estimated calf and Achilles load")
-    message = (f"This run lasted about {ctx.moving_s / 60:.0f} min, a long run {ANCHOR_POPULATION}. {est}. The calf "
-               "muscles and Achilles tendon carry the highest forces in running and tendons adapt more slowly "
-               "than fitness; keeping your next long run at or below this one may help. Evidence: model-based.")
+    if not (np.isfinite(calves) and calves > LONG_RUN_MIN_CALVES):
+        return None
+    message = (f"This run lasted about {ctx.moving_s / 60:.0f} min with an estimated calf load of {calves:.0f} "
+               f"(100 = one hour of easy running), a long run {ANCHOR_POPULATION}. The calf muscles and Achilles "
+               "tendon carry the highest forces in running and tendons adapt more slowly than fitness, so long "
+               "runs are usually built up step by step. One file does not show how this run compares with your "
+               "recent long runs; a training log (runload batch) compares each run with your own recent longest. "
+               "Evidence: model-based.")
     values = {"moving_time_min": ctx.moving_s / 60, "calves_rel_load": calves}
-    return _hint("H9", "Long run: calves and Achilles", "info", "D", ["calves"], values, message)
+    return _hint("H9", "Long run: calves and Achilles", "info", "D", ["calves"], values, message,
+                 excess=calves / LONG_RUN_MIN_CALVES - 1.0)
 
 
 @register_rule("H4")
@@ -314,7 +389,8 @@ def gct_balance(ctx: RunContext) -> Hint | None:
                "a safe option. Evidence: model-based.")
     values = {"balance_first_third_pct": first, "balance_last_third_pct": last, "balance_shift_pct_points": shift,
               "balance_median_pct": float(np.median(b[idx]))}
-    return _hint("H4", "Contact-time balance shifted during the run", "info", "D", [], values, message)
+    return _hint("H4", "Contact-time balance shifted during the run", "info", "D", [], values, message,
+                 excess=shift / BALANCE_SHIFT_PCT - 1.0)
 
 
 def history_is_sufficient(runs: pd.DataFrame, start) -> bool:
@@ -410,7 +486,9 @@ def spike_from_longest(distance_m: float, longest_30d_m: float, moving_s: float)
                "injuries. If you're building distance, you might keep the next long run near today's. "
                "Evidence: moderate.")
     values = {"distance_m": distance, "longest_30d_m": longest, "distance_ratio": ratio}
-    return _hint("H1", "Longer than your recent longest run", severity, "B", groups, values, message)
+    lowest = min(limit for limit, _tier in SPIKE_TIERS)
+    return _hint("H1", "Longer than your recent longest run", severity, "B", groups, values, message,
+                 excess=ratio / lowest - 1.0)
 
 
 @register_rule("H1", needs=("samples", "history"))
@@ -420,88 +498,19 @@ def session_spike(ctx: RunContext) -> Hint | None:
     return spike_hint(ctx.start, distance, ctx.moving_s, ctx.history.runs)
 
 
-# --- data-quality rules ------------------------------------------------------------------------------------
-
-def _share(ctx: RunContext, mask: np.ndarray) -> float:
-    return float(ctx.dt[mask & ctx.moving].sum() / ctx.moving_s) if ctx.moving_s > 0 else 0.0
-
-
-@register_rule("Q1", kind="quality")
-def no_cadence(ctx: RunContext) -> Hint | None:
-    share = _share(ctx, ~(np.isfinite(ctx.cadence) & (ctx.cadence > 0)))
-    if share < QUALITY_MIN_SHARE:
-        return None
-    usual = "your usual cadence" if ctx.personal_cadence else "a typical cadence"
-    message = (f"The file has no cadence for {_pct(share)} of the run, so the estimated loads there assume {usual} "
-               "at each speed and cannot show longer or shorter steps. A watch or foot pod that "
-               "records cadence makes the analysis more precise. Evidence: model-based.")
-    return _hint("Q1", "No cadence", "info", "D", list(LEG_GROUPS), {"no_cadence_share_pct": share * 100},
-                 message, kind="quality")
-
-
-@register_rule("Q2", kind="quality")
-def grade_unknown(ctx: RunContext) -> Hint | None:
-    share = _share(ctx, ~np.isfinite(ctx.grade))
-    if share <= 0.5:
-        return None
-    gps = str(ctx.analysis.summary.get("altitude_source", "")).lower() == "gps"
-    indoor = str(ctx.analysis.run.meta.sub_sport or "").lower() in INDOOR_SUB_SPORTS
-    if indoor:  # a treadmill file has no altitude by nature; the belt's incline is not recorded
-        message = ("This was an indoor run and the file records no incline, so the estimated loads treat it as "
-                   "level; if the treadmill was inclined, the extra uphill work is not counted. "
-                   "Evidence: model-based.")
-    else:
-        s = ctx.analysis.samples
-        has_altitude = "altitude_m" in s and int(pd.to_numeric(s["altitude_m"], errors="coerce").notna().sum()) >= 3
-        if gps:
-            why = "GPS altitude alone is too noisy for slopes, so "
-        elif has_altitude:  # altitude exists (and gives an ascent): it was judged implausible there
-            why = "the recorded altitude is too irregular there (spikes, steps or noise) to give a slope, so "
-        else:
-            why = "the file has no usable altitude, so "
-        message = (f"Slope is unknown for {_pct(share)} of the run: {why}the estimated loads treat those parts as "
-                   "flat and cannot show uphill or downhill work. Evidence: model-based.")
-    title = "Indoor run: slope taken as level" if indoor else "Slope unknown"
-    return _hint("Q2", title, "info", "D", list(LEG_GROUPS),
-                 {"grade_unknown_share_pct": share * 100, "gps_altitude_only": gps, "indoor": indoor}, message, kind="quality")
-
-
-@register_rule("Q3", kind="quality")
-def estimated_contact_time(ctx: RunContext) -> Hint | None:
-    if ctx.source is None:
-        return None
-    share = float(ctx.dt[ctx.running & (ctx.source == "model")].sum() / ctx.running_s) if ctx.running_s else 0.0
-    if share <= 0.5:
-        return None
-    calibration = ctx.profile.calibration
-    if calibration is not None:  # the runner already calibrated: say so, and do not suggest it again
-        sd_ms = float(calibration.residual_sd_ms)
-        accuracy = (f"typical error about ±{sd_ms:.0f} ms on the runs it was fitted on" if np.isfinite(sd_ms)
-                    else "fitted on your measured runs")
-        message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
-                   f"using your personal calibration ({accuracy}), not measured by a sensor on this run. "
-                   "Evidence: model-based.")
-    else:
-        message = (f"Ground contact time was estimated from pace, cadence and height for {_pct(share)} of the run "
-                   "(typically within about ±10 %), not measured by a sensor. A chest strap or pod with running "
-                   "dynamics, or a personal calibration (runload calibrate), narrows this. Evidence: model-based.")
-    return _hint("Q3", "Contact time estimated", "info", "D", list(LEG_GROUPS),
-                 {"estimated_contact_share_pct": share * 100, "calibrated": calibration is not None}, message,
-                 kind="quality")
-
-
 # --- engine --------------------------------------------------------------------------------------------------
 
 def select_hints(candidates: list[Hint], now=None, shown=None) -> list[Hint]:
     """Apply the rate limits of §3.1 rule 6 to training-hint candidates.
 
-    Ranked by severity tier, then evidence grade (A first), then registry order.  With ``shown`` (earlier
+    Ranked by :func:`hint_relevance` (normalised excess and evidence grade, module docstring), then
+    severity tier, then registry order.  With ``shown`` (earlier
     hints: a DataFrame with ``time``, ``id``, ``severity``, or a sequence of ``(time, id, severity)``
     tuples — the cheap form for a walk over a whole training log) and ``now``: a hint shown in the last
     7 days is dropped unless its tier rose, and the week holds at most :data:`MAX_HINTS_PER_WEEK`.
     """
     order = list(RULES)
-    ranked = sorted(candidates, key=lambda h: (-SEVERITY_RANK.get(h.severity, 0), h.evidence,
+    ranked = sorted(candidates, key=lambda h: (-hint_relevance(h), -SEVERITY_RANK.get(h.severity, 0),
                                                order.index(h.id) if h.id in order else len(order)))
     budget = MAX_HINTS_PER_RUN
     if shown is not None and len(shown) and now is not None:
@@ -567,3 +576,17 @@ def hint_candidates(analysis: Analysis, history: HintHistory | None = None) -> t
         if hint is not None:
             (training if rule.kind == "training" else quality).append(hint)
     return training, quality
+
+
+# The data-quality rules (Q1–Q3) register themselves on import; they live in their own module.
+from . import hint_quality  # noqa: E402
+
+_MOVED_TO_HINT_QUALITY = ("no_cadence", "grade_unknown", "estimated_contact_time", "INDOOR_SUB_SPORTS",
+                          "QUALITY_MIN_SHARE")
+
+
+def __getattr__(name):
+    """The data-quality rules and their constants stay importable from here (:mod:`runload.hint_quality`)."""
+    if name in _MOVED_TO_HINT_QUALITY:
+        return getattr(hint_quality, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

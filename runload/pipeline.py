@@ -176,7 +176,8 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
 
 def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None, *,
                  height_m: float | None = None, mass_kg: float | None = None, gait_source: str = "auto",
-                 units: str = "metric", decoder: str = DEFAULT_FIT_DECODER) -> list[Analysis]:
+                 units: str = "metric", decoder: str = DEFAULT_FIT_DECODER,
+                 easy_speed_mps: float | None = None) -> list[Analysis]:
     """Read every running session of a file and analyse each (a TCX with three runs gives three).
 
     Parameters
@@ -192,6 +193,8 @@ def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None
         As in :func:`analyze_run`.
     decoder : {"columnar", "fitdecode", "fitparse"}
         FIT decoder.
+    easy_speed_mps : float, optional
+        [m/s] overrides the profile's easy speed (``--easy-pace``).
 
     Returns
     -------
@@ -211,6 +214,6 @@ def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None
     runs = read_runs(path, decoder=decoder)
     out = []
     for run in runs:
-        given = given_profile(run, profile, height_m=height_m, mass_kg=mass_kg)
+        given = given_profile(run, profile, height_m=height_m, mass_kg=mass_kg, easy_speed_mps=easy_speed_mps)
         out.append(analyze_run(run, given, gait_source=gait_source, units=units))
     return out

@@ -77,7 +77,11 @@ class AthleteProfile:
     cadence_model : tuple[float, float, float, float] | None
         Personal preferred cadence c_pref = b0 + b1·v + b2·i⁺ + b3·i⁻ [spm] (science.md §3.2);
         ``None`` uses the population 165 + 7·(v − 3).
-    hr_max_bpm : float | None  [1/min]
+    hr_max_bpm : float | None  [1/min]  maximum heart rate: the anchor of the report's heart-rate zones
+        (:mod:`runload.zones`); without it the highest heart rate of each run stands in, as the report says
+    threshold_pace_s_per_km : float | None  [s/km]  threshold pace (about the pace of an all-out hour): the
+        anchor of the report's pace zones (:mod:`runload.zones`); without it it is assumed from
+        ``easy_speed_mps``, as the report says
     calibration : Calibration | None
     """
 
@@ -89,6 +93,7 @@ class AthleteProfile:
     easy_speed_mps: float = 3.0
     cadence_model: tuple[float, float, float, float] | None = None
     hr_max_bpm: float | None = None
+    threshold_pace_s_per_km: float | None = None
     calibration: Calibration | None = None
 
     def __post_init__(self):
@@ -96,6 +101,12 @@ class AthleteProfile:
             raise RunloadError(None, f"height {self.height_m} m is outside 1.0–2.5 m")
         if not 25 <= self.mass_kg <= 250:
             raise RunloadError(None, f"mass {self.mass_kg} kg is outside 25–250 kg")
+        if not 0.5 <= self.easy_speed_mps <= 12.5:
+            raise RunloadError(None, f"easy speed {self.easy_speed_mps} m/s is outside 0.5–12.5 m/s")
+        if self.hr_max_bpm is not None and not 100 <= self.hr_max_bpm <= 250:
+            raise RunloadError(None, f"hr_max_bpm {self.hr_max_bpm} is outside 100–250 bpm")
+        if self.threshold_pace_s_per_km is not None and not 80 <= self.threshold_pace_s_per_km <= 2000:
+            raise RunloadError(None, f"threshold pace {self.threshold_pace_s_per_km} s/km is outside 80–2000 s/km")
 
     @property
     def leg_length_m(self) -> float:
@@ -139,28 +150,30 @@ def load_profile(path: str | Path) -> AthleteProfile:
 
 
 def profile_for_run(run, profile: AthleteProfile | None = None, *, height_m: float | None = None,
-                    mass_kg: float | None = None) -> AthleteProfile:
+                    mass_kg: float | None = None, easy_speed_mps: float | None = None) -> AthleteProfile:
     """The profile to analyse ``run`` with.
 
     ``profile`` when given; otherwise the defaults with the height and mass the watch's user profile
     recorded in the file (``run.meta.athlete_height_m`` / ``athlete_mass_kg``), because the leg length
     drives the contact-time model (docs/gait_validation.md: the runner's own height lowers the median
-    error).  ``height_m`` / ``mass_kg`` (e.g. ``--height``/``--mass``) override both.
+    error).  ``height_m`` / ``mass_kg`` (e.g. ``--height``/``--mass``) and ``easy_speed_mps`` [m/s] (e.g.
+    ``--easy-pace``) override both.
     """
     if profile is None:
         from_file = {k: v for k, v in (("height_m", run.meta.athlete_height_m),
                                        ("mass_kg", run.meta.athlete_mass_kg)) if v is not None}
         profile = AthleteProfile(**from_file)
-    changes = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None}
+    changes = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg), ("easy_speed_mps", easy_speed_mps))
+               if v is not None}
     return replace(profile, **changes) if changes else profile
 
 
 def given_profile(run, profile: AthleteProfile | None = None, *, height_m: float | None = None,
-                  mass_kg: float | None = None) -> AthleteProfile | None:
-    """The profile a user gave for ``run`` (a profile and/or ``--height``/``--mass``), resolved with
-    :func:`profile_for_run`; ``None`` when nothing was given, so that :func:`runload.analyze_run` uses
-    and records the file's (or the default) profile itself.
+                  mass_kg: float | None = None, easy_speed_mps: float | None = None) -> AthleteProfile | None:
+    """The profile a user gave for ``run`` (a profile and/or ``--height``/``--mass``/``--easy-pace``),
+    resolved with :func:`profile_for_run`; ``None`` when nothing was given, so that
+    :func:`runload.analyze_run` uses and records the file's (or the default) profile itself.
     """
-    if profile is None and height_m is None and mass_kg is None:
+    if profile is None and height_m is None and mass_kg is None and easy_speed_mps is None:
         return None
-    return profile_for_run(run, profile, height_m=height_m, mass_kg=mass_kg)
+    return profile_for_run(run, profile, height_m=height_m, mass_kg=mass_kg, easy_speed_mps=easy_speed_mps)

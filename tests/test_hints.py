@@ -95,7 +95,11 @@ def test_h5_tier1_with_personal_model():
     a = analysis(samples([(1800, 3.0, 0.92 * 165, 0.0)]), PERSONAL)
     h = by_id(run_hints(a), "H5")
     assert h.severity == "tier 1" and h.evidence == "B" and h.evidence_label == "moderate"
-    assert h.groups == ["quadriceps", "glutes"] and h.tips == ["Squats", "Donkey kicks", "Lunges"]
+    assert h.groups == ["quadriceps", "glutes"]
+    # The guide's exercises that straighten the knee under load (quadriceps first), then the glutes' own; one
+    # "Squats"; no downhill-only eccentric tip on a cadence hint.
+    assert [t.name for t in h.advice["strengthening"]] == ["Squats", "Lunges", "Box squats", "Donkey kicks"]
+    assert set(h.advice) == {"strengthening"} and h.tips == [t.text for t in h.advice["strengthening"]]
     assert ANCHOR_PERSONAL in h.message and "about 8 % below your own usual cadence" in h.message
     assert h.values["cadence_deficit_pct"] == pytest.approx(8.0, abs=0.01)
     assert h.values["cadence_norm"] == "personal"

@@ -35,7 +35,7 @@ def test_analysis_contract_on_a_synthetic_run():
     assert set(GAIT_COLUMNS) <= set(a.samples.columns)
     assert list(a.segments.columns) == list(SEGMENT_COLUMNS) + [f"rel_load_{g}" for g in MUSCLE_GROUPS]
     assert set(SUMMARY_KEYS) <= set(a.summary)
-    assert a.model_versions == {"gait": GAIT_MODEL_ID, "load": "load_v1", "hints": "hints_v1"}
+    assert a.model_versions == {"gait": GAIT_MODEL_ID, "load": "load_v1", "hints": "hints_v2"}
     assert list(a.load.index) == list(MUSCLE_GROUPS)
     assert a.load_samples.index.equals(a.samples.index)
     assert all(h.evidence_label and h.message for h in a.hints)

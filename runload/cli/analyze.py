@@ -139,8 +139,11 @@ def format_analysis(analysis: Analysis, units: str | Units = "metric") -> str:
               help="Contact time from the device where plausible (auto), the device only, or the model only.")
 @click.option("--units", type=click.Choice(UNIT_SYSTEMS), default="metric", show_default=True,
               help="Splits and every distance, pace and height in km and m or in miles and feet.")
+@click.option("--easy-pace", "easy_pace", default=None, metavar="M:SS",
+              help="Your easy running pace per km (per mile with --units imperial), e.g. 5:45: the load model's "
+                   "reference (default: the profile's, else 5:33 /km).")
 def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | None,
-            profile_path: Path | None, gait_source: str, units: str) -> None:
+            profile_path: Path | None, gait_source: str, units: str, easy_pace: str | None) -> None:
     """Gait timing, laps/splits/segments, estimated load per muscle group and hints for every run in PATH.
 
     A file holding several runs (a TCX with three activities, a FIT with two running sessions) gives one
@@ -150,10 +153,12 @@ def analyze(path: Path, as_json: bool, height_m: float | None, mass_kg: float | 
     models; hints are not medical advice.
     """
     from ..pipeline import analyze_file  # noqa: PLC0415
+    from ..report.units import parse_pace  # noqa: PLC0415
 
+    easy_speed = 1000.0 / parse_pace(easy_pace, units) if easy_pace is not None else None
     check_inputs([path] + ([profile_path] if profile_path is not None else []))
     analyses = analyze_file(path, profile_path, height_m=height_m, mass_kg=mass_kg, gait_source=gait_source,
-                            units=units)
+                            units=units, easy_speed_mps=easy_speed)
     for i, analysis in enumerate(analyses):
         if as_json:
             echo(analysis.to_json())

@@ -28,6 +28,9 @@ UNIT_CHOICES = ("metric", "imperial")
 @click.option("--mass", type=float, default=None, help="Body mass [kg] (default 70 or the profile's).")
 @click.option("--profile", "profile_path", type=click.Path(path_type=Path), default=None,
               help="Athlete profile TOML (as written by `runload calibrate`).")
+@click.option("--easy-pace", "easy_pace", default=None, metavar="M:SS",
+              help="Your easy running pace per km (per mile with --units imperial), e.g. 5:45: the load model's "
+                   "reference and the anchor of the assumed pace zones (default: the profile's, else 5:33 /km).")
 @click.option("--units", type=click.Choice(UNIT_CHOICES), default="metric", show_default=True,
               help="Display units.")
 @click.option("--plotlyjs", default="inline", show_default=True, metavar="inline|cdn|PATH",
@@ -35,7 +38,7 @@ UNIT_CHOICES = ("metric", "imperial")
                    "relative to the report (written there if missing).")
 @click.pass_context
 def report(ctx: click.Context, files: tuple[Path, ...], output: str, height: float | None, mass: float | None,
-           profile_path: Path | None, units: str, plotlyjs: str) -> None:
+           profile_path: Path | None, easy_pace: str | None, units: str, plotlyjs: str) -> None:
     """Write HTML reports: summary, hints, body map and muscle-group load, charts, laps and route.
 
     Every running session of a file gets its own report.
@@ -46,8 +49,10 @@ def report(ctx: click.Context, files: tuple[Path, ...], output: str, height: flo
     """
     from ..profile import load_profile
     from ..report import write_reports
+    from ..report.units import parse_pace
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
+    easy_speed = 1000.0 / parse_pace(easy_pace, units) if easy_pace is not None else None
     profile = None
     if profile_path is not None:
         check_inputs([profile_path])
@@ -62,7 +67,7 @@ def report(ctx: click.Context, files: tuple[Path, ...], output: str, height: flo
         echo(f"Error: {error_line(outcome.error, outcome.source)}", err=True)
 
     batch = write_reports(files, output, profile=profile, height_m=height, mass_kg=mass, units=units,
-                          plotlyjs=plotlyjs, on_outcome=show)
+                          plotlyjs=plotlyjs, easy_speed_mps=easy_speed, on_outcome=show)
     if batch.index is not None:
         echo(f"Wrote {batch.index}")
     if batch.failures:

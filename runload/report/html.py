@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -48,7 +49,15 @@ from ..muscles import display_name
 from ..references import methods_for_analysis
 from .bodymap import bodymap_figure
 from .figure_dicts import plain_records
-from .figures import PHASE_COLORS, PLOT_CONFIG, load_figure, route_figure, timeseries_figure
+from .figures import (
+    PHASE_COLORS,
+    PLOT_CONFIG,
+    load_figure,
+    power_source,
+    route_figure,
+    sample_column,
+    timeseries_figure,
+)
 from .norms_notes import norms_notes
 from .units import (
     MISSING,
@@ -234,8 +243,80 @@ def _summary_items(analysis: Analysis, units: Units) -> list[dict]:
         ("Descent", units.format_elevation(s.get("descent_m")), ""),
         ("Contact time", format_number(s.get("contact_time_ms"), unit="ms"), gait_note),
         ("Flight time", format_number(s.get("flight_time_ms"), unit="ms"), gait_note),
+        *_file_extras(analysis),
     ]
     return [dict(label=label, value=value, note=note) for label, value, note in items if value != MISSING]
+
+
+def _file_extras(analysis: Analysis) -> list[tuple[str, str, str]]:
+    """Summary cards of what the file holds beyond the run's motion: the watch's calories, the average
+    temperature and power (with its source), the device's vertical oscillation and contact-time balance."""
+    watch = analysis.run.meta.watch
+    kcal = getattr(watch, "calories_kcal", None)
+    out = [("Calories", format_number(kcal if kcal else None, unit="kcal"), "as the watch says")]
+
+    def mean(column):
+        col = sample_column(analysis, column)
+        return float(np.nanmean(col.to_numpy(float))) if col is not None else math.nan
+
+    out.append(("Temperature", format_number(mean("temperature_c"), unit="°C"),
+                "average, as the device recorded it (a watch worn on the wrist reads warmer than the air)"))
+    source = power_source(analysis)
+    if source is not None:
+        out.append(("Power", format_number(mean("power_w"), unit="W"), f"average, from {source}"))
+    out.append(("Vertical oscillation", format_number(mean("vertical_oscillation_mm"), unit="mm"),
+                "average, measured by device"))
+    out.append(("Contact-time balance", format_number(mean("stance_time_balance_pct"), "{:.1f}", "% left"),
+                "average, measured by device; informational only"))
+    return out
+
+
+ZONE_SOURCES = {
+    ("hr", "profile"): "HRmax {anchor} from your profile (hr_max_bpm)",
+    ("hr", "run"): ("no hr_max_bpm in your profile: the highest heart rate of this run, {anchor}, stands in for "
+                    "your maximum, so these zones read high unless this run reached it"),
+    ("pace", "profile"): "threshold pace {anchor} from your profile (threshold_pace_s_per_km)",
+    ("pace", "assumed"): ("no threshold pace in your profile: assumed {anchor}, from the easy pace {easy} "
+                          "taken as the middle of zone 2 (an assumption; set threshold_pace_s_per_km)"),
+}
+
+
+def _zone_tables(analysis: Analysis, units: Units) -> list[dict]:
+    """Time in heart-rate and pace zones (:func:`runload.zones.run_zones`), with where the anchor came from."""
+    from ..zones import run_zones
+
+    tables = []
+    for kind, z in run_zones(analysis).items():
+        if z.total_s <= 0:
+            continue
+        if kind == "hr":
+            anchor, unit = format_number(z.anchor, unit="bpm"), "bpm"
+            bounds = [format_number(b) for b in z.lower[1:]]
+            slower, faster = "<", "≥"
+        else:
+            anchor, unit = units.format_pace(z.anchor), units.pace_unit
+            bounds = [units.format_speed_as_pace(v, unit=False) for v in z.lower[1:]]
+            slower, faster = "slower than", "faster than"
+        ranges = ([f"{slower} {bounds[0]}"] + [f"{a}–{b}" for a, b in zip(bounds, bounds[1:], strict=False)]
+                  + [f"{faster} {bounds[-1]}"])
+        rows = [dict(name=name, range=rng, time=format_duration(sec),
+                     share=format_number(100.0 * sec / z.total_s, unit="%"))
+                for name, rng, sec in zip(z.names, ranges, z.seconds, strict=True)]
+        source = ZONE_SOURCES[(kind, z.source)].format(
+            anchor=anchor, easy=units.format_speed_as_pace(analysis.profile.easy_speed_mps))
+        tables.append(dict(kind=kind, title="Heart-rate zones" if kind == "hr" else "Pace zones", rows=rows,
+                           source=source, unit=unit))
+    return tables
+
+
+def _dynamics_notes(analysis: Analysis) -> dict:
+    """What the running-dynamics part of the page says: the power source and the balance caveat."""
+    return dict(
+        power=power_source(analysis),
+        balance=sample_column(analysis, "stance_time_balance_pct") is not None,
+        dynamics=any(sample_column(analysis, c) is not None
+                     for c in ("vertical_oscillation_mm", "vertical_ratio_pct", "step_length_mm")),
+    )
 
 
 def _watch_differences(analysis: Analysis, units: Units) -> list[dict]:
@@ -292,14 +373,24 @@ def _load_rows(analysis: Analysis) -> list[dict]:
 
 
 def _hint_rows(analysis: Analysis) -> list[dict]:
+    """The training hints for the hints section, each with its tips by category (``advice``: heading and
+    tips with their sources, :attr:`runload.analysis.Hint.advice`); data-quality hints (ids ``Q…``) go to the
+    data notes (:func:`_data_notes`)."""
+    from ..muscles import TIP_CATEGORIES
+
     rows = []
     for h in analysis.hints or []:
+        if str(h.id).startswith("Q"):
+            continue
+        advice = [dict(category=category, heading=TIP_CATEGORIES[category],
+                       tips=[dict(text=t.text, source=t.reference) for t in tips])
+                  for category, tips in h.advice.items()]
         rows.append(dict(
             id=h.id, title=h.title, severity=h.severity, message=h.message,
-            css="data" if str(h.id).startswith("Q") else ("info" if h.severity == "info" else "attention"),
+            css="info" if h.severity == "info" else "attention",
             evidence_label=h.evidence_label, evidence=h.evidence,
             groups=[display_name(g) if g in MUSCLE_GROUPS else str(g) for g in (h.groups or [])],
-            tips=list(h.tips or []),
+            advice=advice,
             from_log=h.origin == "log",
         ))
     return rows
@@ -398,9 +489,13 @@ def _header(analysis: Analysis, run_links: list[tuple[str, str]] | None = None) 
 
 
 def _data_notes(analysis: Analysis) -> dict:
+    """The data notes: the reader's warnings, then the data-quality hints (``Q…``: no cadence, slope
+    unknown, contact time estimated) as one line each, the developer fields, model versions and profile."""
     meta = analysis.run.meta
+    quality = [f"{h.title} — {h.message}" for h in analysis.hints or [] if str(h.id).startswith("Q")]
     return dict(
         warnings=list(meta.warnings or []),
+        quality=quality,
         developer_fields=[f"{f.name}" + (f" [{f.units}]" if f.units else "")
                           + (f" ({f.application})" if f.application else "") for f in meta.developer_fields],
         model_versions=dict(analysis.model_versions or {}),
@@ -486,6 +581,8 @@ def _render_page(analysis: Analysis, units: Units, plotlyjs: Markup,
         references=references,
         notes=_data_notes(analysis),
         norms=norms_notes(analysis, units),
+        zones=_zone_tables(analysis, units),
+        dynamics=_dynamics_notes(analysis),
         figures=list(figures),
         figures_json=Markup(payload),
         plot_config=Markup(safe_json(PLOT_CONFIG)),

@@ -13,7 +13,8 @@ Where the reports go (``out``)
 * **A folder** — several inputs, or ``out`` is an existing folder or ends in ``/`` (it is created): one
   ``<file name>.html`` per input (``run.fit.html``), further runs as ``<file name>-run2.html`` …;
   inputs with the same file name get ``-2``, ``-3`` … (``run.fit-2.html``).  With several inputs, or a
-  file with several runs, an ``index.html`` links every report and lists the files that failed.
+  file with several runs, an ``index.html`` links every report — newest run first, with its date,
+  distance, moving time, pace and top hint — and lists the files that failed.
 * An existing regular file as ``out`` with several inputs is an error (nothing is written).
 
 The reports of one file's runs link each other ("Run 2 of 3 in this file").
@@ -54,6 +55,12 @@ class ReportOutcome:
         The run's start in its local time with the UTC offset (or UTC), for display.
     distance : str
         The run's distance for display, in the chosen units.
+    time, pace : str
+        The run's moving time and moving pace for display.
+    top_hint : str
+        The title of the run's first training hint ("" without one).
+    start : datetime or None
+        The run's start (UTC), for ordering the index.
     error : BaseException or None
         Why it failed: a :class:`~runload.errors.RunloadError` (or an unexpected exception, kept so
         ``--debug`` can show its traceback).
@@ -66,6 +73,10 @@ class ReportOutcome:
     title: str = ""
     when: str = ""
     distance: str = ""
+    time: str = ""
+    pace: str = ""
+    top_hint: str = ""
+    start: object = None
     error: BaseException | None = None
 
     @property
@@ -132,7 +143,7 @@ def _display_source(source) -> str:
 
 def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None = None,
                   mass_kg: float | None = None, units: str = "metric", plotlyjs: str = "inline",
-                  gait_source: str = "auto",
+                  gait_source: str = "auto", easy_speed_mps: float | None = None,
                   on_outcome: Callable[[ReportOutcome], None] | None = None) -> ReportBatch:
     """Analyse every running session of every input and write one HTML report each (and an index).
 
@@ -151,6 +162,8 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
     plotlyjs : str
         As in :func:`runload.report.write_report`; a shared path is resolved against the output folder.
     gait_source : {"auto", "device", "model"}
+    easy_speed_mps : float, optional
+        [m/s] the runner's easy speed (``--easy-pace``), overriding the profile's.
     on_outcome : callable, optional
         Called with each :class:`ReportOutcome` as soon as it is known (the CLI prints progress with it).
 
@@ -170,15 +183,17 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
     from ..profile import AthleteProfile
     from . import write_report
     from .html import check_plotlyjs, render_index
-    from .units import format_local_time, get_units
+    from .units import format_duration, format_local_time, get_units
 
     inputs = list(inputs)
     if not inputs:
         raise RunloadError(None, "no input files")
     shown = get_units(units)
     check_plotlyjs(plotlyjs)
-    if height_m is not None or mass_kg is not None:  # one error up front, not one per file
-        AthleteProfile(**{k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg)) if v is not None})
+    given = {k: v for k, v in (("height_m", height_m), ("mass_kg", mass_kg), ("easy_speed_mps", easy_speed_mps))
+             if v is not None}
+    if given:  # one error up front, not one per file
+        AthleteProfile(**given)
     folder = _is_folder_target(out, len(inputs))
     out = Path(os.fspath(out))
     if folder and out.exists() and not out.is_dir():
@@ -199,7 +214,7 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
         label = _display_source(source)
         try:
             analyses = analyze_file(source, profile, height_m=height_m, mass_kg=mass_kg,
-                                    gait_source=gait_source, units=units)
+                                    gait_source=gait_source, units=units, easy_speed_mps=easy_speed_mps)
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the others; the error is kept
             record(ReportOutcome(source=label, error=e))
             continue
@@ -212,10 +227,15 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
             title = meta.name or Path(label).name
             if n > 1:
                 title += f" (run {k} of {n})"
+            summary = analysis.summary or {}
             outcome = ReportOutcome(
                 source=label, path=target, run=k, n_runs=n, title=title,
                 when=format_local_time(meta.start, meta.utc_offset_s, meta.timezone) if meta.start else "",
-                distance=shown.format_distance((analysis.summary or {}).get("distance_m")),
+                distance=shown.format_distance(summary.get("distance_m")),
+                time=format_duration(summary.get("moving_s")),
+                pace=shown.format_pace(summary.get("moving_pace_s_per_km")),
+                top_hint=_top_hint(analysis),
+                start=meta.start,
             )
             try:
                 write_report(analysis, target, units=units, plotlyjs=plotlyjs, run_links=links)
@@ -224,8 +244,9 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
             record(outcome)
 
     if folder and (len(inputs) > 1 or several_runs):
-        entries = [dict(href=_href(o.path), title=o.title, when=o.when, distance=o.distance,
-                        source=Path(o.source).name) for o in batch.written]
+        entries = [dict(href=_href(o.path), title=o.title, when=o.when, distance=o.distance, time=o.time,
+                        pace=o.pace, top_hint=o.top_hint, source=Path(o.source).name)
+                   for o in _by_date(batch.written)]
         failures = [dict(source=o.source, reason=error_reason(o.error)) for o in batch.failures]
         index = out / INDEX_NAME
         try:
@@ -235,6 +256,28 @@ def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None
             raise RunloadError(index, f"cannot write the index: {e.strerror or e}") from e
         batch.index = index
     return batch
+
+
+def _top_hint(analysis) -> str:
+    """The title of the run's first training hint, as its report lists them (data-quality notes, ids
+    ``Q…``, are data notes there, not hints); ``""`` without one."""
+    for h in analysis.hints or []:
+        if not str(h.id).startswith("Q"):
+            return str(h.title)
+    return ""
+
+
+def _by_date(outcomes: list[ReportOutcome]) -> list[ReportOutcome]:
+    """Newest run first; runs without a start time last, in input order."""
+    import pandas as pd
+
+    def key(o: ReportOutcome):
+        start = pd.Timestamp(o.start) if o.start is not None else None
+        if start is not None and start.tzinfo is None:
+            start = start.tz_localize("UTC")
+        return (start is None, -start.value if start is not None else 0)
+
+    return sorted(outcomes, key=key)
 
 
 def _href(path: Path) -> str:

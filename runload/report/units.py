@@ -25,7 +25,7 @@ from ..errors import InvalidMethodError
 
 __all__ = ["Units", "UNIT_SYSTEMS", "get_units", "format_duration", "format_number", "is_missing",
            "plausible_pace", "local_time", "format_utc_offset", "format_local_time", "MISSING",
-           "SLOWEST_PACE_S_PER_KM", "FASTEST_PACE_S_PER_KM"]
+           "SLOWEST_PACE_S_PER_KM", "FASTEST_PACE_S_PER_KM", "parse_pace"]
 
 METRES_PER_MILE = 1609.344
 METRES_PER_FOOT = 0.3048
@@ -235,6 +235,38 @@ def get_units(system: str | Units) -> Units:
         return UNIT_SYSTEMS[system]
     except (KeyError, TypeError):
         raise InvalidMethodError("units", system, tuple(UNIT_SYSTEMS)) from None
+
+
+def parse_pace(text: str, units: str | Units = "metric", *, what: str = "--easy-pace") -> float:
+    """A pace typed as ``M:SS`` or ``MM:SS`` per displayed distance unit (km, or mile with ``imperial``) →
+    seconds per km.
+
+    Raises
+    ------
+    RunloadError
+        Not ``M:SS`` with seconds below 60, or outside the plausible paces (:func:`plausible_pace`);
+        ``what`` names the option in the message.
+
+    Examples
+    --------
+    >>> parse_pace("5:30")
+    330.0
+    >>> round(parse_pace("8:51", "imperial"), 1)  # 531 s per mile
+    329.9
+    """
+    from ..errors import RunloadError
+
+    u = get_units(units)
+    parts = str(text).strip().split(":")
+    ok = len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[1]) == 2 and int(parts[1]) < 60
+    if not ok:
+        raise RunloadError(None, f"{what} must be a pace as M:SS per {u.distance_unit} (e.g. 5:30), not {text!r}")
+    per_unit = 60.0 * int(parts[0]) + int(parts[1])
+    s_per_km = per_unit * 1000.0 / u.metres_per_distance_unit
+    if not plausible_pace(s_per_km):
+        raise RunloadError(None, f"{what} {text} per {u.distance_unit} is not a running pace (between "
+                                 f"{u.format_pace(FASTEST_PACE_S_PER_KM)} and {u.format_pace(SLOWEST_PACE_S_PER_KM)})")
+    return s_per_km
 
 
 def _zone(utc_offset_s, tz_name) -> timezone | ZoneInfo | None:

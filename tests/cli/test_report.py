@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
-from conftest import catalog_entries, entry_path, shared_params
+from conftest import PROJECT_DIR, catalog_entries, entry_path, shared_params
 
 from runload.analysis import HINTS_FOOTER
 from runload.cli import cli
@@ -137,3 +139,43 @@ def test_missing_input_is_the_common_error_line(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(missing), "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"Error: {missing}: no such file"]
+
+
+SAMPLE_RUNS = PROJECT_DIR / "sample_runs"
+
+
+def test_easy_pace_reaches_the_page_and_the_load(tmp_path):
+    # The assumed pace zones state the easy pace they came from; the run (a 5:36 /km easy run) is faster
+    # than a 7:00 easy pace and slower than a 4:00 one, so its per-km hamstring load must be higher against
+    # the slow reference.
+    out = tmp_path / "r.html"
+    result = _run(["report", str(SAMPLE_RUNS / "easy.fit"), "-o", str(out), "--plotlyjs", "cdn",
+                   "--easy-pace", "7:00"])
+    assert result.exit_code == 0, result.output
+    assert "from the easy pace 7:00 /km" in out.read_text(encoding="utf-8")
+    imperial = tmp_path / "i.html"
+    _run(["report", str(SAMPLE_RUNS / "easy.fit"), "-o", str(imperial), "--plotlyjs", "cdn", "--units", "imperial",
+          "--easy-pace", "11:16"])  # 11:16 /mi = 7:00 /km
+    assert "from the easy pace 11:16 /mi" in imperial.read_text(encoding="utf-8")
+
+    def hamstrings(pace):
+        result = _run(["analyze", str(SAMPLE_RUNS / "easy.fit"), "--json", "--easy-pace", pace])
+        assert result.exit_code == 0, result.output
+        load = json.loads(result.output.splitlines()[0])["load"]
+        rows = load if isinstance(load, list) else [dict(v, group=k) for k, v in load.items()]
+        return next(r for r in rows if r.get("group") == "hamstrings")["intensity_per_km"]
+
+    assert hamstrings("7:00") > hamstrings("4:00")
+
+
+@pytest.mark.parametrize("command", ["report", "analyze"])
+@pytest.mark.parametrize("pace", ["5.5", "5:75", "0:30"])
+def test_bad_easy_pace_is_one_error_line(command, pace, tmp_path):
+    args = [command, str(SAMPLE_RUNS / "easy.fit"), "--easy-pace", pace]
+    if command == "report":
+        args += ["-o", str(tmp_path / "r.html")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: --easy-pace") and ("M:SS" in last or "not a running pace" in last)
+    assert not (tmp_path / "r.html").exists()

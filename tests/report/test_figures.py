@@ -155,7 +155,7 @@ def test_time_axis_only_without_distance(analysis_factory):
     fig = _figure(timeseries_figure(a))
     assert not fig.layout.updatemenus
     assert fig.layout.xaxis.type == "linear"
-    assert fig.layout["xaxis" + str(len(fig.layout.annotations))].title.text == "Elapsed time [min]"
+    assert fig.layout.xaxis.title.text == "Elapsed time [min]"  # the one x axis all rows share
     assert_allclose(_values(fig.data[0].x)[:3], np.arange(3) / 60.0, rtol=1e-6)
 
 
@@ -177,7 +177,7 @@ def test_load_figure_none_without_load(analysis_factory):
 def test_route_figure_equal_aspect_and_optional(analysis_factory):
     fig = _figure(route_figure(analysis_factory(600)))
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
-    assert {"route", "start", "finish"} <= set(_traces(fig))
+    assert {"pace", "start", "finish"} <= set(_traces(fig))  # the route line is the pace trace's (issue 11)
     names = [t.name for t in fig.data]
     assert names.index("start") > names.index("finish")  # start drawn on top when both are one place
     assert _traces(fig)["start"].legendrank < _traces(fig)["finish"].legendrank

@@ -36,7 +36,8 @@ def test_write_report_has_every_part(analysis, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "Morning run by the lake" in page and "Garmin fenix3" in page
     assert HINTS_FOOTER in page
-    assert "Evidence: limited" in page and "Evidence: model-based" in page
+    assert "Evidence: limited" in page  # the data-quality note (Q1) is with the data notes, not a hint (issue 11)
+    assert "Data quality: Contact time estimated — Contact time was estimated" in page
     assert "Lunges" in page  # the hint's tips
     for section in ("summary", "hints", "load", "timeseries", "route", "segments", "methods"):
         assert f'id="{section}"' in page

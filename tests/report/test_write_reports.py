@@ -52,8 +52,19 @@ def test_index_links_every_run(folder_batch):
     assert batch.index == out / "index.html"
     index = batch.index.read_text(encoding="utf-8")
     hrefs = re.findall(r'<a href="([^"]+)"', index)
-    assert hrefs == ["three.tcx.html", "three.tcx-run2.html", "three.tcx-run3.html"]
+    assert sorted(hrefs) == ["three.tcx-run2.html", "three.tcx-run3.html", "three.tcx.html"]
     assert "(run 2 of 3)" in index
+    # Issue 11: newest first, with the date, distance, moving time, pace and top hint of each run.
+    dates = re.findall(r'<td class="when">([^<]+)</td>', index)
+    assert len(dates) == 3 and dates == sorted(dates, reverse=True)
+    row = re.search(r'<tr><td class="name"><a href="three.tcx-run2.html".*?</tr>', index, re.S).group(0)
+    run2 = next(o for o in batch.written if o.run == 2)
+    assert re.search(r'<td class="num">\d+\.\d\d km</td><td class="num">\d+:\d\d(:\d\d)?</td>'
+                     r'\s*<td class="num">\d+:\d\d /km</td>', row), row
+    page = run2.path.read_text(encoding="utf-8")
+    first_hint = re.search(r'<div class="hint [^"]*"[^>]*>\s*<h3>([^<]+?) <span', page)
+    shown = first_hint.group(1) if first_hint else "no hints"  # the index shows the report's first hint
+    assert f'<td class="hint-title">{shown}</td>' in row
 
 
 def test_one_input_to_a_file_writes_its_runs_beside_it(tcx3, tmp_path):
