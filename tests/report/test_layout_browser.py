@@ -2,7 +2,7 @@
 
 Issue 11, "Layout": plotly's toolbar (modebar) overlapped the phase-chart legend and the distance/time
 buttons; at 420 px the phase chart and the route axis were clipped and table rows were 115 px tall.  For
-the sample runs (sample_runs/) and a handful of real FIT/GPX/TCX files from ../shared/data, at both
+the sample runs (sample_runs/) and every running file of ../shared/data (FIT, GPX, TCX), at both
 widths:
 
 * nothing is wider than the viewport and the page does not scroll sideways (an element inside a frame
@@ -33,12 +33,14 @@ SAMPLES = PROJECT_DIR / "sample_runs"
 WIDTHS = (420, 1400)
 MAX_ROW_PX = 64  # one line of text, or a header of two short lines
 SAMPLE_FILES = ("easy_dynamics.fit", "hills.fit", "intervals.fit", "treadmill.fit", "hills.tcx.gz")
-REAL_FILES = [e for e in catalog_entries() if e["path"] in {
-    "MaksVasilev__fit2gpx/test/68MK1405.FIT",  # Fenix 3: running dynamics, temperature
-    "jimmykane__fit-parser/test/running-with-developer-data.fit",  # Stryd power (developer field)
-    "corriporai__runpandas/runpandas/tests/io/data/gpx/run.gpx",
-    "corriporai__runpandas/runpandas/tests/io/data/samples/2020-12-20T05_50_47-300_Running.tcx",
-}]
+#: Every running file of the shared corpus (the catalogue's ``is_running``): FIT, GPX and TCX from Garmin,
+#: Suunto, COROS, Polar, Wahoo and Strava, with and without running dynamics, power, positions.
+REAL_FILES = catalog_entries(is_running=True)
+
+
+def _report_name(path) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", str(path))
+
 
 LAYOUT_JS = """() => {
   const W = document.documentElement.clientWidth;
@@ -82,13 +84,16 @@ def reports(tmp_path_factory):
     """One report per sample run and real file (written once for the module), keyed by a short name."""
     out_dir = tmp_path_factory.mktemp("layout")
     out = {}
-    paths = [SAMPLES / name for name in SAMPLE_FILES]
-    paths += [entry_path(e) for e in REAL_FILES]
-    for path in paths:
+    named = [(name.replace(".", "_"), SAMPLES / name) for name in SAMPLE_FILES]
+    named += [(_report_name(e["path"]), entry_path(e)) for e in REAL_FILES]
+    for name, path in named:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            analysis = runload.analyze_run(runload.read_run(path))
-        name = path.name.replace(".", "_")
+            try:
+                analysis = runload.analyze_run(runload.read_run(path))
+            except runload.RunloadError as e:  # a damaged file: a clear error instead of a report
+                out[name] = e
+                continue
         out[name] = write_report(analysis, out_dir / f"{name}.html", plotlyjs="plotly.min.js")
     return out
 
@@ -131,7 +136,10 @@ def test_sample_run_layout(browser, reports, name, width):
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("entry", shared_params(REAL_FILES))
 def test_real_file_layout(browser, reports, entry, width):
-    name = entry_path(entry).name.replace(".", "_")
+    name = _report_name(entry["path"])
+    if isinstance(reports[name], Exception):  # damaged: a clear error instead of a report to lay out
+        assert entry.get("parses_ok_fitparse") is False, reports[name]  # the reference decoder refuses it too
+        return
     page, errors = _open(browser, reports[name], width)
     try:
         _check_layout(page, errors, f"layout-{name}-{width}")
