@@ -6,7 +6,7 @@ itself), so adding later runs never changes an earlier run's hints.  Windows are
 [t − 30 d, t).  No rule fires while the history is short (< 8 runs or < 28 days before the run,
 :func:`runload.hints.history_is_sufficient`, §3.1 rule 6).
 
-Thresholds are read from ``runload/models/hints_v1.toml`` (:func:`runload.hints.hint_thresholds`).
+Thresholds are read from ``runload/models/hints_v2.toml`` (:func:`runload.hints.hint_thresholds`).
 
 Rules (id, evidence grade, §3.3 trigger; deviations from science.md marked *):
 
@@ -79,7 +79,7 @@ __all__ = ["history_candidates", "sufficient_mask", "spike_candidates", "acwr_da
            "ACUTE_LAMBDA", "CHRONIC_LAMBDA"]
 
 DAY = np.timedelta64(1, "D")
-_T = THRESHOLDS  # runload/models/hints_v1.toml (runload.hints.hint_thresholds)
+_T = THRESHOLDS  # runload/models/hints_v2.toml (runload.hints.hint_thresholds)
 SPIKE_WINDOW_DAYS = _T["H1"]["window_days"]  # H1, H7, H9: the previous 30 days
 ACUTE_LAMBDA = 2 / (_T["H3"]["acute_days"] + 1)  # H3, §3.3 (Williams et al. 2017)
 CHRONIC_LAMBDA = 2 / (_T["H3"]["chronic_days"] + 1)
