@@ -123,7 +123,7 @@ def fingerprint(run, **kw) -> dict:
         try:
             a = analyze_run(run, **kw)
         except Exception as e:  # noqa: BLE001 - the error is part of the fingerprint
-            return {"error": type(e).__name__, "message": str(e)}
+            return {"error": type(e).__name__, "message": _portable(str(e))}
     return {
         "samples": {c: _column(a.samples[c]) for c in a.samples.columns},
         "load_samples": {c: _column(a.load_samples[c]) for c in a.load_samples.columns},
@@ -133,8 +133,13 @@ def fingerprint(run, **kw) -> dict:
         "hints": _json_ready([h.as_dict() for h in a.hints]),
         "hint_candidates": _json_ready([h.as_dict() for h in a.hint_candidates]),
         "model_versions": a.model_versions,
-        "warnings": sorted({str(w.message) for w in caught}),
+        "warnings": sorted({_portable(str(w.message)) for w in caught}),
     }
+
+
+def _portable(text: str) -> str:
+    """``text`` with the shared data folder written as ``<shared>`` (a checkout's location is not a result)."""
+    return text.replace(str(SHARED), "<shared>")
 
 
 def fingerprints(folder: Path) -> dict:
