@@ -377,21 +377,8 @@ class _Decoder:
             fld, parent = fd.field, None
             if fld:
                 fld, parent = _resolve_subfield(fld, d.field_defs, raw_values)
-                if fld.components:
-                    for component in fld.components:
-                        try:
-                            cmp_raw = component.render(raw)
-                        except ValueError:
-                            continue
-                        if component.accumulate and cmp_raw is not None:
-                            acc = self.accumulators[d.global_num]
-                            cmp_raw = _accumulate(cmp_raw, acc[component.def_num], component.bits)
-                            acc[component.def_num] = cmp_raw
-                        cmp_raw = _scale_offset(component, cmp_raw)
-                        cmp_field = d.mesg_type.fields[component.def_num]
-                        cmp_field, cmp_parent = _resolve_subfield(cmp_field, d.field_defs, raw_values)
-                        out.append(types.FieldData(None, cmp_field, cmp_parent, cmp_field.render(cmp_raw),
-                                                   cmp_raw))
+                for cmp_field, cmp_parent, cmp_raw in self._components(d, fld, raw, raw_values):
+                    out.append(types.FieldData(None, cmp_field, cmp_parent, cmp_field.render(cmp_raw), cmp_raw))
                 value = _scale_offset(fld, fld.render(raw))
             else:
                 value = raw
@@ -405,6 +392,23 @@ class _Decoder:
             proc.on_process_field(None, fd)
             proc.on_process_unit(None, fd)
         return out
+
+    def _components(self, d: _Def, fld, raw, raw_values):
+        """The components ``fld`` expands ``raw`` into, as fitdecode expands them: ``(field, parent, raw)`` of
+        each, accumulated (the decoder's per-message accumulators advance here), scaled and offset."""
+        for component in fld.components or ():
+            try:
+                cmp_raw = component.render(raw)
+            except ValueError:
+                continue
+            if component.accumulate and cmp_raw is not None:
+                acc = self.accumulators[d.global_num]
+                cmp_raw = _accumulate(cmp_raw, acc[component.def_num], component.bits)
+                acc[component.def_num] = cmp_raw
+            cmp_raw = _scale_offset(component, cmp_raw)
+            cmp_field, cmp_parent = _resolve_subfield(d.mesg_type.fields[component.def_num], d.field_defs,
+                                                      raw_values)
+            yield cmp_field, cmp_parent, cmp_raw
 
     def _plan(self, d: _Def) -> tuple:
         """How to cut one data message of ``d`` into fields: one struct for all fields, and per field
@@ -484,19 +488,7 @@ class _Decoder:
                         if unique_nums else None
                 fld = _resolve_subfield(fld, d.field_defs, raw_values, by_num)[0]
             if fld.components:
-                for component in fld.components:
-                    try:
-                        cmp_raw = component.render(raw)
-                    except ValueError:
-                        continue
-                    if component.accumulate and cmp_raw is not None:
-                        acc = self.accumulators[d.global_num]
-                        cmp_raw = _accumulate(cmp_raw, acc[component.def_num], component.bits)
-                        acc[component.def_num] = cmp_raw
-                    cmp_raw = _scale_offset(component, cmp_raw)
-                    cmp_field = d.mesg_type.fields[component.def_num]
-                    if cmp_field.subfields:
-                        cmp_field = _resolve_subfield(cmp_field, d.field_defs, raw_values)[0]
+                for cmp_field, _, cmp_raw in self._components(d, fld, raw, raw_values):
                     value = self._processed(cmp_field, None, cmp_field.render(cmp_raw), cmp_raw)
                     if value is not None:
                         expanded.append((cmp_field.name, value))
