@@ -5,10 +5,12 @@ Run: ``.venv/bin/python benchmarks/bench_batch.py [--files 200] [--minutes 60] [
 (:func:`runload.simulate_log.simulate_log`: one runner, ``--files`` runs of ``--minutes`` at 1 Hz over
 ``files / 5`` weeks, a quarter with a chest strap, written as a bulk export: ``--format mix`` (default)
 is :data:`runload.simulate_log.EXPORT_MIX`, half FIT and GPX/TCX, some gzipped; or one format) into a temporary folder (or ``--keep DIR``, reused when it holds the same log), then for each
-``--jobs`` value runs a fresh batch into a new OUTDIR and prints files/s (both passes: the first stores
-every file, the second analyses them again with their month's personal norms and writes the reports), an
+``--jobs`` value runs a fresh batch into a new OUTDIR and prints files/s (everything: the look at each file
+for the personal norms, the analysis with them, the store, every report and the dashboard), an
 unchanged re-run's time, and the peak resident memory (VmHWM) of every worker process seen while the
-batch ran, and of the parent.
+batch ran, and of the parent.  With ``--jobs 1`` it also prints the batch's CPU time as a ratio to reading
+and analysing every file once in the same process (``runload.analyze_file``, nothing stored or rendered):
+the floor of any batch, so the ratio is what learning the norms, storing and reporting cost on top.
 """
 
 from __future__ import annotations
@@ -91,6 +93,17 @@ def _write_log(folder: Path, n: int, minutes: int, fmt: str = "mix") -> int:
         return sum(pool.map(_write_chunk, chunks))
 
 
+def _reference_cpu(log: Path) -> float:
+    """CPU seconds to read and analyse every file of ``log`` once, in this process, with nothing stored or
+    rendered: the floor a batch (which also learns the norms, stores and reports) is compared with."""
+    from runload import analyze_file
+
+    t0 = time.process_time()
+    for path in sorted(log.iterdir()):
+        analyze_file(path)
+    return time.process_time() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=200)
@@ -115,9 +128,9 @@ def main() -> None:
             out = Path(tmp) / f"out{jobs}"
             watcher = PeakWatcher()
             watcher.start()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             s = process_log([log], out, jobs=jobs, reports=not args.no_reports, progress="none")
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             watcher.stop.set()
             watcher.join()
             t1 = time.perf_counter()
@@ -129,6 +142,10 @@ def main() -> None:
                   f"{s.analysed / elapsed:.2f} files/s; unchanged re-run {rerun:.2f} s "
                   f"({again.unchanged} unchanged); peak RSS parent {parent:.0f} MiB, "
                   f"workers {', '.join(f'{w:.0f}' for w in workers) or 'in-process'} MiB")
+            if jobs == 1:  # everything ran in this process: its CPU time is the batch's
+                ref = _reference_cpu(log)
+                print(f"jobs=1 CPU {cpu:.1f} s = {cpu / ref:.2f} × reading and analysing every file once "
+                      f"({ref:.1f} s, same process)")
 
 
 if __name__ == "__main__":

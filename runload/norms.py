@@ -82,7 +82,7 @@ from .stats import weighted_median
 from .store.tables import sql_string
 
 __all__ = ["PersonalNorms", "update_norms", "norms_for", "month_of", "CADENCE_WINDOW_DAYS",
-           "EASY_WINDOW_DAYS", "REFIT_GROWTH"]
+           "EASY_WINDOW_DAYS", "REFIT_GROWTH", "NORM_RUN_COLUMNS", "NORM_SAMPLE_COLUMNS"]
 
 CADENCE_WINDOW_DAYS = 60  # science.md §3.2: steady running seconds from the last 60 days
 EASY_WINDOW_DAYS = 56  # science.md §3.2: v_easy_med = median level speed over 56 days
@@ -92,6 +92,11 @@ NORMS_FORMAT = 1  # version of the JSON of PersonalNorms.to_json
 
 _DEFAULT = AthleteProfile()
 _SAMPLE_COLUMNS = ("speed_mps", "cadence_spm", "grade_pct", "dt_s", "acceleration_mps2", "state")
+#: The columns of the store's ``runs`` and ``samples`` tables :func:`update_norms` reads (a batch stages
+#: exactly these for files not stored yet: :meth:`runload.store.Store.stage_norm_inputs`).
+NORM_RUN_COLUMNS = ("run_id", "content_hash", "start_local", "start_utc", "device_manufacturer",
+                    "device_product", "height_m")
+NORM_SAMPLE_COLUMNS = ("run_id", "time", *_SAMPLE_COLUMNS, "stance_time_ms")
 _KEEP = ["speed_mps", "cadence_spm", "grade_pct", "dt_s", "level"]
 
 
@@ -274,7 +279,8 @@ def norms_for(norms: dict[date, PersonalNorms], start_local) -> PersonalNorms | 
 # --- fitting ----------------------------------------------------------------------------------------------
 
 def update_norms(sql: Callable[[str], pd.DataFrame],
-                 previous: dict[date, PersonalNorms] | None = None) -> dict[date, PersonalNorms]:
+                 previous: dict[date, PersonalNorms] | None = None, *, runs_table: str = "runs",
+                 samples_table: str = "samples") -> dict[date, PersonalNorms]:
     """Personal norms per local calendar month of a training-log store.
 
     Parameters
@@ -285,6 +291,10 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         The norms of the previous batch (month → :class:`PersonalNorms`); months whose window did not change
         keep their cadence model and easy speed, and the calibration is kept unless it is due for a refit
         (module docstring); norms of another gait model version are not reused.
+    runs_table, samples_table : str
+        The tables (or views) to read instead of ``runs`` and ``samples``, with at least the columns
+        :data:`NORM_RUN_COLUMNS` and :data:`NORM_SAMPLE_COLUMNS` (a batch reads the stored runs together
+        with the new files it has staged, :meth:`runload.store.Store.norm_views`).
 
     Returns
     -------
@@ -295,11 +305,11 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
     previous = previous or {}
     if any(n.gait_model != GAIT_MODEL_ID for n in previous.values()):
         previous = {}  # fitted with another gait model: nothing is reused
-    runs = _run_table(sql)
+    runs = _run_table(sql, runs_table)
     if runs.empty:
         return {}
     months = sorted(set(runs["month"]))
-    reader = _Seconds(sql)
+    reader = _Seconds(sql, samples_table)
     parts: dict[date, dict] = {}
     for month in months:
         start = month - timedelta(days=CADENCE_WINDOW_DAYS)
@@ -315,7 +325,7 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         parts[month].update(month=month, window_start=start, window_end=month, fingerprint=fingerprint)
     reader.clear()
 
-    calibration, pool = _calibration(sql, runs, parts, previous)
+    calibration, pool = _calibration(sql, runs, parts, previous, samples_table)
     out = {}
     for month in months:
         p = parts[month]
@@ -343,11 +353,11 @@ def _month_values(frames: dict[str, pd.DataFrame], window: pd.DataFrame, month: 
             "easy_speed_mps": easy, "easy_runs": len(level), "easy_minutes": easy_s / 60.0}
 
 
-def _calibration(sql, runs: pd.DataFrame, parts: dict[date, dict],
-                 previous: dict[date, PersonalNorms]) -> tuple[Calibration | None, int]:
+def _calibration(sql, runs: pd.DataFrame, parts: dict[date, dict], previous: dict[date, PersonalNorms],
+                 samples_table: str = "samples") -> tuple[Calibration | None, int]:
     """The log's calibration: the previous one unless due for a refit, else a new fit (or None)."""
-    device_s = sql("SELECT run_id, sum(dt_s) AS device_s FROM samples WHERE stance_time_ms IS NOT NULL "
-                   "AND dt_s > 0 GROUP BY run_id")
+    device_s = sql(f"SELECT run_id, sum(dt_s) AS device_s FROM {samples_table} "
+                   "WHERE stance_time_ms IS NOT NULL AND dt_s > 0 GROUP BY run_id")
     with_tc = runs.merge(device_s, on="run_id")
     with_tc = with_tc[with_tc["device_s"] > 0]
     if with_tc.empty:
@@ -364,12 +374,12 @@ def _calibration(sql, runs: pd.DataFrame, parts: dict[date, dict],
             return cal, prev_pool
         if cal is None and prev_pool and not grew:
             return None, prev_pool  # nothing usable then, too little new since
-    return _fit_calibration(sql, pool, parts, family, runs), len(ids)
+    return _fit_calibration(sql, pool, parts, family, runs, samples_table), len(ids)
 
 
 def _fit_calibration(sql, pool: pd.DataFrame, parts: dict[date, dict], family: str,
-                     runs: pd.DataFrame) -> Calibration | None:
-    reader = _Seconds(sql, device=True)
+                     runs: pd.DataFrame, samples_table: str = "samples") -> Calibration | None:
+    reader = _Seconds(sql, samples_table, device=True)
     budget = max(int(CAL_MAX_ROWS // max(len(pool), 1)), 1)
     used = []
     for month, group in pool.groupby("month", sort=True):
@@ -400,10 +410,9 @@ def _fit_calibration(sql, pool: pd.DataFrame, parts: dict[date, dict], family: s
 
 # --- reading the store ------------------------------------------------------------------------------------
 
-def _run_table(sql) -> pd.DataFrame:
+def _run_table(sql, table: str = "runs") -> pd.DataFrame:
     """run_id, content_hash, local_date, month, device family and height of every dated run."""
-    runs = sql("SELECT run_id, content_hash, start_local, start_utc, device_manufacturer, device_product, "
-               "height_m FROM runs")
+    runs = sql(f"SELECT {', '.join(NORM_RUN_COLUMNS)} FROM {table}")
     if runs.empty:
         return runs.assign(local_date=[], month=[], family=[])
     when = local_start_times(runs)
@@ -421,8 +430,8 @@ class _Seconds:
     """Steady running seconds per run (:func:`runload.calibrate.calibration_frame`), read from the store's
     samples one window of runs at a time and kept only while the next windows still need them."""
 
-    def __init__(self, sql, device: bool = False):
-        self.sql, self.device, self.cache = sql, device, {}
+    def __init__(self, sql, table: str = "samples", device: bool = False):
+        self.sql, self.table, self.device, self.cache = sql, table, device, {}
 
     def window(self, window: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ids = list(window["run_id"])
@@ -430,7 +439,7 @@ class _Seconds:
         missing = [r for r in ids if r not in self.cache]
         if missing:
             cols = list(_SAMPLE_COLUMNS) + (["stance_time_ms"] if self.device else [])
-            query = (f"SELECT run_id, time, {', '.join(cols)} FROM samples WHERE run_id IN "
+            query = (f"SELECT run_id, time, {', '.join(cols)} FROM {self.table} WHERE run_id IN "
                      f"({', '.join(sql_string(r) for r in missing)}) ORDER BY run_id, time")
             samples = self.sql(query)
             for rid, frame in samples.groupby("run_id", sort=False):

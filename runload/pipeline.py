@@ -7,6 +7,7 @@ The same run, profile and ``gait_source`` always give the same :class:`~runload.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,10 @@ from .run import Run
 from .segments import MIN_PACE_DISTANCE_M, UNITS, segment_spans, summarize_spans
 from .summary import summarize_run
 
-__all__ = ["analyze_run", "analyze_file", "current_model_versions"]
+if TYPE_CHECKING:
+    from .norms import PersonalNorms
+
+__all__ = ["analyze_run", "analyze_file", "current_model_versions", "gait_samples"]
 
 # Totals taken from runload.summary.summarize_run: computed the way the watch computes them and checked
 # against the watch's own session totals in that module's tests.
@@ -111,8 +115,34 @@ def current_model_versions() -> dict[str, str]:
     return {"gait": GAIT_MODEL_ID, "load": DEFAULT_LOAD_MODEL, "hints": HINTS_MODEL}
 
 
+def _gait_stage(run: Run, profile: AthleteProfile | None, gait_source: str,
+                norms: PersonalNorms | None) -> tuple[AthleteProfile, pd.DataFrame]:
+    """The profile the run is analysed with and its cleaned samples joined with the gait: the first
+    stages of :func:`analyze_run`, shared with :func:`gait_samples`."""
+    profile = profile_for_run(run, profile)
+    if norms is not None:
+        profile = norms.apply(profile)
+    cleaned = clean_samples(run)
+    gait = compute_gait(cleaned, profile, gait_source)
+    return profile, cleaned.drop(columns=["state"]).join(gait)
+
+
+def gait_samples(run: Run, profile: AthleteProfile | None = None, *,
+                 norms: PersonalNorms | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
+    """The cleaned samples of ``run`` with its gait timing and the gait's ``state``, without segments,
+    load or hints: exactly the samples :func:`analyze_run` computes first, for what needs only those
+    (a batch's first look at new files, to learn the personal norms: :mod:`runload.batch.engine`).
+
+    Returns
+    -------
+    (AthleteProfile, pandas.DataFrame)
+        The profile used (``norms`` applied) and the samples (as ``Analysis.samples``).
+    """
+    return _gait_stage(run, profile, "auto", norms)
+
+
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
-                units: str = "metric", *, norms=None) -> Analysis:
+                units: str = "metric", *, norms: PersonalNorms | None = None) -> Analysis:
     """Analyse one run: cleaned samples, gait timing, segments and a summary.
 
     Parameters
@@ -133,6 +163,8 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     Returns
     -------
     Analysis
+        The cleaned and analysed samples, gait timing, segments, summary, load per muscle group and
+        hints of the run, with the model versions that produced them.
 
     Raises
     ------
@@ -147,12 +179,7 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
         raise InvalidMethodError("units", units, tuple(UNITS))
     profile_source = "given" if profile is not None else (
         "file" if run.meta.athlete_height_m is not None else "default")
-    profile = profile_for_run(run, profile)
-    if norms is not None:
-        profile = norms.apply(profile)
-    cleaned = clean_samples(run)
-    gait = compute_gait(cleaned, profile, gait_source)
-    samples = cleaned.drop(columns=["state"]).join(gait)
+    profile, samples = _gait_stage(run, profile, gait_source, norms)
     segments, whole = _segments_and_whole(samples, run.meta.laps, units)
     summary = _summary(run, samples, units, whole)
     summary["gait_source"] = gait_source
@@ -174,7 +201,7 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
     return analysis
 
 
-def analyze_file(path, profile: AthleteProfile | str | os.PathLike | None = None, *,
+def analyze_file(path: str | os.PathLike, profile: AthleteProfile | str | os.PathLike | None = None, *,
                  height_m: float | None = None, mass_kg: float | None = None, gait_source: str = "auto",
                  units: str = "metric", decoder: str = DEFAULT_FIT_DECODER,
                  easy_speed_mps: float | None = None) -> list[Analysis]:

@@ -15,13 +15,24 @@ Flow (the parent process alone writes the store):
    ``unread:<sha256 of the reason>``, so an unchanged re-run leaves them alone.
 3. Files to process go to local worker processes (:mod:`runload.batch.worker`, ``jobs`` of them,
    default all cores; ``jobs=1`` runs in this process) as bytes, with at most ``2 × jobs`` files in
-   flight, so memory stays bounded whatever the size of the log.  Each worker reads and analyses; the
-   parent writes each result to the store in one transaction as it completes.  The first pass writes no
-   reports (a run's hints depend on the runs before it, which may still be in flight).
-4. The second pass (:mod:`runload.batch.refresh`): personal norms are learnt per month from the store,
-   the history rules and the rate limits run over the whole log, and the files whose runs had other norms
-   or whose reports are missing or stale are analysed again, with the final hints in their reports.
-5. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store (kept as it is when
+   flight, so memory stays bounded whatever the size of the log.  With personal norms on (the default)
+   this first look only reads each file and computes what the norms read (the cleaned samples and the
+   gait's state: :func:`runload.pipeline.gait_samples`); the parent stages it in temporary tables of the
+   store's connection (:meth:`~runload.store.Store.stage_norm_inputs`, never in the file).  Skipped and
+   failed files are recorded here.
+4. The personal norms of every month are learnt from the stored runs and the staged files together
+   (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
+   with its month's norms; the parent writes each result to the store in one transaction as it completes.
+   The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
+   batch ends): a run's report shows the hints over the whole log, known only once every run is stored.
+   With ``norms=False`` step 3 is this analysis.
+5. The refresh (:mod:`runload.batch.refresh`): the history rules and the rate limits run over the whole
+   log, and the files whose runs had other norms (a new run changed a later month's norms) or whose
+   reports are missing or stale are done again — a report whose analysis this batch cached is rendered
+   from it without reading the file again; any other file is read, analysed and stored again.
+   Each run of a first batch is thus read twice (once for the norms), analysed and stored once, and its
+   report rendered once.  Why: issue 10 (the batch analysed and stored every file twice).
+6. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store (kept as it is when
    the batch changed nothing).
 
 Every discovered file ends in exactly one of the store's ``runs`` / ``skipped`` / ``failures``.  A report
@@ -46,6 +57,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -62,10 +74,10 @@ from ..errors import (
     error_reason,
     outdir_problem,
 )
-from .names import PLOTLY_FILE, RUNS_FOLDER, report_name
+from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
-from .worker import FileResult, FileTask, PortableError, init_worker, process_file
+from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file
 
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
@@ -348,22 +360,55 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             summary.runs += len(ids)
             note("analysed")
 
+        staged: list = []  # (source, content hash) of the files staged for the norms, in discovery order
+
+        def record_staged(result: FileResult) -> None:
+            # The norms' look at a new file: skipped and failed files end here; the others are analysed
+            # once the norms are known.
+            if result.status != "runs":
+                record(result)
+                return
+            runs_ = [row for row, _ in result.staged]
+            frames = [frame for _, frame in result.staged]
+            samples = pd_concat(frames)
+            try:
+                store.stage_norm_inputs(result.source, runs_, samples)
+            except StoreError as e:
+                fail(result.source, result.content_hash, "store", e)
+                return
+            staged.append((result.source, result.content_hash))
+            counts.staged += 1
+            display.update()
+
         refreshed: list[bool] = []
+        uncached: list[str] = []
+        report_keys: dict[str, str] = {}  # what the reports written show (run id → key), not yet recorded
+
+        def flush_report_keys() -> None:
+            # One transaction for the keys of a round's reports (a transaction per report cost as much as
+            # rendering it).  Lost to a crash, they only make the next batch write those reports again.
+            if report_keys:
+                store.set_report_keys(dict(report_keys))
+                report_keys.clear()
 
         def record_refresh(result: FileResult) -> None:
             # Second pass: the file was stored by the first; store it again when its norms changed, and
             # record what its reports show.
             src, key = result.source, result.content_hash
             if result.status != "runs":  # it read and analysed before: a failure now is still its failure
-                if result.status == "failure":
+                if result.stage == "render":  # its cached analysis is unreadable: analysed again
+                    uncached.append(src)
+                elif result.status == "failure":
                     fail(src, key, result.stage, result.error)
                 return
             counts.refreshed += 1
             display.update()
-            stored = store.sql("SELECT run_id, norms_key FROM runs WHERE source = ?", [src])
-            have = {rid: k if isinstance(k, str) else None
-                    for rid, k in zip(stored["run_id"], stored["norms_key"], strict=True)}
-            want = {r.run["run_id"]: r.run["norms_key"] for r in result.rows}
+            want = {r.run["run_id"]: r.run["norms_key"] for r in result.rows}  # none for a cached report
+            have = {}
+            if want:
+                stored = store.sql("SELECT run_id, norms_key FROM runs WHERE source = ?", [src])
+                have = {rid: k if isinstance(k, str) else None
+                        for rid, k in zip(stored["run_id"], stored["norms_key"], strict=True)}
             for e in result.report_errors:  # a full or read-only OUTDIR stops the batch (resumable), not a file
                 problem = outdir_problem(e.message)
                 if problem:
@@ -378,13 +423,50 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     return
                 refreshed.append(True)
             else:
-                store.set_report_keys(result.report_keys)
+                report_keys.update(result.report_keys)  # recorded together when the round is drained
             summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
+
+        first_record = record_staged if norms else record
+        # This batch's analyses, pickled by the workers until their reports are written (local engine).
+        cache = outdir / CACHE_FOLDER if reports and engine == "local" else None
+        if cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)  # never a cache of another batch
+            try:
+                cache.mkdir(parents=True)
+            except OSError:
+                cache = None
+
+        def refresh(source, cached: bool, ids, history, rules) -> None:
+            # One stale file: its report rendered from this batch's cached analysis, or read and analysed
+            # again (its norms changed, or it has no cached analysis).
+            run_ids = ids.get(source.name, [])
+            hints = {r: history.final[r] for r in run_ids if r in history.final}
+            evaluated = {r: rules[r] for r in run_ids if r in rules}
+            target = str(reports_dir) if reports else None
+            if cached:  # only its report is stale and this batch cached its analysis
+                paths = [str(cache_path(cache, r)) for r in run_ids]
+                task = FileTask(source.name, b"", None, store.entry(source.name).content_hash,
+                                reports_dir=target, final_hints=hints, history_rules=evaluated,
+                                mode="render", cache=paths)
+            else:
+                try:
+                    data, compression = source.load()
+                except RunloadError as e:
+                    fail(source.name, _unread_key(error_reason(e)), "read", e)
+                    return
+                task = FileTask(source.name, data, compression, content_hash(data), profile,
+                                height_m, mass_kg, target, source.extra, norms=current or None,
+                                final_hints=hints, history_rules=evaluated, profile_hash=pkey,
+                                gear=_gear(source))
+                del data
+            runner.drain(runner.limit - 1, record_refresh, fail)
+            runner.submit(task)
 
         try:
             runner = _make_runner(engine, scheduler, jobs)
         except BaseException:
             display.close()
+            _drop_cache(cache)
             raise
 
         try:
@@ -424,12 +506,38 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     note("unchanged")
                     continue
                 task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
-                                norms=known_norms or None, profile_hash=pkey, gear=_gear(source))
+                                norms=known_norms or None, profile_hash=pkey, gear=_gear(source),
+                                mode="norm_inputs" if norms else "analyse", cache=None if norms else cache)
                 del data
-                runner.drain(runner.limit - 1, record, fail)
+                runner.drain(runner.limit - 1, first_record, fail)
                 runner.submit(task)
-            runner.drain(0, record, fail)
+            runner.drain(0, first_record, fail)
             store.flush_stats()
+
+            current = known_norms if norms else None
+            if staged:
+                # The personal norms, from the stored runs and the files just staged; then each staged file
+                # is analysed (once) with its month's norms and stored.  Its report waits for the hints
+                # over the whole log (below), rendered from the analysis cached here.
+                store.set_meta(_REFRESH_PENDING, "1")
+                current = learn_norms(store, known_norms)
+                store.clear_staged()
+                counts.total += len(staged)
+                display.update()
+                for name, key in staged:
+                    source = by_name[name]
+                    try:
+                        data, compression = source.load()
+                    except RunloadError as e:  # gone or unreadable since it was staged
+                        fail(name, _unread_key(error_reason(e)), "read", e)
+                        continue
+                    key = content_hash(data)
+                    task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
+                                    norms=current or None, profile_hash=pkey, gear=_gear(source), cache=cache)
+                    del data
+                    runner.drain(runner.limit - 1, record, fail)
+                    runner.submit(task)
+                runner.drain(0, record, fail)
 
             # Second pass (runload.batch.refresh): norms, the hints over the log, files to analyse again.
             # A batch interrupted after storing files but before its second pass finished leaves the flag.
@@ -440,7 +548,8 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             if changed or pending or missing_reports or store.meta("norms") != setting:
                 store.set_meta(_REFRESH_PENDING, "1")
                 index_stale = True
-                current = learn_norms(store, known_norms) if norms else None
+                if norms and not staged:
+                    current = learn_norms(store, known_norms)
                 for _ in range(MAX_ROUNDS):
                     history = log_history(store)
                     figures = history.figures
@@ -454,23 +563,20 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
                     refreshed.clear()
                     counts.total += len(todo)
                     display.update()
+
                     for source in todo:
-                        try:
-                            data, compression = source.load()
-                        except RunloadError as e:
-                            fail(source.name, _unread_key(error_reason(e)), "read", e)
-                            continue
-                        task = FileTask(source.name, data, compression, content_hash(data), profile, height_m,
-                                        mass_kg, str(reports_dir) if reports else None, source.extra,
-                                        norms=current or None,
-                                        final_hints={r: history.final[r] for r in ids.get(source.name, [])
-                                                     if r in history.final},
-                                        history_rules={r: rules[r] for r in ids.get(source.name, []) if r in rules},
-                                        profile_hash=pkey, gear=_gear(source))
-                        del data
-                        runner.drain(runner.limit - 1, record_refresh, fail)
-                        runner.submit(task)
+                        run_ids = ids.get(source.name, [])
+                        refresh(source, bool(cache is not None and stale[source.name] == {"report"} and run_ids
+                                             and all(cache_path(cache, r).is_file() for r in run_ids)),
+                                ids, history, rules)
                     runner.drain(0, record_refresh, fail)
+                    flush_report_keys()
+                    while uncached:
+                        for name in list(uncached):
+                            uncached.remove(name)
+                            refresh(by_name[name], False, ids, history, rules)
+                        runner.drain(0, record_refresh, fail)
+                        flush_report_keys()
                     if not refreshed:
                         break
                 else:  # the last round stored runs again: the stored hints and figures follow them
@@ -481,14 +587,17 @@ def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_
             summary.interrupted = True
             runner.close(cancel=True)
             display.close()
+            _drop_cache(cache)
             summary.elapsed_s = time.monotonic() - started
             raise BatchInterrupted(summary) from None
         except BaseException:
             runner.close(cancel=True)
             display.close()
+            _drop_cache(cache)
             raise
         runner.close()
         display.close()
+        _drop_cache(cache)
 
         if dashboard:
             from ..report.dashboard import INDEX_FILE, write_dashboard
@@ -584,6 +693,20 @@ def _file_stat(source) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns, when
+
+
+def _drop_cache(cache: Path | None) -> None:
+    if cache is not None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def pd_concat(frames: list):
+    """The frames one below the other (one frame as it is)."""
+    import pandas as pd
+
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _gear(source) -> str | None:

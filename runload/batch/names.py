@@ -14,9 +14,11 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["RUNS_FOLDER", "PLOTLY_FILE", "PLOTLY_FROM_RUN", "report_name", "slugify", "source_stem"]
+__all__ = ["RUNS_FOLDER", "CACHE_FOLDER", "PLOTLY_FILE", "PLOTLY_FROM_RUN", "report_name", "slugify", "source_stem"]
 
 RUNS_FOLDER = "runs"
+#: A batch's analyses waiting for their reports (pickles, deleted when the batch ends).
+CACHE_FOLDER = ".runload-cache"
 PLOTLY_FILE = "plotly.min.js"
 #: The shared plotly.js as seen from a report in ``OUTDIR/runs/``.
 PLOTLY_FROM_RUN = f"../{PLOTLY_FILE}"

@@ -25,8 +25,10 @@ LINE_INTERVAL_S = 10.0
 class Counts:
     """Files of a batch by outcome so far (``total`` is known after discovery).
 
-    ``refreshed`` counts the second pass: files analysed again with the norms and the hints over the log
-    (their reports written); ``total`` grows by the files of each second-pass round when it starts.
+    ``staged`` counts the new files read once for the personal norms before they are analysed;
+    ``refreshed`` counts the reports written once the hints over the log are known (and the stored files
+    analysed again because their month's norms changed); ``total`` grows by the files of each of those
+    passes when it starts.
     """
 
     total: int = 0
@@ -35,11 +37,12 @@ class Counts:
     skipped: int = 0
     failed: int = 0
     refreshed: int = 0
+    staged: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
     def done(self) -> int:
-        return self.analysed + self.unchanged + self.skipped + self.failed + self.refreshed
+        return self.analysed + self.unchanged + self.skipped + self.failed + self.refreshed + self.staged
 
     def rate(self) -> float:
         """Files per second since the start [1/s]."""

@@ -42,7 +42,8 @@ def learn_norms(store, previous: dict) -> dict:
     """
     from ..norms import update_norms
 
-    norms = update_norms(store.sql, previous)
+    runs_table, samples_table = store.norm_views()  # the stored runs and the new files staged for them
+    norms = update_norms(store.sql, previous, runs_table=runs_table, samples_table=samples_table)
     if {m: n.to_json() for m, n in norms.items()} != {m: n.to_json() for m, n in previous.items()}:
         store.put_norms(norms)
     return norms

@@ -79,6 +79,14 @@ class FileTask:
     profile_hash : str or None  the batch's profile fingerprint (:func:`runload.store.profile_hash`) for the
         store rows
     gear : str or None  the export's gear for the file (Strava ``activities.csv``)
+    mode : {"analyse", "norm_inputs", "render"}
+        ``"analyse"``: read, analyse, build the store rows and write the reports (when asked).
+        ``"norm_inputs"``: read and compute only what the personal norms read
+        (:func:`runload.pipeline.gait_samples`, :func:`runload.store.rows.norm_input_rows`).
+        ``"render"``: write the reports of the analyses cached at ``cache`` (no reading, no analysis).
+    cache : list of str or None
+        ``"analyse"``: the folder to pickle each analysis into (one file per run id), for a later
+        ``"render"`` task of the same batch; ``"render"``: those files, in the file's run order.
     """
 
     source: str
@@ -95,6 +103,8 @@ class FileTask:
     history_rules: dict | None = None
     profile_hash: str | None = None
     gear: str | None = None
+    mode: str = "analyse"
+    cache: object = None
 
 
 @dataclass
@@ -111,6 +121,8 @@ class FileResult:
     report_errors : list of PortableError  reports that could not be written (``runs``)
     reason, sport : str  (``skipped``)
     stage : str, error : PortableError  (``failure``)
+    staged : list of (dict, pandas.DataFrame)  what the norms read of each run (``runs`` of a
+        ``"norm_inputs"`` task)
     """
 
     source: str
@@ -124,6 +136,7 @@ class FileResult:
     sport: str | None = None
     stage: str | None = None
     error: PortableError | None = None
+    staged: list = field(default_factory=list)
 
 
 #: Test hook: called with each run before it is analysed (counts analyses in the tests).
@@ -155,11 +168,13 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     """
     from ..io.dispatch import read_bytes_runs
     from ..norms import norms_for
-    from ..pipeline import analyze_run
+    from ..pipeline import analyze_run, gait_samples
     from ..profile import given_profile
-    from ..store.rows import analysis_rows
+    from ..store.rows import analysis_rows, norm_input_rows
 
     result = FileResult(task.source, task.content_hash, "failure")
+    if task.mode == "render":
+        return _render_cached(task, result, reports_dir)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
@@ -178,13 +193,20 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
             for run in runs:
                 if not run.meta.name and task.extra and task.extra.get("name"):
                     run.meta.name = str(task.extra["name"])
-                if ANALYSE_HOOK is not None:
-                    ANALYSE_HOOK(run)
                 given = given_profile(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
                 norms = norms_for(task.norms, local_start(run.meta)) if task.norms else None
+                if task.mode == "norm_inputs":
+                    profile, samples = gait_samples(run, given, norms=norms)
+                    result.staged.append(norm_input_rows(run, profile, samples, task.source, task.content_hash))
+                    continue
+                if ANALYSE_HOOK is not None:
+                    ANALYSE_HOOK(run)
                 analyses.append(analyze_run(run, given, norms=norms))
         except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
-            result.stage, result.error = "analyse", PortableError.of(e)
+            result.stage, result.error, result.staged = "analyse", PortableError.of(e), []
+            return result
+        if task.mode == "norm_inputs":
+            result.status = "runs"
             return result
         _keep_warnings(caught, analyses)
     try:
@@ -194,9 +216,50 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
         result.stage, result.error = "analyse", PortableError.of(e)
         return result
     result.status = "runs"
+    if task.cache is not None:
+        _cache_analyses(result, analyses, Path(task.cache))
     if task.reports_dir is not None:
         write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
                           task.history_rules)
+    return result
+
+
+def cache_path(cache: Path, rid: str) -> Path:
+    """Where an ``"analyse"`` task pickles the analysis of run ``rid`` for a later ``"render"`` task."""
+    return cache / f"{rid}.pickle"
+
+
+def _cache_analyses(result: FileResult, analyses: list, cache: Path) -> None:
+    """Pickle each analysis for this batch's reports (written once the hints over the log are known).
+    A cache file that cannot be written only costs the file a second analysis then."""
+    import pickle
+
+    for analysis, rows in zip(analyses, result.rows, strict=True):
+        target = cache_path(cache, rows.run["run_id"])
+        try:
+            part = target.with_suffix(".part")
+            with open(part, "wb") as f:
+                pickle.dump(analysis, f, protocol=pickle.HIGHEST_PROTOCOL)
+            part.replace(target)
+        except OSError:
+            return
+
+
+def _render_cached(task: FileTask, result: FileResult, reports_dir: Path | None) -> FileResult:
+    """A ``"render"`` task: the reports of the analyses this batch cached (:func:`_cache_analyses`)."""
+    import pickle
+
+    try:
+        analyses = []
+        for path in task.cache:
+            with open(path, "rb") as f:
+                analyses.append(pickle.load(f))  # noqa: S301 - written by this batch into its own OUTDIR
+    except Exception as e:  # noqa: BLE001 - a cache that cannot be read: the batch analyses the file again
+        result.stage, result.error = "render", PortableError.of(e)
+        return result
+    result.status = "runs"
+    write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
+                      task.history_rules)
     return result
 
 

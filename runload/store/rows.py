@@ -23,7 +23,8 @@ from ..profile import AthleteProfile
 from ..run import WatchTotals
 from .tables import LOAD_COLUMNS, RUN_SUMMARY_COLUMNS, SAMPLE_COLUMNS, SEGMENT_RENAME, SEGMENT_STORE_COLUMNS
 
-__all__ = ["content_hash", "profile_hash", "versions_key", "run_id", "RunRows", "analysis_rows", "hint_row"]
+__all__ = ["content_hash", "profile_hash", "versions_key", "run_id", "RunRows", "analysis_rows", "hint_row",
+           "norm_input_rows"]
 
 
 def content_hash(data: bytes) -> str:
@@ -98,6 +99,48 @@ def _utc(ts) -> datetime | None:
     return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
 
 
+def _start_times(meta) -> tuple[datetime | None, datetime | None]:
+    """The run's start in UTC and its local wall-clock start (naive), as ``runs.start_utc`` /
+    ``start_local``."""
+    from ..report.units import local_time
+
+    start = _utc(meta.start)
+    if start is None:
+        return None, None
+    return start, local_time(start, meta.utc_offset_s, meta.timezone).tz_localize(None).to_pydatetime()
+
+
+def norm_input_rows(run, profile, samples: pd.DataFrame, source: str, content: str) -> tuple[dict, pd.DataFrame]:
+    """What :func:`runload.norms.update_norms` reads of one run not stored yet, as the store would hold it.
+
+    Parameters
+    ----------
+    run : Run
+    profile : AthleteProfile  the profile the samples were analysed with
+    samples : pandas.DataFrame  :func:`runload.pipeline.gait_samples` of ``run``
+    source, content : str  as :func:`analysis_rows`
+
+    Returns
+    -------
+    (dict, pandas.DataFrame)
+        The ``runs`` columns :data:`runload.norms.NORM_RUN_COLUMNS` (and ``source``), and the ``samples``
+        columns :data:`runload.norms.NORM_SAMPLE_COLUMNS`, with the values :func:`analysis_rows` would store.
+    """
+    from ..norms import NORM_RUN_COLUMNS, NORM_SAMPLE_COLUMNS
+
+    meta = run.meta
+    rid = run_id(source, content, meta.session_index)
+    start, local = _start_times(meta)
+    values = {"run_id": rid, "content_hash": content, "start_local": local, "start_utc": start,
+              "device_manufacturer": meta.device.manufacturer, "device_product": meta.device.product,
+              "height_m": _num(profile.height_m)}
+    row = {"source": source, **{c: values[c] for c in NORM_RUN_COLUMNS}}
+    frame = samples.reindex(columns=[c for c in NORM_SAMPLE_COLUMNS if c not in ("run_id", "time")])
+    frame.insert(0, "time", frame.index)
+    frame.insert(0, "run_id", rid)
+    return row, frame.reset_index(drop=True)
+
+
 def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: str | None,
                   analysed_at: datetime | None = None, gear: str | None = None) -> RunRows:
     """The store rows of ``analysis`` (one running session of the file at ``source``).
@@ -117,8 +160,6 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     gear : str, optional
         The export's gear for this file (Strava ``activities.csv``), e.g. a pair of shoes.
     """
-    from ..report.units import local_time
-
     meta, summary = analysis.run.meta, analysis.summary
     rid = run_id(source, content, meta.session_index)
     lost: list[str] = []
@@ -148,8 +189,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
     hints = [hint_row(rid, i, h) + (kind, shown) for i, (h, kind, shown) in enumerate(stored_hints(analysis))]
 
     watch = summary.get("watch") or {}
-    start = _utc(meta.start)
-    local = local_time(start, meta.utc_offset_s, meta.timezone) if start is not None else None
+    start, local = _start_times(meta)
     device = meta.device
     has_device = bool(device.manufacturer or device.product)
     model_versions = dict(analysis.model_versions)
@@ -171,7 +211,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
         "device_serial": device.serial,
         "device_software": device.software,
         "start_utc": start,
-        "start_local": None if local is None else local.tz_localize(None).to_pydatetime(),
+        "start_local": local,
         "utc_offset_s": _num(meta.utc_offset_s),
         "timezone": meta.timezone,
         **{k: (_num(summary.get(k)) if t == "DOUBLE" else _text(summary.get(k)))

@@ -57,9 +57,12 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     analysed = []
     monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
     first = process_log([tmp_path / "log"], out, jobs=1, progress="none")
-    # A first batch reads each file twice: to store it, then (second pass) to write its report with the
-    # hints over the whole log.
-    assert len(analysed) == 6 and first.analysed == 3 and first.ok
+    # A first batch analyses each file once: a light look for the personal norms first, then the analysis
+    # with its month's norms, stored, and its report rendered from the analysis cached meanwhile, once the
+    # hints over the whole log are known (issue 10: it analysed every file twice and stored it twice).
+    assert len(analysed) == 3 and first.analysed == 3 and first.ok
+    assert not (out / ".runload-cache").exists()  # the cache lives as long as the batch
+    assert len(list((out / "runs").glob("*.html"))) == 3
     analysed.clear()
     t0 = time.perf_counter()
     again = process_log([tmp_path / "log"], out, jobs=1, progress="none")
@@ -70,7 +73,7 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     (tmp_path / "log" / "easy_00.fit").write_bytes((tmp_path / "log" / "easy_01.fit").read_bytes())
     good_files(tmp_path / "log2", 1, start_seed=40)
     third = process_log([tmp_path / "log", tmp_path / "log2"], out, jobs=1, progress="none")
-    assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2 * 2  # stored, then reported
+    assert (third.analysed, third.unchanged) == (2, 2) and len(analysed) == 2  # analysed once each
 
 
 def test_an_unchanged_plain_file_is_not_read_again(tmp_path, monkeypatch):
@@ -179,8 +182,9 @@ def test_progress_callback_counts_every_file(tmp_path):
     process_log([tmp_path / "log"], tmp_path / "out", jobs=1,
                 progress=lambda c: seen.append((c.done, c.total, c.refreshed)))
     assert seen[:7] == [(k, 7, 0) for k in range(1, 8)]  # every discovered file, once
-    # then the second pass: the 3 files with runs again, to write their reports; the total grows with it
-    assert seen[-1] == (10, 10, 3) and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    # then the 3 files with runs are analysed with the norms (the total grows by 3), and their reports are
+    # written once the hints over the log are known (3 more)
+    assert seen[-1] == (13, 13, 3) and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
 
 
 def test_missing_input_is_a_clear_error(tmp_path):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import runload
-from runload.batch import BatchInterrupted, process_log, refresh, worker
+from runload.batch import BatchInterrupted, process_log, worker
 
 
 @functools.cache
@@ -83,7 +83,7 @@ def test_reports_show_the_final_hints_and_the_norms(first):
     reports = sorted((out / "runs").glob("*.html"))
     assert len(reports) == 14
     # Each file is read twice at most (first pass, then with its norms and hints), plus re-rendered reports.
-    assert n_analyses <= 2 * 14 + 14
+    assert n_analyses == 14  # each run analysed once: its report rendered from the cached analysis
     from runload.batch.names import report_name
 
     log = runload.open_log(out)
@@ -140,18 +140,40 @@ def test_an_interrupted_second_pass_resumes(log, tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(refresh, "learn_norms", interrupt)
     from runload.batch import engine
 
-    monkeypatch.setattr(engine, "learn_norms", interrupt)
+    # Interrupted once every run is stored with its norms, before the hints over the log and the reports.
+    monkeypatch.setattr(engine, "log_history", interrupt)
     with pytest.raises(BatchInterrupted):
         process_log([log], out, jobs=1, progress="none")
     monkeypatch.undo()
     runs = _runs(out)
-    assert len(runs) == 14 and runs["report_key"].isna().all()  # stored, not yet refreshed
-    summary = process_log([log], out, jobs=1, progress="none")  # nothing new, but the second pass is owed
+    assert len(runs) == 14 and runs["report_key"].isna().all()  # stored, not yet reported
+    assert runs["norms_key"].notna().all()
+    assert not (out / ".runload-cache").exists()  # the interrupted batch's cache is not left behind
+    summary = process_log([log], out, jobs=1, progress="none")  # nothing new, but the reports are owed
     assert summary.ok and summary.unchanged == 14
     runs = _runs(out)
     assert runs["report_key"].notna().all()
-    assert runs["norms_key"].notna().any()
     assert len(list((out / "runs").glob("*.html"))) == 14
+
+
+def test_interrupted_while_learning_the_norms_stores_nothing_half_done(log, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    from runload.batch import engine
+
+    # The new files were only looked at for the norms (staged in temporary tables): nothing of them is in
+    # the store, and the next batch does them all.
+    monkeypatch.setattr(engine, "learn_norms", interrupt)
+    with pytest.raises(BatchInterrupted):
+        process_log([log], out, jobs=1, progress="none")
+    monkeypatch.undo()
+    assert len(_runs(out)) == 0
+    summary = process_log([log], out, jobs=1, progress="none")
+    assert summary.ok and summary.analysed == 14
+    runs = _runs(out)
+    assert runs["report_key"].notna().all() and runs["norms_key"].notna().all()
