@@ -1,8 +1,11 @@
 """TCX (Garmin Training Center Database v2) reader: one :class:`~runload.run.Run` per ``<Activity>``.
 
-Parsed once by :func:`runload.io.xmlsafe.read_xml` (the C parser for documents without a DOCTYPE,
-defusedxml for the others; ``RunMeta.decoder`` names which).  tcxreader is not used: it drops trackpoints
-without a position (treadmill minutes, GPS dropouts), which still carry time, heart rate and cadence.
+Parsed once by :func:`runload.io.tcx_points.read_tcx_xml`: the ``<Track>`` bodies of plain documents are
+read as texts by one regular expression and the rest by the C parser; anything else by
+:func:`runload.io.xmlsafe.read_xml` (the C parser for documents without a DOCTYPE, defusedxml for the
+others; ``RunMeta.decoder`` names which), its trackpoints element by element — the same values either
+way.  tcxreader is not used: it drops trackpoints without a position (treadmill minutes, GPS dropouts),
+which still carry time, heart rate and cadence.
 
 What is read from each ``<Trackpoint>``:
 
@@ -31,6 +34,7 @@ timer-weighted lap averages and the lap maxima; the laps frame holds each lap.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from xml.etree.ElementTree import Element
 
 import numpy as np
@@ -40,6 +44,7 @@ from ..errors import CorruptFileError, EmptyRunError
 from ..run import Device, Run, WatchTotals
 from ..stats import weighted_mean
 from ._track import TrackPoints, finish_runs, make_run, sport_kind
+from .tcx_points import TEXT_COLUMNS, TRACK_BODY, read_tcx_xml
 from .xmlsafe import (
     bad_times_message,
     child,
@@ -49,7 +54,6 @@ from .xmlsafe import (
     descendants,
     local_name,
     parse_times,
-    read_xml,
     to_float,
 )
 
@@ -57,8 +61,7 @@ __all__ = ["read_tcx_bytes"]
 
 # TPX extension local name (lower case) → canonical column
 _TPX_COLUMNS = {"speed": "speed_mps", "runcadence": "cadence_spm", "watts": "power_w"}
-_POINT_COLUMNS = ("latitude_deg", "longitude_deg", "altitude_m", "distance_m", "heart_rate_bpm",
-                  "cadence_spm", "speed_mps", "power_w")
+_POINT_COLUMNS = TEXT_COLUMNS[1:]  # all but "time"
 
 
 _TPX_TAGS: dict[object, str | None] = {}  # tag → canonical column of a TPX extension (None: not one)
@@ -112,10 +115,13 @@ def _trackpoint(point: Element) -> dict[str, str | None]:
     return out
 
 
-def _activity_points(activity: Element, data: bytes) -> TrackPoints:
+def _activity_points(activity: Element, data: bytes, bodies: list[dict[str, list[str]]] | None) -> TrackPoints:
     """All trackpoints of an activity, with lap number and recording segment (a lap's second and later
-    ``<Track>`` elements each start a segment).  ``data`` (the document) locates bad timestamps."""
-    rows: list[dict[str, str | None]] = []
+    ``<Track>`` elements each start a segment).  ``data`` (the document) locates bad timestamps;
+    ``bodies`` holds the texts of the ``<Track>`` bodies :func:`~runload.io.tcx_points.read_tcx_xml`
+    cut out (``None``: none was)."""
+    parts: list[dict[str, list[str | None]]] = []
+    all_stripped = True
     lap_no: list[int] = []
     seg_no: list[int] = []
     segment = 0
@@ -125,18 +131,29 @@ def _activity_points(activity: Element, data: bytes) -> TrackPoints:
             # starts after a timer stop (pauses Garmin does not split out are found by build_samples)
             if track_i:
                 segment += 1
-            for point in children(track, "Trackpoint"):
-                rows.append(_trackpoint(point))
-                lap_no.append(lap_i)
-                seg_no.append(segment)
+            body = None if bodies is None else track.get(TRACK_BODY)
+            if body is not None:
+                texts = bodies[int(body)]
+            else:
+                rows = [_trackpoint(point) for point in children(track, "Trackpoint")]
+                texts = {name: [r.get(name) for r in rows] for name in TEXT_COLUMNS}
+                all_stripped = False
+            parts.append(texts)
+            n = len(texts["time"])
+            lap_no += [lap_i] * n
+            seg_no += [segment] * n
+
+    def column(name: str) -> list[str | None]:
+        return list(chain.from_iterable(part[name] for part in parts))
+
     warn: list[str] = []
-    texts = [r.get("time") for r in rows]
-    times, n_bad_time = parse_times(texts)
+    texts = column("time")
+    times, n_bad_time = parse_times(texts, stripped=all_stripped)
     if n_bad_time:
         warn.append(bad_times_message(texts, times, data))
     columns = {}
     for name in _POINT_COLUMNS:
-        values, n_bad = to_float(r.get(name) for r in rows)
+        values, n_bad = to_float(column(name), stripped=all_stripped)
         if n_bad:
             warn.append(f"{n_bad} {name} values are not numbers; dropped")
         columns[name] = values
@@ -288,7 +305,7 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
     NotARunError
         Every activity names a sport other than running (and ``include_non_running`` is False).
     """
-    doc = read_xml(data, source)
+    doc, bodies = read_tcx_xml(data, source)
     root = doc.root
     if local_name(root.tag) != "TrainingCenterDatabase":
         raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <TrainingCenterDatabase>")
@@ -307,7 +324,7 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
         if sport_kind(sport) == "other" and not include_non_running:
             skipped_sports.append(sport or "?")
             continue
-        points = _activity_points(activity, doc.data)
+        points = _activity_points(activity, doc.data, bodies)
         laps = _laps_frame(activity)
         start_ids, _ = parse_times([child_text(activity, "Id")])
         run = make_run(points, source=source, fmt="tcx", sport=sport, laps=laps, file_warnings=doc.warnings,

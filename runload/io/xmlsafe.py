@@ -42,11 +42,12 @@ from ..errors import CorruptFileError
 __all__ = ["XML_DECODER", "MAX_XML_DEPTH", "EARLIEST_TIME", "LATEST_TIME", "XmlDocument", "read_xml",
            "parse_xml", "line_of", "local_name", "descendants", "child", "children", "child_text", "clean_text",
            "to_float", "parse_times", "plausible_times", "bad_times_message", "UNDECLARED_NAMESPACE",
-           "declared_encoding", "ascii_compatible", "namespace", "PLAIN_XML_DECODER"]
+           "declared_encoding", "ascii_compatible", "namespace", "PLAIN_XML_DECODER", "strip_leading_space",
+           "parse_plain"]
 
 #: Value of ``RunMeta.decoder`` for runs read from XML parsed by defusedxml (documents with a DOCTYPE, …).
 XML_DECODER = "defusedxml.ElementTree"
-#: ... and from XML the C parser read (:func:`_parse_plain`: no DOCTYPE, an ASCII-compatible encoding).
+#: ... and from XML the C parser read (:func:`parse_plain`: no DOCTYPE, an ASCII-compatible encoding).
 PLAIN_XML_DECODER = "xml.etree.ElementTree (no DTD)"
 
 #: Deepest element nesting accepted.  GPX and TCX documents are at most about ten levels deep with their
@@ -116,8 +117,10 @@ class _DepthLimitedBuilder(_DefusedTreeBuilder):
         return super().end(tag)
 
 
-def _strip_leading_space(data: bytes) -> tuple[bytes, int]:
-    """Remove whitespace before an XML declaration (after a UTF-8 BOM): ``(data, lines removed)``."""
+def strip_leading_space(data: bytes) -> tuple[bytes, int]:
+    """Remove whitespace before an XML declaration (after a UTF-8 BOM): ``(data, lines removed)``.
+
+    :func:`read_xml` does this first; ``XmlDocument.data`` holds the result."""
     body = data.removeprefix(_BOM_UTF8)
     m = _LEADING_SPACE.match(body)
     if m is None or not body[m.end():].startswith(b"<?xml"):
@@ -185,7 +188,7 @@ def _within_depth(root: Element) -> bool:
     return False
 
 
-def _parse_plain(data: bytes) -> Element | None:
+def parse_plain(data: bytes) -> Element | None:
     """The tree of ``data`` parsed by the C parser, or ``None`` when :func:`_parse` must decide.
 
     Without a document type declaration XML can neither declare an entity nor reference an external one
@@ -205,6 +208,10 @@ def _parse_plain(data: bytes) -> Element | None:
     except (ParseError, ValueError, LookupError):
         return None
     return root if _within_depth(root) else None
+
+
+_parse_plain = parse_plain  # the names of the first plain parser (tests/io/test_xml_fast.py)
+_strip_leading_space = strip_leading_space
 
 
 def _parse(data: bytes) -> Element:
@@ -237,8 +244,8 @@ def read_xml(data: bytes, source: str) -> XmlDocument:
         The document is not well-formed (message names line and column), declares entities / external
         references (refused, never expanded) or nests elements deeper than :data:`MAX_XML_DEPTH`.
     """
-    data, line_offset = _strip_leading_space(data)
-    root = _parse_plain(data)
+    data, line_offset = strip_leading_space(data)
+    root = parse_plain(data)
     if root is not None:
         return XmlDocument(root=root, data=data, warnings=[], parser=PLAIN_XML_DECODER)
     notes: list[str] = []
@@ -352,9 +359,16 @@ def clean_text(text: str | None) -> str | None:
     return text or None
 
 
-def _stripped(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
+def _stripped(values: Iterable[object], stripped: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Texts with surrounding whitespace removed, as an object array (empty, ``None`` or NaN → ``None``),
-    and the mask of the present ones."""
+    and the mask of the present ones.  ``stripped``: the values are texts without surrounding whitespace
+    or ``None`` already, and are only checked for emptiness (one vectorised comparison, no loop)."""
+    if stripped:
+        raw = np.empty(len(values), dtype=object)
+        raw[:] = values
+        present = (raw != "") & np.not_equal(raw, None)
+        raw[~present] = None
+        return raw, present
     texts = [(v.strip() if isinstance(v, str) else None if v is None or pd.isna(v) else str(v).strip()) or None
              for v in values]
     raw = np.empty(len(texts), dtype=object)
@@ -362,8 +376,16 @@ def _stripped(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
     return raw, np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
 
 
-def to_float(values: Iterable[str | None]) -> tuple[np.ndarray, int]:
+def to_float(values: Iterable[str | None], *, stripped: bool = False) -> tuple[np.ndarray, int]:
     """Convert texts to float64 (:func:`pandas.to_numeric`); missing → NaN.
+
+    Parameters
+    ----------
+    values : iterable of str or None
+        Texts; surrounding whitespace is ignored, and an empty text is missing like ``None``.
+    stripped : bool
+        ``values`` is a list of texts that carry no surrounding whitespace (or ``None``): the same
+        result, without the per-text stripping.
 
     Returns
     -------
@@ -371,7 +393,7 @@ def to_float(values: Iterable[str | None]) -> tuple[np.ndarray, int]:
     n_invalid : int
         How many present texts were not numbers (they became NaN too; the caller warns).
     """
-    raw, present = _stripped(values)
+    raw, present = _stripped(values, stripped)
     if not present.any():
         return np.full(len(raw), np.nan), 0
     numbers = np.array(pd.to_numeric(raw, errors="coerce"), dtype="float64")
@@ -398,11 +420,12 @@ def plausible_times(times: pd.DatetimeIndex) -> np.ndarray:
         return np.asarray((times >= EARLIEST_TIME) & (times < LATEST_TIME), dtype=bool)
 
 
-def parse_times(values: Iterable[str | None]) -> tuple[pd.DatetimeIndex, int]:
+def parse_times(values: Iterable[str | None], *, stripped: bool = False) -> tuple[pd.DatetimeIndex, int]:
     """Parse ISO 8601 timestamps (``Z``, offsets, fractional seconds) to a tz-aware UTC index.
 
     Timestamps without a zone are taken as UTC (GPX and TCX times are UTC by specification).  A
-    timestamp outside :func:`plausible_times`'s window (year 0, 1677) counts as invalid.
+    timestamp outside :func:`plausible_times`'s window (year 0, 1677) counts as invalid.  ``stripped``
+    as for :func:`to_float`.
 
     Returns
     -------
@@ -410,7 +433,7 @@ def parse_times(values: Iterable[str | None]) -> tuple[pd.DatetimeIndex, int]:
     n_invalid : int
         How many present texts were not valid timestamps.
     """
-    raw, present = _stripped(values)
+    raw, present = _stripped(values, stripped)
     times = pd.DatetimeIndex(pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601"))
     times = times.where(plausible_times(times))
     n_invalid = int((present & np.asarray(times.isna())).sum())
