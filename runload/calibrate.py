@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -500,7 +501,7 @@ def fit_stiffness(seconds: pd.DataFrame, profile: AthleteProfile, *, fit_exponen
     return StiffnessFit(khat, exponent, speed_exp, mae, bias, sd, float(w.sum()), used, calibration)
 
 
-def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent: bool = False,
+def calibrate_profile(runs: Run | str | Path | Sequence[Run | str | Path], profile: AthleteProfile | None = None, fit_exponent: bool = False,
                       fit_speed_exponent: bool = False) -> AthleteProfile:
     """Personal calibration of the gait model (science.md §1.5.4): a profile with a fitted k̂_ref.
 
@@ -512,6 +513,8 @@ def calibrate_profile(runs, profile: AthleteProfile | None = None, fit_exponent:
         Height and mass to keep; population defaults when omitted.
     fit_exponent : bool
         Also fit the cadence exponent (0.8–2.0).
+    fit_speed_exponent : bool
+        Also fit the personal speed exponent of the device-equivalence term (science.md §1.5.8).
 
     Returns
     -------

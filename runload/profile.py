@@ -119,7 +119,19 @@ class AthleteProfile:
 
 
 def save_profile(profile: AthleteProfile, path: str | Path) -> None:
-    """Write ``profile`` as TOML (``None`` values are left out)."""
+    """Write ``profile`` as TOML (``None`` values are left out).
+
+    Parameters
+    ----------
+    profile : AthleteProfile
+        The profile to save (e.g. the result of :func:`runload.calibrate_profile`).
+    path : str or path-like
+        The TOML file to write; :func:`load_profile` reads it back unchanged.
+
+    Returns
+    -------
+    None
+    """
     data = {k: v for k, v in asdict(profile).items() if v is not None}
     if "calibration" in data:
         data["calibration"] = {k: v for k, v in data["calibration"].items() if v is not None}
@@ -129,7 +141,23 @@ def save_profile(profile: AthleteProfile, path: str | Path) -> None:
 
 
 def load_profile(path: str | Path) -> AthleteProfile:
-    """Read a profile written by :func:`save_profile` (or by hand)."""
+    """Read a profile written by :func:`save_profile` (or by hand).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A TOML file whose keys are :class:`AthleteProfile` fields (``height_m``, ``mass_kg``, …);
+        missing keys keep their documented defaults.
+
+    Returns
+    -------
+    AthleteProfile
+
+    Raises
+    ------
+    RunloadError
+        The file cannot be read or parsed, has unknown keys, or a value the profile rejects.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text())

@@ -115,9 +115,9 @@ class RunMeta:
         ``distance_m``, ``avg_cadence_spm``, ``avg_heart_rate_bpm``, ``trigger`` (columns the file lacks
         are absent).  Empty frame when the file has no laps.
     developer_fields : list[DeveloperField]
-    session_index : int
-        Which running session of the file this is (0-based), and ``n_sessions`` how many running
-        sessions the file holds.
+    session_index, n_sessions : int
+        Which running session of the file this is (0-based), and how many running sessions the file
+        holds.
     decoder : str | None
         FIT decoder that decoded the file (``"columnar"``, ``"fitdecode"`` — also when the columnar decoder
         handed a damaged file over — or ``"fitparse"``), the XML reader for GPX/TCX.
@@ -163,7 +163,25 @@ class RunMeta:
 
 @dataclass
 class Run:
-    """One running session: canonical ``samples`` (see :mod:`runload.schema`) plus ``meta``."""
+    """One running session: canonical ``samples`` (see :mod:`runload.schema`) plus ``meta``.
+
+    Returned by :func:`runload.read_run` / :func:`runload.read_runs`; build one by hand only from a frame
+    that follows the canonical schema.
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        One row per sample, index ``time`` (tz-aware UTC); columns carry their unit in the name
+        (``speed_mps``, ``cadence_spm``, ``stance_time_ms``, …).  A quantity the file does not have is an
+        absent column, never zeros.
+    meta : RunMeta
+        Source, format, sport, device, start, the watch's own totals and the laps.
+
+    Attributes
+    ----------
+    laps : pandas.DataFrame
+        ``meta.laps``: one row per lap as the watch recorded it (empty when the file has none).
+    """
 
     samples: pd.DataFrame
     meta: RunMeta

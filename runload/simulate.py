@@ -2,8 +2,9 @@
 
 :func:`simulate_run` builds one run second by second from a plan of segments (target speed, terrain,
 route, laps) for one simulated athlete, and keeps the truth beside it; :func:`write_sample_runs` writes
-the sample set as FIT, GPX and TCX (writers in :mod:`runload.simulate_write`) plus ``manifest.json``.
-A runner's dated training log (several runs, some with a strap) is built by :mod:`runload.simulate_log`.
+the ten named sample files as FIT, GPX and TCX (writers in :mod:`runload.simulate_write`) plus
+``manifest.json``.  A runner's dated training log (several runs, some with a strap), and the 12-week log of
+``sample_runs/`` that holds the ten (``runload sample``), are built by :mod:`runload.simulate_log`.
 
 The truth, per second (``SimulatedRun.truth``, index ``time`` UTC)
 -------------------------------------------------------------------
@@ -49,8 +50,6 @@ References
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,7 +61,7 @@ import pandas as pd
 from .errors import InvalidMethodError, RunloadError
 from .gait_model import GAIT_MODEL
 from .geo import EARTH_RADIUS_M
-from .simulate_write import WRITERS
+from .simulate_write import WRITERS, gzip_bytes, sample_file_entry, write_bytes
 from .simulated_run import SimulatedRun
 from .springmass import (
     G,
@@ -73,21 +72,33 @@ from .springmass import (
     target_stiffness_farley1996,
 )
 
-__all__ = ["KINDS", "SAMPLE_SET", "Athlete", "SimulatedRun", "simulate_run", "write_sample_runs"]
+__all__ = ["KINDS", "LOG_KINDS_EXTRA", "ALL_KINDS", "SAMPLE_SET", "SAMPLE_STARTS", "Athlete", "SimulatedRun",
+           "simulate_run", "sample_run", "write_sample_files", "write_manifest", "write_sample_runs"]
 
 KINDS = ("easy", "intervals", "hills", "treadmill", "easy_dynamics")
+"""The kinds of the sample set and of the analysis pins (tests/analysis_pins.py iterates over them)."""
+
+LOG_KINDS_EXTRA = ("tempo", "hill_repeats", "downhill_race", "walk_break")
+"""Further kinds for a training log (:mod:`runload.simulate_log`): ``tempo`` (15 min warm-up, 20 min at
+~3.75 m/s, 10 min cool-down), ``hill_repeats`` (10 × ~380 m up the 6–10 % road and back), ``downhill_race``
+(a point-to-point road race of ~9.9 km with ~5.6 km descending at 5–8 %, between a warm-up and a
+cool-down jog) and ``walk_break`` (20 min easy, 3 min walking at ~1.45 m/s, 20 min easy)."""
+
+ALL_KINDS = KINDS + LOG_KINDS_EXTRA
 
 ORIGIN_LAT_DEG = 47.3745  # a park loop near Zürich's Dolder (any fixed origin would do)
 ORIGIN_LON_DEG = 8.5710
 ORIGIN_ALTITUDE_M = 560.0
 LOOP_LENGTH_M = 1600.0  # perimeter of the park loop
 HILL_BEARING_RAD = np.deg2rad(60.0)  # the hill road leaves the loop heading east-north-east
+DESCENT_BEARING_RAD = np.deg2rad(200.0)  # the race's descent road heads south-south-west
 
 _SPEED_LAG_S = 5.0
 _HR_LAG_S = 25.0
 _GRADE_UP_CADENCE = 0.0057  # +4 % cadence at 7 % grade (Padulo 2013, science.md §3.2)
 _GRADE_DOWN_CADENCE = 0.003  # per % of downhill grade: cadence falls (Vernillo 2017 direction) [D]
 _VO_TORSO_FACTOR = 1.15  # torso vs COM excursion [D] (science.md §1.7: they differ, torso larger)
+_WALK_CADENCE_SPM = 112.0  # walking step rate at ~1.45 m/s [D]; +12 spm per m/s faster
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,9 @@ class Athlete:
 class _Segment:
     """One piece of a run plan: ``duration_s`` seconds at ``speed_mps`` on ``route``.
 
-    ``route``: "loop" (park loop terrain), "out"/"back" (the hill road), "belt" (treadmill);
-    ``lap``: the intensity of the new lap this segment starts (None: same lap); ``paused``: timer off.
+    ``route``: "loop" (park loop terrain), "out"/"back" (the hill road), "belt" (treadmill), "down" (the
+    race's descent road); ``lap``: the intensity of the new lap this segment starts (None: same lap);
+    ``paused``: timer off; ``walk``: the athlete walks (walking cadence, no spring-mass contact time).
     """
 
     duration_s: int
@@ -132,6 +144,7 @@ class _Segment:
     lap: str | None = None
     trigger: str = "manual"
     paused: bool = False
+    walk: bool = False
 
 
 # --- plans -------------------------------------------------------------------------------------------
@@ -142,8 +155,12 @@ _STARTS = {  # fixed start times: one training week, so files never depend on th
     "hills": datetime(2024, 5, 9, 6, 45, tzinfo=timezone.utc),
     "treadmill": datetime(2024, 5, 10, 18, 0, tzinfo=timezone.utc),
     "easy_dynamics": datetime(2024, 5, 12, 8, 0, tzinfo=timezone.utc),
+    "tempo": datetime(2024, 5, 16, 17, 30, tzinfo=timezone.utc),
+    "hill_repeats": datetime(2024, 5, 30, 6, 45, tzinfo=timezone.utc),
+    "downhill_race": datetime(2024, 6, 9, 7, 0, tzinfo=timezone.utc),
+    "walk_break": datetime(2024, 4, 13, 8, 30, tzinfo=timezone.utc),
 }
-_KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
+_KIND_CODE = {k: i + 1 for i, k in enumerate(ALL_KINDS)}  # KINDS keep their codes 1–5
 
 
 def _plan(kind: str, rng: np.random.Generator, scale: float = 1.0) -> list[_Segment]:
@@ -173,7 +190,28 @@ def _plan(kind: str, rng: np.random.Generator, scale: float = 1.0) -> list[_Segm
         speeds = [2.6, 2.8, 3.1, 3.4, 3.7, 4.0, 2.5]
         kinds = ["warmup"] + ["active"] * 5 + ["cooldown"]
         return [_Segment(300, s * scale, route="belt", lap=k) for s, k in zip(speeds, kinds, strict=True)]
-    raise InvalidMethodError("kind", kind, KINDS)
+    return _log_plan(kind, jitter, scale)
+
+
+def _log_plan(kind: str, jitter: float, scale: float) -> list[_Segment]:
+    """Plans of :data:`LOG_KINDS_EXTRA` (same conventions as :func:`_plan`)."""
+    if kind == "tempo":
+        return [_Segment(900, 3.0 * scale + jitter, lap="warmup"), _Segment(1200, 3.75 * scale + jitter, lap="active"),
+                _Segment(600, 2.9 * scale + jitter, lap="cooldown")]
+    if kind == "hill_repeats":  # 10 × ~380 m up at ~2.7 m/s, back down at ~3.3 m/s
+        plan = [_Segment(600, 3.0 * scale + jitter, lap="warmup")]
+        for _ in range(10):
+            plan += [_Segment(140, 2.7 * scale + jitter, route="out", lap="active"),
+                     _Segment(115, 3.3 * scale + jitter, route="back", lap="rest")]
+        return plan + [_Segment(480, 2.9 * scale + jitter, lap="cooldown")]
+    if kind == "downhill_race":  # warm-up jog, flat start, the descent, flat finish, cool-down jog
+        return [_Segment(600, 2.9 * scale + jitter, lap="warmup"), _Segment(500, 3.9 * scale + jitter, lap="active"),
+                _Segment(1350, 4.2 * scale + jitter, route="down", lap="active"),
+                _Segment(600, 3.8 * scale + jitter, lap="active"), _Segment(600, 2.7 * scale + jitter, lap="cooldown")]
+    if kind == "walk_break":
+        return [_Segment(1200, 3.0 * scale + jitter, lap="active"), _Segment(180, 1.45, walk=True, lap="rest"),
+                _Segment(1200, 3.0 * scale + jitter, lap="active")]
+    raise InvalidMethodError("kind", kind, ALL_KINDS)
 
 
 def _cut(plan: list[_Segment], duration_s: int) -> list[_Segment]:
@@ -217,6 +255,14 @@ def _loop_altitude(d_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alt, 100.0 * slope
 
 
+def _descent_altitude(s_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Descent road of the downhill race: grade −6.5 ± 1.5 %, altitude change [m] and grade [%] at ``s_m``."""
+    w = 2.0 * np.pi / 250.0
+    grade = -(6.5 + 1.5 * np.sin(w * s_m))
+    alt = -(0.065 * s_m + 0.015 * (1.0 - np.cos(w * s_m)) / w)
+    return alt, grade
+
+
 def _hill_altitude(s_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hill-road terrain: grade 8 ± 2 % along the road, altitude gained [m] and grade [%] at ``s_m``."""
     w = 2.0 * np.pi / 200.0
@@ -239,12 +285,15 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
 
     Parameters
     ----------
-    kind : {"easy", "intervals", "hills", "treadmill", "easy_dynamics"}
+    kind : {"easy", "intervals", "hills", "treadmill", "easy_dynamics"} or one of :data:`LOG_KINDS_EXTRA`
         ``easy``: 30 min steady ~3.0 m/s on a gentle park loop, auto-lap every km.  ``intervals``: 10 min
         warm-up, a 40 s timer pause, 6 × (3 min ~4.5 m/s / 2 min jog ~2.5 m/s), 10 min cool-down.
         ``hills``: warm-up, 6 × 300 m up and down a 6–10 % road, cool-down.  ``treadmill``: 5-min speed
         stages 2.6–4.0 m/s on a belt, no GPS, no altitude, distance from a foot pod.  ``easy_dynamics``:
-        33 min easy with chest-strap running dynamics.
+        33 min easy with chest-strap running dynamics.  The training-log kinds ``tempo``,
+        ``hill_repeats``, ``downhill_race`` and ``walk_break`` are described at :data:`LOG_KINDS_EXTRA`;
+        walking seconds have a walking cadence and no contact time (NaN: the spring-mass model is for
+        running).
     seed : int
         Same seed, same run (bit for bit); the run's speeds, noise and cadence offset change with it.
     athlete : Athlete, optional
@@ -268,7 +317,7 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     Raises
     ------
     InvalidMethodError
-        ``kind`` is not one of :data:`KINDS`.
+        ``kind`` is not one of :data:`ALL_KINDS`.
     RunloadError
         An athlete parameter is outside its plausible range.
 
@@ -280,8 +329,8 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     >>> round(run.summary()["distance_m"])
     5351
     """
-    if kind not in KINDS:
-        raise InvalidMethodError("kind", kind, KINDS)
+    if kind not in ALL_KINDS:
+        raise InvalidMethodError("kind", kind, ALL_KINDS)
     athlete = athlete or Athlete()
     _check_positive("height_m", athlete.height_m, 1.0, 2.5)
     _check_positive("khat_ref", athlete.khat_ref, 5.0, 40.0)
@@ -320,21 +369,33 @@ def simulate_run(kind: str, *, seed: int = 0, athlete: Athlete | None = None,
     alt_hill, grade_hill = _hill_altitude(s_hill)
     grade = np.where(route == "loop", grade_loop, direction * grade_hill)
     grade = np.where(belt, 0.0, grade)
-    grade[paused] = 0.0
     altitude = ORIGIN_ALTITUDE_M + alt_loop + alt_hill
+    down = route == "down"
+    if down.any():  # the race's descent road (no other kind has it, so their terrain is untouched)
+        s_down = np.cumsum(np.where(down, step, 0.0))
+        alt_down, grade_down = _descent_altitude(s_down)
+        grade = np.where(down, grade_down, grade)
+        altitude = altitude + alt_down
+    grade[paused] = 0.0
 
     # Cadence: the athlete's preferred cadence at this speed and grade, plus noise.
     offset = athlete.cadence_offset_spm + rng.normal(0.0, 1.5)
     grade_term = np.where(grade > 0, _GRADE_UP_CADENCE * grade, _GRADE_DOWN_CADENCE * grade)
     c_pref = (_athlete_cadence(athlete, speed) + offset) * (1.0 + grade_term)
     cadence = c_pref + _ar1(rng, n, 1.5, 0.9) + rng.normal(0.0, 0.8, n)
+    walk = np.array([s.walk for s in plan])[seg_of]
+    if walk.any():  # walking steps: a stream of its own, so the running seconds keep their noise
+        walk_rng = np.random.default_rng([_KIND_CODE[kind], int(seed), 2])
+        walking = _WALK_CADENCE_SPM + 12.0 * (speed - 1.45) + walk_rng.normal(0.0, 2.0, n)
+        cadence = np.where(walk, walking, cadence)
+        c_pref = np.where(walk, np.nan, c_pref)
     cadence = np.where(paused, 0.0, cadence)
     c_pref = np.where(paused, np.nan, c_pref)
 
     # Contact time from the athlete's true stiffness (inverse Morin 2005 model).
     leg_m = float(leg_length_winter(athlete.height_m))
     with np.errstate(divide="ignore", invalid="ignore"):
-        khat = np.where(paused, np.nan, target_stiffness_farley1996(cadence, c_pref, athlete.khat_ref))
+        khat = np.where(paused | walk, np.nan, target_stiffness_farley1996(cadence, c_pref, athlete.khat_ref))
         tc_s = contact_time_morin2005(speed, cadence, leg_m, khat)
         tf_s = 60.0 / cadence - tc_s
 
@@ -421,7 +482,8 @@ def _heading(route: np.ndarray, d_loop: np.ndarray, s_hill: np.ndarray) -> np.nd
     """
     w = 2.0 * np.pi / LOOP_LENGTH_M
     loop = w * d_loop + 0.5 * np.sin(3.0 * w * d_loop)
-    return np.select([route == "out", route == "back"], [HILL_BEARING_RAD, HILL_BEARING_RAD + np.pi], loop)
+    return np.select([route == "out", route == "back", route == "down"],
+                     [HILL_BEARING_RAD, HILL_BEARING_RAD + np.pi, DESCENT_BEARING_RAD], loop)
 
 
 def _laps(plan: list[_Segment], seg_of: np.ndarray, distance: np.ndarray, on: np.ndarray) -> pd.DataFrame:
@@ -480,35 +542,99 @@ def _smart_mask(rng: np.random.Generator, n: int, laps: pd.DataFrame) -> np.ndar
 # --- the sample set ----------------------------------------------------------------------------------
 
 SAMPLE_SET = (
-    # (file stem, kind, seed, formats, smart recording)
-    ("easy", "easy", 1, ("fit", "gpx.gz", "tcx.gz"), False),
-    ("easy_smart", "easy", 1, ("fit",), True),
-    ("intervals", "intervals", 2, ("fit",), False),
-    ("hills", "hills", 3, ("fit", "gpx.gz", "tcx.gz"), False),
-    ("treadmill", "treadmill", 4, ("fit",), False),
-    ("easy_dynamics", "easy_dynamics", 5, ("fit",), False),
+    # (file, kind, seed, smart recording, start: None = the kind's fixed start in the week of 6 May 2024)
+    ("easy.fit", "easy", 1, False, None),
+    ("easy.gpx.gz", "easy", 11, False, datetime(2024, 3, 28, 6, 40, tzinfo=timezone.utc)),
+    ("easy.tcx.gz", "easy", 12, False, datetime(2024, 4, 6, 7, 10, tzinfo=timezone.utc)),
+    ("easy_smart.fit", "easy", 13, True, datetime(2024, 4, 20, 7, 5, tzinfo=timezone.utc)),
+    ("intervals.fit", "intervals", 2, False, None),
+    ("hills.fit", "hills", 3, False, None),
+    ("hills.gpx.gz", "hills", 14, False, datetime(2024, 4, 18, 6, 45, tzinfo=timezone.utc)),
+    ("hills.tcx.gz", "hills", 15, False, datetime(2024, 4, 25, 6, 50, tzinfo=timezone.utc)),
+    ("treadmill.fit", "treadmill", 4, False, None),
+    ("easy_dynamics.fit", "easy_dynamics", 5, False, None),
 )
-"""What ``runload sample`` writes: ``easy`` and ``easy_smart`` are the same activity (same seed).
+"""The ten named files at the top of ``sample_runs/``, each its own activity of the one simulated runner,
+dated inside the training log of :func:`runload.simulate_log.write_sample_log` (which writes them with the
+rest of the log).  ``easy.fit``, ``intervals.fit``, ``hills.fit``, ``treadmill.fit`` and
+``easy_dynamics.fit`` are the week of 6 May 2024 (the kinds' fixed starts); the GPX, TCX and
+smart-recording files are easy and hill runs of March and April.
 
 GPX and TCX are gzip-compressed (as in a Strava bulk export): at one point a second they are 0.4–0.9 MB
 each uncompressed, 17× smaller compressed, and the readers take ``.gz`` directly."""
 
+SAMPLE_STARTS = {f: start for f, _, _, _, start in SAMPLE_SET if start is not None}
+"""Start of each file of :data:`SAMPLE_SET` that does not use its kind's fixed start."""
 
 # The athlete fields manifest.json lists: those the sample set was written with.  Fields added later for
 # other simulations (easy_speed_mps, cadence_slope_spm_per_mps) keep their defaults in the sample set,
 # which leave the runs unchanged, so the committed manifest stays as it is.
 _MANIFEST_ATHLETE_FIELDS = ("height_m", "body_mass_kg", "khat_ref", "cadence_offset_spm", "hr_rest_bpm",
                             "hr_max_bpm")
+MANIFEST_DESCRIPTION = ("Synthetic runs from runload.simulate with known ground truth; regenerate with "
+                        "`runload sample -o sample_runs`.")
+MANIFEST_TRUTH_NOTES = {
+    "duration_s": "timer time [s]; elapsed_s includes pauses",
+    "avg_cadence_spm": "time-weighted mean of the true per-second cadence [steps/min]",
+    "mean_contact_time_ms": "true contact time from contact_time_morin2005 with the athlete's khat_ref "
+                            "via target_stiffness_farley1996 [ms]",
+    "files": "FIT cadence is strides/min + fractional_cadence; GPX cad and TCX RunCadence are "
+             "whole strides/min as Garmin exports them",
+}
 
 
-def _round(x, nd: int = 3):
-    if x is None or isinstance(x, (int, np.integer)):
-        return None if x is None else int(x)
-    return round(float(x), nd)
+def sample_run(file: str, athlete: Athlete | None = None) -> SimulatedRun:
+    """The simulated run behind file ``file`` of :data:`SAMPLE_SET` (e.g. ``"hills.tcx.gz"``).
+
+    Raises
+    ------
+    InvalidMethodError
+        ``file`` is not in the sample set.
+    """
+    for name, kind, seed, smart, start in SAMPLE_SET:
+        if name == file:
+            return simulate_run(kind, seed=seed, athlete=athlete, smart_recording=smart, start=start)
+    raise InvalidMethodError("file", file, [f for f, *_ in SAMPLE_SET])
+
+
+def write_sample_files(out_dir: str | Path, athlete: Athlete | None = None) -> tuple[list[Path], list[dict]]:
+    """Write the files of :data:`SAMPLE_SET` into ``out_dir``; return their paths and manifest entries."""
+    out = Path(out_dir)
+    written: list[Path] = []
+    entries = []
+    for name, *_ in SAMPLE_SET:
+        sim = sample_run(name, athlete)
+        suffix = name.split(".", 1)[1]
+        fmt, _, compression = suffix.partition(".")
+        raw = WRITERS[fmt](sim)
+        data = gzip_bytes(raw) if compression == "gz" else raw
+        path = out / name
+        write_bytes(path, data)
+        written.append(path)
+        entries.append(sample_file_entry(name, sim, fmt, raw, data))
+    return written, entries
+
+
+def write_manifest(out_dir: str | Path, entries: list[dict], athlete: Athlete | None = None, **extra) -> Path:
+    """Write ``manifest.json``: description, the athlete, truth notes, ``files`` and ``extra`` sections."""
+    athlete = athlete or Athlete()
+    manifest = {
+        "description": MANIFEST_DESCRIPTION,
+        "athlete": {k: getattr(athlete, k) for k in _MANIFEST_ATHLETE_FIELDS},
+        "truth_notes": MANIFEST_TRUTH_NOTES,
+        "files": entries,
+        **extra,
+    }
+    path = Path(out_dir) / "manifest.json"
+    write_bytes(path, (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    return path
 
 
 def write_sample_runs(out_dir: str | Path) -> list[Path]:
-    """Write the sample set (:data:`SAMPLE_SET`) and ``manifest.json`` into ``out_dir``.
+    """Write the ten named sample files (:data:`SAMPLE_SET`) and a ``manifest.json`` of them into ``out_dir``.
+
+    ``runload sample`` writes them as part of the whole training log
+    (:func:`runload.simulate_log.write_sample_log`); this writes only the ten.
 
     Parameters
     ----------
@@ -530,60 +656,5 @@ def write_sample_runs(out_dir: str | Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise RunloadError(out, f"cannot create the output folder: {e.strerror or e}") from e
-    athlete = Athlete()
-    written: list[Path] = []
-    entries = []
-    for stem, kind, seed, formats, smart in SAMPLE_SET:
-        sim = simulate_run(kind, seed=seed, athlete=athlete, smart_recording=smart)
-        truth = {k: _round(v) for k, v in sim.summary().items()}
-        recs = sim.records
-        for suffix in formats:
-            fmt, _, compression = suffix.partition(".")
-            raw = WRITERS[fmt](sim)
-            # mtime=0 and no file name in the header: the same content always gives the same bytes
-            data = gzip.compress(raw, compresslevel=9, mtime=0) if compression == "gz" else raw
-            path = out / f"{stem}.{suffix}"
-            try:
-                path.write_bytes(data)
-            except OSError as e:
-                raise RunloadError(path, f"cannot write: {e.strerror or e}") from e
-            written.append(path)
-            entries.append({
-                "file": path.name,
-                "kind": kind,
-                "format": fmt,
-                "compression": "gzip" if compression == "gz" else None,
-                "seed": seed,
-                "sampling": sim.params["sampling"],
-                "sub_sport": sim.params["sub_sport"],
-                "n_records": int(len(recs)),
-                "duration_s": truth["timer_s"],
-                "elapsed_s": truth["elapsed_s"],
-                "distance_m": truth["distance_m"],
-                "avg_cadence_spm": truth["mean_cadence_spm"],
-                "has_gps": sim.has_gps,
-                "has_running_dynamics": sim.has_running_dynamics and fmt == "fit",
-                "n_laps": int(len(sim.laps)) if fmt != "gpx" else 0,
-                "size_bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "sha256_uncompressed": hashlib.sha256(raw).hexdigest(),
-                "truth": truth,
-            })
-    manifest = {
-        "description": "Synthetic runs from runload.simulate with known ground truth; regenerate with "
-                       "`runload sample -o sample_runs`.",
-        "athlete": {k: getattr(athlete, k) for k in _MANIFEST_ATHLETE_FIELDS},
-        "truth_notes": {
-            "duration_s": "timer time [s]; elapsed_s includes pauses",
-            "avg_cadence_spm": "time-weighted mean of the true per-second cadence [steps/min]",
-            "mean_contact_time_ms": "true contact time from contact_time_morin2005 with the athlete's khat_ref "
-                                    "via target_stiffness_farley1996 [ms]",
-            "files": "FIT cadence is strides/min + fractional_cadence; GPX cad and TCX RunCadence are "
-                     "whole strides/min as Garmin exports them",
-        },
-        "files": entries,
-    }
-    path = out / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    written.append(path)
-    return written
+    written, entries = write_sample_files(out)
+    return written + [write_manifest(out, entries)]

@@ -16,10 +16,16 @@ GPX 1.1
 TCX v2
     Trackpoints with DistanceMeters and the ActivityExtension v2 ``TPX`` (``Speed``, ``RunCadence`` in
     whole strides/min); laps carry the watch's totals and an ``LX`` extension with the average cadence.
+
+Also the helpers that write the sample files byte for byte (:func:`gzip_bytes`, :func:`write_bytes`) and
+describe each in ``manifest.json`` (:func:`sample_file_entry`).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -52,10 +58,12 @@ from fit_tool.profile.profile_type import (
 )
 from fit_tool.record import Record
 
+from .errors import RunloadError
 from .simulated_run import KCAL_PER_KG_KM, SimulatedRun
 from .stats import weighted_mean
 
-__all__ = ["WRITERS", "fit_bytes", "gpx_bytes", "tcx_bytes", "fit_crc16", "lap_totals"]
+__all__ = ["WRITERS", "fit_bytes", "gpx_bytes", "tcx_bytes", "fit_crc16", "lap_totals", "sample_file_entry",
+           "write_bytes", "gzip_bytes"]
 
 PRODUCT_NAME = "runload simulator"
 SERIAL_NUMBER = 3_141_592_653  # fixed: files never depend on the machine or the clock
@@ -394,8 +402,10 @@ def _strides(spm: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(spm) / 2.0).astype(int)
 
 
-def gpx_bytes(sim: SimulatedRun) -> bytes:
+def gpx_bytes(sim: SimulatedRun, cadence: bool = True) -> bytes:
     """Encode ``sim`` as GPX 1.1 with Garmin TrackPointExtension v2 (``hr``; ``cad`` in strides/min).
+
+    ``cadence=False`` leaves ``cad`` out, as a phone app without a foot pod records a run.
 
     Raises
     ------
@@ -405,13 +415,14 @@ def gpx_bytes(sim: SimulatedRun) -> bytes:
     if not sim.has_gps:
         raise ValueError(f"a {sim.kind} run has no positions; GPX needs a track")
     r = sim.records
+    cad = ("</gpxtpx:hr><gpxtpx:cad>" + _strides(r["cadence_spm"].to_numpy()).astype(str).astype(object)
+           + "</gpxtpx:cad>") if cadence else "</gpxtpx:hr>"
     pts = (
         '<trkpt lat="' + _fmt(r["latitude_deg"].to_numpy(), ".7f") + '" lon="'
         + _fmt(r["longitude_deg"].to_numpy(), ".7f") + '"><ele>' + _fmt(r["altitude_m"].to_numpy(), ".1f")
         + "</ele><time>" + _iso(r.index) + "</time><extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>"
         + np.round(r["heart_rate_bpm"].to_numpy()).astype(int).astype(str).astype(object)
-        + "</gpxtpx:hr><gpxtpx:cad>" + _strides(r["cadence_spm"].to_numpy()).astype(str).astype(object)
-        + "</gpxtpx:cad></gpxtpx:TrackPointExtension></extensions></trkpt>\n"
+        + cad + "</gpxtpx:TrackPointExtension></extensions></trkpt>\n"
     )
     name = escape(f"runload sample: {sim.kind} (seed {sim.params['seed']})")
     head = (
@@ -493,4 +504,64 @@ def tcx_bytes(sim: SimulatedRun) -> bytes:
 
 
 WRITERS = {"fit": fit_bytes, "gpx": gpx_bytes, "tcx": tcx_bytes}
+
+
+# --- writing the sample files -----------------------------------------------------------------------------
+
+def _round(x, nd: int = 3):
+    if x is None or isinstance(x, (int, np.integer)):
+        return None if x is None else int(x)
+    return round(float(x), nd)
+
+
+def sample_file_entry(name: str, sim: SimulatedRun, fmt: str, raw: bytes, data: bytes) -> dict:
+    """The manifest entry of one written file: format, sampling, sizes, sha256 and the run's ground truth.
+
+    Parameters
+    ----------
+    name : str
+        The file's path relative to the sample folder.
+    sim : SimulatedRun
+    fmt : {"fit", "gpx", "tcx"}
+    raw, data : bytes
+        The encoded file, and the bytes written (``data`` is ``raw`` gzip-compressed when they differ).
+    """
+    truth = {k: _round(v) for k, v in sim.summary().items()}
+    compressed = data is not raw and data != raw
+    return {
+        "file": name,
+        "kind": sim.kind,
+        "format": fmt,
+        "compression": "gzip" if compressed else None,
+        "seed": sim.params["seed"],
+        "sampling": sim.params["sampling"],
+        "sub_sport": sim.params["sub_sport"],
+        "n_records": int(len(sim.records)),
+        "duration_s": truth["timer_s"],
+        "elapsed_s": truth["elapsed_s"],
+        "distance_m": truth["distance_m"],
+        "avg_cadence_spm": truth["mean_cadence_spm"],
+        "has_gps": sim.has_gps,
+        "has_running_dynamics": sim.has_running_dynamics and fmt == "fit",
+        "n_laps": int(len(sim.laps)) if fmt != "gpx" else 0,
+        "size_bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256_uncompressed": hashlib.sha256(raw).hexdigest(),
+        "truth": truth,
+    }
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (its folder created); a failure is a :class:`RunloadError`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as e:
+        raise RunloadError(path, f"cannot write: {e.strerror or e}") from e
+
+
+def gzip_bytes(raw: bytes) -> bytes:
+    """gzip with mtime 0 and no file name in the header: the same content always gives the same bytes."""
+    return gzip.compress(raw, compresslevel=9, mtime=0)
+
 """Format → writer returning the file's bytes."""

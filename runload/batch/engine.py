@@ -59,11 +59,12 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import (
     NO_SUCH_FILE,
@@ -78,6 +79,9 @@ from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
 from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file
+
+if TYPE_CHECKING:
+    from ..profile import AthleteProfile
 
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
@@ -222,7 +226,8 @@ def _pool(jobs: int, in_process: bool = True):
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker)
 
 
-def process_log(paths, outdir, *, jobs: int | None = None, profile=None, height_m: float | None = None,
+def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
+                jobs: int | None = None, profile: AthleteProfile | None = None, height_m: float | None = None,
                 mass_kg: float | None = None, reports: bool = True, dashboard: bool = True,
                 progress: str | Callable | None = "auto", engine: str = "local",
                 scheduler: str | None = None, norms: bool = True) -> BatchSummary:

@@ -86,6 +86,26 @@ def read_run(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER) -> Run:
 
     A file with several running sessions (multisport, chained FIT) gives the first one and a
     :class:`~runload.errors.RunloadWarning` saying how many there are; use :func:`read_runs` for all.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A FIT, GPX or TCX file, plain or gzip/bzip2/xz-compressed (the format is sniffed from the content).
+    decoder : {"columnar", "fitdecode", "fitparse"}
+        FIT decoder (``columnar``, runload's own, falls back to fitdecode on a damaged file).
+
+    Returns
+    -------
+    Run
+        The canonical frame (``run.samples``, units in the column names) and what the file says about
+        the run (``run.meta``).
+
+    Raises
+    ------
+    RunloadError
+        The file cannot be read: :class:`~runload.errors.UnsupportedFormatError`,
+        :class:`~runload.errors.CorruptFileError`, :class:`~runload.errors.NotARunError`,
+        :class:`~runload.errors.EmptyRunError` and the others of :mod:`runload.errors`.
     """
     runs = read_runs(path, decoder=decoder)
     if not runs:  # readers raise NotARunError themselves; this guards a reader bug

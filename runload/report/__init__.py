@@ -16,14 +16,19 @@ of a training log), :mod:`.units` (metric/imperial display).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .many import ReportBatch, ReportOutcome, write_reports
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
 
 __all__ = ["write_report", "write_reports", "ReportBatch", "ReportOutcome"]
 
 
-def write_report(analysis, path, *, units: str = "metric", plotlyjs: str = "inline",
+def write_report(analysis: Analysis, path: str | os.PathLike, *, units: str = "metric", plotlyjs: str = "inline",
                  run_links: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report of one analysed run.
 

@@ -26,9 +26,13 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..errors import RunloadError, error_reason
+
+if TYPE_CHECKING:
+    from ..profile import AthleteProfile
 
 __all__ = ["ReportOutcome", "ReportBatch", "write_reports", "report_names", "INDEX_NAME"]
 
@@ -141,7 +145,8 @@ def _display_source(source) -> str:
     return os.fsdecode(source) if isinstance(source, bytes) else str(source)
 
 
-def write_reports(inputs: Iterable, out, *, profile=None, height_m: float | None = None,
+def write_reports(inputs: Iterable, out: str | os.PathLike, *,
+                  profile: AthleteProfile | str | os.PathLike | None = None, height_m: float | None = None,
                   mass_kg: float | None = None, units: str = "metric", plotlyjs: str = "inline",
                   gait_source: str = "auto", easy_speed_mps: float | None = None,
                   on_outcome: Callable[[ReportOutcome], None] | None = None) -> ReportBatch:

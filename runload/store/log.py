@@ -131,6 +131,16 @@ class TrainingLog:
 def open_log(outdir: str | os.PathLike) -> TrainingLog:
     """Open the training log that ``runload batch`` wrote to ``OUTDIR`` for reading.
 
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        The batch's output folder (holding ``runload.duckdb``).
+
+    Returns
+    -------
+    TrainingLog
+        Read-only access to the store as pandas frames (``runs``, ``load``, ``hints``, ``sql(...)``, …).
+
     Raises
     ------
     StoreError
@@ -145,6 +155,13 @@ def export_parquet(outdir: str | os.PathLike, dest: str | os.PathLike) -> dict[s
     """Write every table of the store in ``OUTDIR`` as ``DEST/<table>.parquet`` (DuckDB's own writer).
 
     ``samples`` is written sorted by run and time; the others as stored.  Existing files are replaced.
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        The batch's output folder (holding ``runload.duckdb``).
+    dest : str or os.PathLike
+        The folder to write the Parquet files into (created).
 
     Returns
     -------

@@ -8,19 +8,24 @@ from click.testing import CliRunner
 
 from runload.cli import cli
 from runload.simulate import SAMPLE_SET
+from runload.simulate_log import SAMPLE_LOG
 
 
 def test_sample_writes_the_set(tmp_path):
     out = tmp_path / "runs"
     result = CliRunner().invoke(cli, ["sample", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    expected = [f"{stem}.{fmt}" for stem, _, _, formats, _ in SAMPLE_SET for fmt in formats] + ["manifest.json"]
     listed = [line.split()[0] for line in result.output.splitlines()[:-1]]
-    assert listed == [str(out / name) for name in expected]
-    assert result.output.splitlines()[-1].startswith(f"{len(expected)} files, ")
-    assert sorted(p.name for p in out.iterdir()) == sorted(expected)
+    # the named ten first, then the other runs of the log, the Strava activity list and the manifest
+    named = [name for name, *_ in SAMPLE_SET]
+    assert listed[:10] == [str(out / name) for name in named]
+    assert listed[-2:] == [str(out / "strava_export" / "activities.csv"), str(out / "manifest.json")]
+    assert len(listed) == len(SAMPLE_LOG) + 2
+    assert result.output.splitlines()[-1].startswith(f"{len(listed)} files, ")
+    on_disk = sorted(str(p) for p in out.rglob("*") if p.is_file())
+    assert on_disk == sorted(listed)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert [e["file"] for e in manifest["files"]] == expected[:-1]
+    assert [str(out / e["file"]) for e in manifest["files"]] == listed[:-2]
 
 
 def test_sample_unwritable_target_is_one_error_line(tmp_path):
