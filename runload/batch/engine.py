@@ -78,7 +78,7 @@ from ..errors import (
 from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
-from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file
+from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file, runs_path
 
 if TYPE_CHECKING:
     from ..profile import AthleteProfile
@@ -432,14 +432,46 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
 
         first_record = record_staged if norms else record
-        # This batch's analyses, pickled by the workers until their reports are written (local engine).
-        cache = outdir / CACHE_FOLDER if reports and engine == "local" else None
+        # The local engine's cache: the runs each first look read (so the analysis does not read the file
+        # again) and the analyses waiting for their reports (pickles, only when reports are written).
+        cache = outdir / CACHE_FOLDER if engine == "local" else None
         if cache is not None:
             shutil.rmtree(cache, ignore_errors=True)  # never a cache of another batch
             try:
                 cache.mkdir(parents=True)
             except OSError:
                 cache = None
+        analyses_cache = cache if reports else None
+
+        unreadable_cache: list = []
+
+        def record_analysed(result: FileResult) -> None:
+            if result.stage == "cache":
+                unreadable_cache.append((result.source, result.content_hash))
+            else:
+                record(result)
+
+        def analyse_staged(source, key: str | None, current) -> None:
+            # A staged file, analysed with its month's norms: from the runs its first look cached (the
+            # content it had then, under that content's hash), else read again.
+            name = source.name
+            cached = runs_path(cache, name, key) if cache is not None and key is not None else None
+            if cached is not None and cached.is_file():
+                task = FileTask(name, b"", None, key, profile, height_m, mass_kg, None, source.extra,
+                                norms=current or None, profile_hash=pkey, gear=_gear(source), cache=analyses_cache,
+                                runs_file=str(cached))
+            else:
+                try:
+                    data, compression = source.load()
+                except RunloadError as e:  # gone or unreadable since it was staged
+                    fail(name, _unread_key(error_reason(e)), "read", e)
+                    return
+                task = FileTask(name, data, compression, content_hash(data), profile, height_m, mass_kg, None,
+                                source.extra, norms=current or None, profile_hash=pkey, gear=_gear(source),
+                                cache=analyses_cache)
+                del data
+            runner.drain(runner.limit - 1, record_analysed, fail)
+            runner.submit(task)
 
         def refresh(source, cached: bool, ids, history, rules) -> None:
             # One stale file: its report rendered from this batch's cached analysis, or read and analysed
@@ -449,7 +481,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             evaluated = {r: rules[r] for r in run_ids if r in rules}
             target = str(reports_dir) if reports else None
             if cached:  # only its report is stale and this batch cached its analysis
-                paths = [str(cache_path(cache, r)) for r in run_ids]
+                paths = [str(cache_path(analyses_cache, r)) for r in run_ids]
                 task = FileTask(source.name, b"", None, store.entry(source.name).content_hash,
                                 reports_dir=target, final_hints=hints, history_rules=evaluated,
                                 mode="render", cache=paths)
@@ -512,7 +544,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                     continue
                 task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
                                 norms=known_norms or None, profile_hash=pkey, gear=_gear(source),
-                                mode="norm_inputs" if norms else "analyse", cache=None if norms else cache)
+                                mode="norm_inputs" if norms else "analyse",
+                                cache=cache if norms else analyses_cache)
                 del data
                 runner.drain(runner.limit - 1, first_record, fail)
                 runner.submit(task)
@@ -530,19 +563,13 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 counts.total += len(staged)
                 display.update()
                 for name, key in staged:
-                    source = by_name[name]
-                    try:
-                        data, compression = source.load()
-                    except RunloadError as e:  # gone or unreadable since it was staged
-                        fail(name, _unread_key(error_reason(e)), "read", e)
-                        continue
-                    key = content_hash(data)
-                    task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
-                                    norms=current or None, profile_hash=pkey, gear=_gear(source), cache=cache)
-                    del data
-                    runner.drain(runner.limit - 1, record, fail)
-                    runner.submit(task)
-                runner.drain(0, record, fail)
+                    analyse_staged(by_name[name], key, current)
+                runner.drain(0, record_analysed, fail)
+                while unreadable_cache:  # a cached read that would not load: the file is read again
+                    for name, key in list(unreadable_cache):
+                        unreadable_cache.remove((name, key))
+                        analyse_staged(by_name[name], None, current)
+                    runner.drain(0, record_analysed, fail)
 
             # Second pass (runload.batch.refresh): norms, the hints over the log, files to analyse again.
             # A batch interrupted after storing files but before its second pass finished leaves the flag.
@@ -571,8 +598,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
 
                     for source in todo:
                         run_ids = ids.get(source.name, [])
-                        refresh(source, bool(cache is not None and stale[source.name] == {"report"} and run_ids
-                                             and all(cache_path(cache, r).is_file() for r in run_ids)),
+                        refresh(source, bool(analyses_cache is not None and stale[source.name] == {"report"} and run_ids
+                                             and all(cache_path(analyses_cache, r).is_file() for r in run_ids)),
                                 ids, history, rules)
                     runner.drain(0, record_refresh, fail)
                     flush_report_keys()

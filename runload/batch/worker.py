@@ -86,7 +86,12 @@ class FileTask:
         ``"render"``: write the reports of the analyses cached at ``cache`` (no reading, no analysis).
     cache : list of str or None
         ``"analyse"``: the folder to pickle each analysis into (one file per run id), for a later
-        ``"render"`` task of the same batch; ``"render"``: those files, in the file's run order.
+        ``"render"`` task of the same batch; ``"render"``: those files, in the file's run order;
+        ``"norm_inputs"``: the folder to pickle the runs read into (:func:`runs_path`), so that the
+        ``"analyse"`` task of the same batch does not read the file again.
+    runs_file : str or None
+        ``"analyse"``: the runs as a ``"norm_inputs"`` task of this batch read them (``data`` is then
+        empty); a file that cannot be loaded fails at stage ``"cache"`` (the batch reads the file again).
     """
 
     source: str
@@ -105,6 +110,7 @@ class FileTask:
     gear: str | None = None
     mode: str = "analyse"
     cache: object = None
+    runs_file: str | None = None
 
 
 @dataclass
@@ -151,13 +157,47 @@ def init_worker() -> None:
 
 def _keep_warnings(caught, analyses) -> None:
     """Runload warnings raised while reading go into each run's ``meta.warnings`` (never lost)."""
+    _keep_run_warnings(caught, [a.run for a in analyses])
+
+
+def _keep_run_warnings(caught, runs) -> None:
     for w in caught:
         if not issubclass(w.category, RunloadWarning):
             continue
         text = str(w.message)
-        for a in analyses:
-            if text not in a.run.meta.warnings:
-                a.run.meta.warnings.append(text)
+        for run in runs:
+            if text not in run.meta.warnings:
+                run.meta.warnings.append(text)
+
+
+def runs_path(cache: Path, source: str, content_hash: str) -> Path:
+    """Where a ``"norm_inputs"`` task pickles the runs it read of ``source`` (at ``content_hash``)."""
+    import hashlib
+
+    key = hashlib.sha256(f"{source}\0{content_hash}".encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return cache / f"{key}.runs.pickle"
+
+
+def _dump_pickle(value, target: Path) -> bool:
+    """Pickle ``value`` to ``target`` (written whole or not at all); False when it cannot be written
+    (a cache: the batch then does the work again)."""
+    import pickle
+
+    part = target.with_suffix(".part")
+    try:
+        with open(part, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        part.replace(target)
+    except OSError:
+        return False
+    return True
+
+
+def _load_pickle(path):
+    import pickle
+
+    with open(path, "rb") as f:
+        return pickle.load(f)  # noqa: S301 - written by this batch into its own OUTDIR's cache
 
 
 def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
@@ -178,7 +218,17 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
-            runs = read_bytes_runs(task.data, source_name=task.source, compression=task.compression)
+            if task.runs_file is not None:
+                try:
+                    runs = _load_pickle(task.runs_file)
+                except Exception as e:  # noqa: BLE001 - the batch reads the file again
+                    result.stage, result.error = "cache", PortableError.of(e)
+                    return result
+            else:
+                runs = read_bytes_runs(task.data, source_name=task.source, compression=task.compression)
+                if task.mode == "norm_inputs" and task.cache is not None:
+                    _keep_run_warnings(caught, runs)
+                    _dump_pickle(runs, runs_path(Path(task.cache), task.source, task.content_hash))
         except NotARunError as e:
             result.status, result.reason, result.sport = "skipped", e.reason, e.sport
             return result
@@ -232,28 +282,15 @@ def cache_path(cache: Path, rid: str) -> Path:
 def _cache_analyses(result: FileResult, analyses: list, cache: Path) -> None:
     """Pickle each analysis for this batch's reports (written once the hints over the log are known).
     A cache file that cannot be written only costs the file a second analysis then."""
-    import pickle
-
     for analysis, rows in zip(analyses, result.rows, strict=True):
-        target = cache_path(cache, rows.run["run_id"])
-        try:
-            part = target.with_suffix(".part")
-            with open(part, "wb") as f:
-                pickle.dump(analysis, f, protocol=pickle.HIGHEST_PROTOCOL)
-            part.replace(target)
-        except OSError:
+        if not _dump_pickle(analysis, cache_path(cache, rows.run["run_id"])):
             return
 
 
 def _render_cached(task: FileTask, result: FileResult, reports_dir: Path | None) -> FileResult:
     """A ``"render"`` task: the reports of the analyses this batch cached (:func:`_cache_analyses`)."""
-    import pickle
-
     try:
-        analyses = []
-        for path in task.cache:
-            with open(path, "rb") as f:
-                analyses.append(pickle.load(f))  # noqa: S301 - written by this batch into its own OUTDIR
+        analyses = [_load_pickle(path) for path in task.cache]
     except Exception as e:  # noqa: BLE001 - a cache that cannot be read: the batch analyses the file again
         result.stage, result.error = "render", PortableError.of(e)
         return result

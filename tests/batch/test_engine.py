@@ -56,11 +56,17 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     out = tmp_path / "out"
     analysed = []
     monkeypatch.setattr(worker, "ANALYSE_HOOK", analysed.append)
+    import runload.io.dispatch as dispatch
+
+    reads = []
+    real_read = dispatch.read_bytes_runs
+    monkeypatch.setattr(dispatch, "read_bytes_runs", lambda *a, **k: reads.append(1) or real_read(*a, **k))
     first = process_log([tmp_path / "log"], out, jobs=1, progress="none")
     # A first batch analyses each file once: a light look for the personal norms first, then the analysis
     # with its month's norms, stored, and its report rendered from the analysis cached meanwhile, once the
     # hints over the whole log are known (issue 10: it analysed every file twice and stored it twice).
     assert len(analysed) == 3 and first.analysed == 3 and first.ok
+    assert len(reads) == 3  # the analysis uses the runs its first look read and cached
     assert not (out / ".runload-cache").exists()  # the cache lives as long as the batch
     assert len(list((out / "runs").glob("*.html"))) == 3
     analysed.clear()
