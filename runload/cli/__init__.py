@@ -49,7 +49,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "Show what is in FILES (FIT, GPX, TCX, .gz, folders, zip exports): device, sport, durations, "
                "distance, cadence, the canonical columns, and the watch's own totals beside runload's.",
     "report": "Write HTML reports: summary, hints, body map and muscle-group load, charts, laps and route.",
-    "sample": "Write the seeded synthetic sample runs with known ground truth.",
+    "sample": "Write the seeded synthetic training log of one runner, with known ground truth.",
 }
 
 

@@ -10,12 +10,12 @@ The names below are imported on first use (PEP 562), so ``import runload.io`` (a
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import NotARunError, RunloadWarning
+from ..lazy import lazy_attributes
 from .fit_decode import DEFAULT_FIT_DECODER
 
 if TYPE_CHECKING:
@@ -38,18 +38,8 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(globals(), {name: f"{__name__}.{m}" for name, m in _LAZY.items()},
+                                       dir_lists="globals")
 
 
 def read_runs(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER, include_non_running: bool = False) -> list[Run]:

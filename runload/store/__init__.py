@@ -41,8 +41,9 @@ readers: while a batch is writing, readers get :class:`StoreLockedError`.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .log import TrainingLog, check_store, export_parquet, open_log
@@ -84,15 +85,5 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(globals(), {name: f"{__name__}.{m}" for name, m in _LAZY.items()},
+                                       dir_lists="globals")
