@@ -32,13 +32,16 @@ import tempfile
 import time
 import warnings
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_FIT = ROOT.parent / "shared/data/roznet__connectstats/ConnectStatsTests/samples/fit_files/activity_2944936628.fit"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from analysis_pins import norms  # noqa: E402 - the personal norms the analysis pins use, one definition
+
 STAGES = {  # pipeline attribute → label
     "clean_samples": "clean", "compute_gait": "gait", "_segments_and_whole": "segments", "_summary": "summary",
     "compute_load": "load", "segment_load": "segment_load", "hint_candidates": "hints",
@@ -80,18 +83,6 @@ def spliced(runs):
     meta = dataclasses.replace(runs[0].meta, laps=pd.concat(laps, ignore_index=True), timer_intervals=intervals,
                                watch=None)
     return Run(samples=pd.concat(frames), meta=meta)
-
-
-def norms():
-    """Personal norms as a training log learns them (cadence model, easy speed, calibration)."""
-    from runload.norms import PersonalNorms
-    from runload.profile import Calibration
-
-    cal = Calibration(khat_ref=15.5, cadence_exponent=1.39, residual_sd_ms=9.0, mae_ms=7.0, n_seconds=5000,
-                      runs=["a", "b", "c"], fitted_at="2026-11-01", device="fr965")
-    return PersonalNorms(month=date(2026, 11, 1), cadence_model=(150.0, 6.0, 20.0, -10.0), cadence_runs=14,
-                         cadence_minutes=576.0, easy_speed_mps=3.2, easy_runs=12, easy_minutes=500.0,
-                         window_start=date(2026, 9, 2), window_end=date(2026, 11, 1), calibration=cal)
 
 
 def staged_analysis(run, repeat: int, **kw) -> tuple[list[float], dict[str, list[float]]]:
