@@ -613,6 +613,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                         break
                 else:  # the last round stored runs again: the stored hints and figures follow them
                     figures = log_history(store).figures
+                if reports:
+                    _remove_stale_reports(store, reports_dir)
                 store.set_meta("norms", setting)
                 store.set_meta(_REFRESH_PENDING, None)
         except KeyboardInterrupt:
@@ -747,13 +749,32 @@ def _gear(source) -> str | None:
     return str(gear) if gear else None
 
 
-def _sources_missing_reports(store, reports_dir: Path) -> set[str]:
-    """Sources stored as runs whose report file is missing (written again by this batch)."""
+def _report_names(store) -> dict[str, str]:
+    """Report file name (in ``OUTDIR/runs``) → source, of every stored run."""
     frame = store.sql("SELECT run_id, source, name, start_local, session_index FROM runs")
-    missing = set()
+    names = {}
     for row in frame.itertuples(index=False):
         start = None if row.start_local is None or row.start_local != row.start_local else row.start_local
-        name = report_name(row.run_id, row.source, row.name, start, row.session_index)
-        if not (reports_dir / name).is_file():
-            missing.add(row.source)
-    return missing
+        names[report_name(row.run_id, row.source, row.name, start, row.session_index)] = row.source
+    return names
+
+
+def _sources_missing_reports(store, reports_dir: Path) -> set[str]:
+    """Sources stored as runs whose report file is missing (written again by this batch)."""
+    return {source for name, source in _report_names(store).items() if not (reports_dir / name).is_file()}
+
+
+def _remove_stale_reports(store, reports_dir: Path) -> None:
+    """Delete the report pages of runs the store no longer holds (a file whose content changed has new
+    runs, so new pages; a file gone from the log or now failing has none), so that ``OUTDIR/runs`` shows
+    only what the dashboard links.  Only ``*.html`` pages of this folder are touched."""
+    keep = set(_report_names(store))
+    try:
+        pages = [p for p in reports_dir.iterdir() if p.suffix == ".html" and p.name not in keep]
+    except OSError:
+        return
+    for page in pages:
+        try:
+            page.unlink()
+        except OSError:
+            pass  # removed next time

@@ -54,6 +54,8 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
     from ..profile import load_profile
 
     check_inputs(paths, dir_okay=True)
+    if engine == "dask":
+        _quiet_dask_logging()
     profile = None
     if profile_path is not None:
         check_inputs([profile_path])
@@ -72,3 +74,19 @@ def batch(ctx: click.Context, paths: tuple[Path, ...], outdir: Path, jobs: int |
     echo(summary.line())
     if not summary.ok:
         ctx.exit(1)
+
+
+def _quiet_dask_logging() -> None:
+    """dask.distributed logs its own recoveries on stderr (``Couldn't gather 1 keys, rescheduling`` when a
+    worker dies while its result is gathered); the batch reports what became of every file itself, so the
+    command shows dask's errors only.  Set after importing distributed, whose import configures its
+    loggers."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401 - configures the loggers set below
+    except ImportError:
+        return  # process_log says how to install it
+    for name in ("distributed", "distributed.client", "distributed.worker", "distributed.scheduler",
+                 "distributed.nanny", "distributed.core"):
+        logging.getLogger(name).setLevel(logging.ERROR)

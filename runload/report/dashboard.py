@@ -27,6 +27,7 @@ the weekly charts (the table says how many).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -273,5 +274,7 @@ def write_dashboard(sql: Callable[[str], pd.DataFrame], out_dir: str | os.PathLi
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, target)
     except OSError as e:
+        with contextlib.suppress(OSError):  # a full disk must not also leave the partial page behind
+            tmp.unlink()
         raise RunloadError(target, f"cannot write the dashboard: {e.strerror or e}") from e
     return target

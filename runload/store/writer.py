@@ -117,6 +117,14 @@ def connect(outdir: str | os.PathLike, read_only: bool) -> duckdb.DuckDBPyConnec
     except duckdb.Error as e:  # pragma: no cover - the ICU extension ships with the Python package
         con.close()
         raise StoreError(outdir, f"cannot set the store's time zone: {e}") from e
+    if read_only:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" not in tables:
+            con.close()
+            if not tables:  # killed between DuckDB creating the file and the schema's commit
+                raise StoreError(outdir, f"the store {path.name} is empty: a batch was interrupted while creating "
+                                         "it; run `runload batch` again")
+            raise StoreError(outdir, f"{path.name} is a DuckDB file but not a runload store")
     return con
 
 
