@@ -28,6 +28,10 @@ __all__ = ["RESET_MIN_SAMPLES", "inconsistent_distance", "continue_resets", "rep
 #: before it and after it are each consistent on their own.  A single bad value or a few swapped
 #: timestamps never make such a pattern; a lap-relative or restarted distance does [D].
 RESET_MIN_SAMPLES = 30
+#: [m] A recorded cumulative distance beyond once round the Earth, or below zero, is no distance of a run:
+#: that sample's value is treated as missing (issue 12: a negative first value made the whole analysed
+#: distance negative; 1e12 m overflowed the grade's distance windows).
+MAX_RECORDED_DISTANCE_M = 40_075_000.0
 
 
 def inconsistent_distance(distance_m) -> np.ndarray:
@@ -125,14 +129,20 @@ def repair_distance(elapsed_s, distance_m) -> tuple[np.ndarray, int, list[int]]:
         and missing values linearly interpolated in time from the neighbouring good values (held at the
         ends); all-NaN stays all-NaN.
     n_inconsistent : int
-        Number of recorded values treated as missing because they did not fit their neighbours.
+        Number of recorded values treated as missing because they did not fit their neighbours, or were
+        out of range (negative, or beyond :data:`MAX_RECORDED_DISTANCE_M`).
     resets : list of int
         Sample positions where the distance was reset and continued.
     """
     t = np.asarray(elapsed_s, dtype=float)
-    d, resets = continue_resets(distance_m)
+    d = np.array(distance_m, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out_of_range = (d < 0.0) | (d > MAX_RECORDED_DISTANCE_M)
+    d[out_of_range] = np.nan
+    d, resets = continue_resets(d)
     bad = inconsistent_distance(d)
     d[bad] = np.nan
+    bad |= out_of_range
     ok = np.isfinite(d)
     if ok.any() and not ok.all():
         d = np.interp(t, t[ok], d[ok])

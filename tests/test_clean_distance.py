@@ -155,3 +155,13 @@ def test_a_reset_is_continued_not_discarded():
     assert n_bad == 0 and np.all(np.diff(repaired) >= 0)
     # one bad value before a short rise is not a reset
     assert continue_resets(np.concatenate([[9000.0], 3.0 * np.arange(n)]))[1] == []
+
+
+def test_an_out_of_range_recorded_distance_affects_only_its_own_sample():
+    # Issue 12 (fuzzing): a negative first value made the whole repaired distance negative, and 1e12 m
+    # overflowed the grade's distance windows.  Each is treated as missing and filled from its neighbours.
+
+    t = np.arange(6, dtype=float)
+    d, n_bad, _ = repair_distance(t, [-5000.0, 3.0, 6.0, 1e12, 12.0, 15.0])
+    assert n_bad == 2
+    np.testing.assert_allclose(d, [3.0, 3.0, 6.0, 9.0, 12.0, 15.0])

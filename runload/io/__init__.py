@@ -80,7 +80,7 @@ def read_run(path: str | Path, *, decoder: str = DEFAULT_FIT_DECODER) -> Run:
     Parameters
     ----------
     path : str or pathlib.Path
-        A FIT, GPX or TCX file, plain or gzip/bzip2/xz-compressed (the format is sniffed from the content).
+        A FIT, GPX or TCX file, plain or gzip-compressed (the format is sniffed from the content).
     decoder : {"columnar", "fitdecode", "fitparse"}
         FIT decoder (``columnar``, runload's own, falls back to fitdecode on a damaged file).
 

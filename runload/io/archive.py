@@ -123,6 +123,25 @@ def gunzip_limited(raw: bytes, name: str, limits: ArchiveLimits = DEFAULT_LIMITS
     return bytes(out)
 
 
+def _read_capped(f, size: int, cap: int) -> bytes:
+    """Read an open file of ``size`` bytes (its fstat size), at most ``cap + 1`` bytes in all.
+
+    ``f.read(n)`` allocates ``n`` bytes before reading, so asking for the cap itself would take 512 MiB
+    of address space for every file; the size from fstat is asked for instead, and a file that grew
+    since (or reports no size, as /proc files do) is read on in chunks until the cap is passed.
+    """
+    raw = f.read(min(size, cap) + 1)
+    if len(raw) <= size:
+        return raw
+    out = bytearray(raw)
+    while len(out) <= cap:
+        chunk = f.read(min(_CHUNK, cap + 1 - len(out)))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
 def load_bytes(path: str | Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> tuple[bytes, str | None]:
     """Read a regular file (at most ``limits.max_file_bytes``); gzip, recognised by its magic bytes, is
     decompressed within ``limits``.
@@ -149,7 +168,7 @@ def load_bytes(path: str | Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> tupl
         if st.st_size > limits.max_file_bytes:
             raise too_big
         try:
-            raw = f.read(limits.max_file_bytes + 1)  # the cap holds even if the file grows meanwhile
+            raw = _read_capped(f, st.st_size, limits.max_file_bytes)
         except OSError as e:
             raise RunloadError(p, f"cannot read the file ({e.strerror or e})") from None
     if len(raw) > limits.max_file_bytes:

@@ -145,12 +145,27 @@ def _parse_gpx(doc: XmlDocument, source: str) -> tuple[gpxpy.gpx.GPX, dict[tuple
         raise CorruptFileError(source, f"invalid GPX: {e}") from e
 
 
+def _offset_s(value: datetime | None) -> float:
+    """UTC offset of a gpxpy datetime [s]; NaN for an offset no clock has (gpxpy keeps ``+99:00`` as it
+    reads it, and :meth:`datetime.utcoffset` then raises ``ValueError``: outside ±24 h)."""
+    if value is None:
+        return 0.0
+    try:
+        offset = value.utcoffset()
+    except ValueError:
+        return np.nan
+    return 0.0 if offset is None else offset.total_seconds()
+
+
 def _utc_times(values: list[datetime | None]) -> pd.DatetimeIndex:
-    """gpxpy datetimes (naive = UTC, or with a fixed offset) → UTC index; ``None`` → NaT."""
+    """gpxpy datetimes (naive = UTC, or with a fixed offset) → UTC index; ``None`` and impossible offsets
+    → NaT (counted as unreadable timestamps by the caller)."""
     naive = np.array([np.datetime64("NaT") if v is None else np.datetime64(v.replace(tzinfo=None), "us")
                       for v in values], dtype="datetime64[us]")
-    offset_s = np.array([0.0 if v is None or v.utcoffset() is None else v.utcoffset().total_seconds()
-                         for v in values], dtype="float64")
+    offset_s = np.array([_offset_s(v) for v in values], dtype="float64")
+    impossible = np.isnan(offset_s)
+    naive[impossible] = np.datetime64("NaT")
+    offset_s[impossible] = 0.0
     utc = naive - (offset_s * 1e6).astype("int64").astype("timedelta64[us]")
     # microseconds, the resolution gpxpy reads and pandas gives ISO 8601 texts
     return pd.DatetimeIndex(utc).tz_localize("UTC")

@@ -42,6 +42,7 @@ from .xmlsafe import (
     PLAIN_XML_DECODER,
     XmlDocument,
     ascii_compatible,
+    check_attributes,
     parse_plain,
     read_xml,
     strip_leading_space,
@@ -247,6 +248,7 @@ def read_tcx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, 
     CorruptFileError
         As :func:`runload.io.xmlsafe.read_xml`.
     """
+    check_attributes(data, source)
     stripped, _ = strip_leading_space(data)
     cut = _cut_tracks(stripped)
     if cut is not None:

@@ -13,7 +13,10 @@ readable, each reported in :attr:`XmlDocument.warnings` where it changes what th
   ``xmlns:gpxdata``) are declared on the root element with a placeholder namespace, so the elements are
   read by their local name like any other;
 * elements nested deeper than :data:`MAX_XML_DEPTH` are refused with the line where the limit was
-  crossed, before a recursive serialiser or gpxpy meets them (``RecursionError``).
+  crossed, before a recursive serialiser or gpxpy meets them (``RecursionError``);
+* an element with more than :data:`MAX_XML_ATTRIBUTES` attributes is refused before parsing (both
+  parsers build every attribute into a dict: a million short ones took 25× the document's size in
+  memory; GPX and TCX elements carry a handful).
 
 Element names are compared by *local name* (the part after ``}``): real exports bind the same
 namespaces to different prefixes (``gpxtpx:``, ``ns3:``, ``ns2:``) and some omit the namespace, so
@@ -39,7 +42,7 @@ from defusedxml.ElementTree import _TreeBuilder as _DefusedTreeBuilder
 
 from ..errors import CorruptFileError
 
-__all__ = ["XML_DECODER", "MAX_XML_DEPTH", "EARLIEST_TIME", "LATEST_TIME", "XmlDocument", "read_xml",
+__all__ = ["XML_DECODER", "MAX_XML_DEPTH", "MAX_XML_ATTRIBUTES", "check_attributes", "EARLIEST_TIME", "LATEST_TIME", "XmlDocument", "read_xml",
            "parse_xml", "line_of", "local_name", "descendants", "child", "children", "child_text", "clean_text",
            "to_float", "parse_times", "plausible_times", "bad_times_message", "UNDECLARED_NAMESPACE",
            "declared_encoding", "ascii_compatible", "namespace", "PLAIN_XML_DECODER", "strip_leading_space",
@@ -54,6 +57,9 @@ PLAIN_XML_DECODER = "xml.etree.ElementTree (no DTD)"
 #: extensions (TCX ``…/Trackpoint/Extensions/TPX/Speed`` is 9); Python's recursion limit (1,000), which
 #: ElementTree's serialiser and gpxpy reach on deeper documents, is far above this.
 MAX_XML_DEPTH = 100
+#: Most attributes an element may have (counted as ``=`` signs between one ``<`` and the next, which
+#: covers the start tag, where ``<`` cannot appear, and any text after it).  [D, issue 12]
+MAX_XML_ATTRIBUTES = 1000
 
 #: Timestamps outside [EARLIEST_TIME, LATEST_TIME) are not times a watch recorded (year 0, the proleptic
 #: calendar's edge, a wrapped counter): they are treated like unparseable ones.  1970 is the Unix epoch a
@@ -222,6 +228,29 @@ def _parse(data: bytes) -> Element:
     return parser.close()
 
 
+def check_attributes(data: bytes, source: str) -> None:
+    """Refuse a document with an element of more than :data:`MAX_XML_ATTRIBUTES` attributes, in linear
+    time before any parser builds them (one pass over the bytes; a second only when the whole document
+    holds more ``=`` than the limit).
+
+    Raises
+    ------
+    CorruptFileError
+        Such an element, with its line.
+    """
+    b = np.frombuffer(data, dtype=np.uint8)
+    eq = np.flatnonzero(b == 61)  # "="
+    if eq.size <= MAX_XML_ATTRIBUTES:
+        return
+    lt = np.flatnonzero(b == 60)  # "<"
+    counts = np.bincount(np.searchsorted(lt, eq, side="right"))
+    worst = int(counts.argmax())
+    if counts[worst] > MAX_XML_ATTRIBUTES:
+        line = data.count(b"\n", 0, int(lt[worst - 1]) if worst else 0) + 1
+        raise CorruptFileError(source, f"an element with more than {MAX_XML_ATTRIBUTES} attributes at line "
+                                       f"{line} (not a GPX/TCX document structure)")
+
+
 def read_xml(data: bytes, source: str) -> XmlDocument:
     """Parse ``data`` safely (no entity expansion, no external entities, bounded depth), with repairs.
 
@@ -242,8 +271,10 @@ def read_xml(data: bytes, source: str) -> XmlDocument:
     ------
     CorruptFileError
         The document is not well-formed (message names line and column), declares entities / external
-        references (refused, never expanded) or nests elements deeper than :data:`MAX_XML_DEPTH`.
+        references (refused, never expanded), nests elements deeper than :data:`MAX_XML_DEPTH` or gives an
+        element more than :data:`MAX_XML_ATTRIBUTES` attributes.
     """
+    check_attributes(data, source)
     data, line_offset = strip_leading_space(data)
     root = parse_plain(data)
     if root is not None:

@@ -248,3 +248,38 @@ def test_source_for_plain_file(tmp_path):
     f = tmp_path / "a.gpx.gz"
     f.write_bytes(gzip.compress(b"<gpx/>"))
     assert Source(str(f), f).load() == (b"<gpx/>", "gzip")
+
+
+def test_reading_a_small_file_allocates_in_proportion_to_it(tmp_path):
+    # load_bytes read with f.read(max_file_bytes + 1), which allocates a 512 MiB buffer for every file
+    # (found by tests/promises: a 79-byte file "peaked" at 512 MiB; under RLIMIT_AS or strict overcommit a
+    # worker could read nothing)
+    import tracemalloc
+
+    p = tmp_path / "a.gpx"
+    p.write_bytes(b"<gpx/>" * 2000)
+    tracemalloc.start()
+    try:
+        data, _ = load_bytes(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == b"<gpx/>" * 2000
+    assert peak < 1024 * 1024, f"{peak / 1024 / 1024:.0f} MiB allocated to read 12 kB"
+
+
+def test_a_file_that_grows_while_read_is_still_capped(tmp_path, monkeypatch):
+    # the size is taken from fstat; a file that grows between fstat and read is read on, up to the cap
+    p = tmp_path / "grow.fit"
+    p.write_bytes(b"x" * 100)
+    real_fstat = os.fstat
+
+    def stale_fstat(fd):
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid, st.st_gid, 10,
+                               st.st_atime, st.st_mtime, st.st_ctime))
+
+    monkeypatch.setattr(os, "fstat", stale_fstat)
+    assert load_bytes(p) == (b"x" * 100, None)
+    with pytest.raises(RunloadError, match="larger than"):
+        load_bytes(p, ArchiveLimits(max_file_bytes=50))
