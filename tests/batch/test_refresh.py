@@ -177,3 +177,20 @@ def test_interrupted_while_learning_the_norms_stores_nothing_half_done(log, tmp_
     assert summary.ok and summary.analysed == 14
     runs = _runs(out)
     assert runs["report_key"].notna().all() and runs["norms_key"].notna().all()
+
+
+def test_the_norms_learnt_before_the_analysis_are_those_of_the_stored_runs(first, log, tmp_path):
+    # Issue 10: the batch learns the norms from what its first look staged (temporary tables), no longer from
+    # the runs it stored without norms in a first pass.  The norms must be the same: fitted again here by
+    # update_norms on a store of the same files analysed without norms (what that first pass stored).
+    from runload.norms import update_norms
+    from runload.store import open_store
+
+    plain = tmp_path / "plain"
+    summary = process_log([log], plain, jobs=1, progress="none", norms=False, reports=False)
+    assert summary.ok and summary.analysed == 14
+    fitted = update_norms(runload.open_log(plain).sql, {})
+    with open_store(first[0]) as store:
+        learnt = store.norms()
+    assert fitted and {m: n.key for m, n in fitted.items()} == {m: n.key for m, n in learnt.items()}
+    assert {m: n.fingerprint for m, n in fitted.items()} == {m: n.fingerprint for m, n in learnt.items()}
