@@ -559,7 +559,6 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 # over the whole log (below), rendered from the analysis cached here.
                 store.set_meta(_REFRESH_PENDING, "1")
                 current = learn_norms(store, known_norms)
-                store.clear_staged()
                 counts.total += len(staged)
                 display.update()
                 for name, key in staged:

@@ -44,6 +44,9 @@ def learn_norms(store, previous: dict) -> dict:
 
     runs_table, samples_table = store.norm_views()  # the stored runs and the new files staged for them
     norms = update_norms(store.sql, previous, runs_table=runs_table, samples_table=samples_table)
+    # The staged rows are read: dropped before the next write, whose commit needs the buffer pool they fill
+    # (a 20,000-file first batch failed to commit the norms with them still held: DuckDB "failed to pin block").
+    store.clear_staged()
     if {m: n.to_json() for m, n in norms.items()} != {m: n.to_json() for m, n in previous.items()}:
         store.put_norms(norms)
     return norms
