@@ -373,11 +373,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             if result.status != "runs":
                 record(result)
                 return
-            runs_ = [row for row, _ in result.staged]
-            frames = [frame for _, frame in result.staged]
-            samples = pd_concat(frames)
             try:
-                store.stage_norm_inputs(result.source, runs_, samples)
+                store.stage_norm_inputs(result.source, *result.staged)
             except StoreError as e:
                 fail(result.source, result.content_hash, "store", e)
                 return
@@ -397,11 +394,11 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 report_keys.clear()
 
         def record_refresh(result: FileResult) -> None:
-            # Second pass: the file was stored by the first; store it again when its norms changed, and
-            # record what its reports show.
+            # A stored file done again: store it again when its norms changed, and record what its reports
+            # show.
             src, key = result.source, result.content_hash
             if result.status != "runs":  # it read and analysed before: a failure now is still its failure
-                if result.stage == "render":  # its cached analysis is unreadable: analysed again
+                if result.stage == "cache":  # its cached analysis is unreadable: analysed again
                     uncached.append(src)
                 elif result.status == "failure":
                     fail(src, key, result.stage, result.error)
@@ -451,51 +448,51 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             else:
                 record(result)
 
+        def task_of(source, data: bytes, compression, key: str, **kw) -> FileTask:
+            # A task of this batch for ``source`` (its profile, overrides, export metadata and gear).
+            return FileTask(source.name, data, compression, key, profile, height_m, mass_kg,
+                            kw.pop("reports_dir", None), source.extra, profile_hash=pkey, gear=_gear(source), **kw)
+
+        def loaded_task(source, **kw) -> FileTask | None:
+            # ``task_of`` the file read now; None (a failure at stage "read") when it cannot be read.
+            try:
+                data, compression = source.load()
+            except RunloadError as e:  # gone or unreadable since it was first read
+                fail(source.name, _unread_key(error_reason(e)), "read", e)
+                return None
+            return task_of(source, data, compression, content_hash(data), **kw)
+
         def analyse_staged(source, key: str | None, current) -> None:
             # A staged file, analysed with its month's norms: from the runs its first look cached (the
             # content it had then, under that content's hash), else read again.
-            name = source.name
-            cached = runs_path(cache, name, key) if cache is not None and key is not None else None
+            cached = runs_path(cache, source.name, key) if cache is not None and key is not None else None
             if cached is not None and cached.is_file():
-                task = FileTask(name, b"", None, key, profile, height_m, mass_kg, None, source.extra,
-                                norms=current or None, profile_hash=pkey, gear=_gear(source), cache=analyses_cache,
-                                runs_file=str(cached))
+                task = task_of(source, b"", None, key, norms=current or None, cache=analyses_cache,
+                               runs_file=str(cached))
             else:
-                try:
-                    data, compression = source.load()
-                except RunloadError as e:  # gone or unreadable since it was staged
-                    fail(name, _unread_key(error_reason(e)), "read", e)
+                task = loaded_task(source, norms=current or None, cache=analyses_cache)
+                if task is None:
                     return
-                task = FileTask(name, data, compression, content_hash(data), profile, height_m, mass_kg, None,
-                                source.extra, norms=current or None, profile_hash=pkey, gear=_gear(source),
-                                cache=analyses_cache)
-                del data
             runner.drain(runner.limit - 1, record_analysed, fail)
             runner.submit(task)
 
-        def refresh(source, cached: bool, ids, history, rules) -> None:
-            # One stale file: its report rendered from this batch's cached analysis, or read and analysed
-            # again (its norms changed, or it has no cached analysis).
+        def refresh(source, report_only: bool, ids, history, rules) -> None:
+            # One stale file: its report rendered from this batch's cached analysis when only its report is
+            # stale and the analysis is cached, else read and analysed again.
             run_ids = ids.get(source.name, [])
             hints = {r: history.final[r] for r in run_ids if r in history.final}
             evaluated = {r: rules[r] for r in run_ids if r in rules}
             target = str(reports_dir) if reports else None
-            if cached:  # only its report is stale and this batch cached its analysis
-                paths = [str(cache_path(analyses_cache, r)) for r in run_ids]
+            paths = [cache_path(analyses_cache, r) for r in run_ids] if analyses_cache is not None else []
+            if report_only and paths and all(p.is_file() for p in paths):
                 task = FileTask(source.name, b"", None, store.entry(source.name).content_hash,
                                 reports_dir=target, final_hints=hints, history_rules=evaluated,
-                                mode="render", cache=paths)
+                                mode="render", cache=[str(p) for p in paths])
             else:
-                try:
-                    data, compression = source.load()
-                except RunloadError as e:
-                    fail(source.name, _unread_key(error_reason(e)), "read", e)
+                task = loaded_task(source, reports_dir=target, norms=current or None, final_hints=hints,
+                                   history_rules=evaluated)
+                if task is None:
                     return
-                task = FileTask(source.name, data, compression, content_hash(data), profile,
-                                height_m, mass_kg, target, source.extra, norms=current or None,
-                                final_hints=hints, history_rules=evaluated, profile_hash=pkey,
-                                gear=_gear(source))
-                del data
             runner.drain(runner.limit - 1, record_refresh, fail)
             runner.submit(task)
 
@@ -542,10 +539,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 if not store.needs_processing(name, key, versions, pkey):  # a missing report: second pass
                     note("unchanged")
                     continue
-                task = FileTask(name, data, compression, key, profile, height_m, mass_kg, None, source.extra,
-                                norms=known_norms or None, profile_hash=pkey, gear=_gear(source),
-                                mode="norm_inputs" if norms else "analyse",
-                                cache=cache if norms else analyses_cache)
+                task = task_of(source, data, compression, key, norms=known_norms or None,
+                               mode="norm_inputs" if norms else "analyse", cache=cache if norms else analyses_cache)
                 del data
                 runner.drain(runner.limit - 1, first_record, fail)
                 runner.submit(task)
@@ -596,10 +591,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                     display.update()
 
                     for source in todo:
-                        run_ids = ids.get(source.name, [])
-                        refresh(source, bool(analyses_cache is not None and stale[source.name] == {"report"} and run_ids
-                                             and all(cache_path(analyses_cache, r).is_file() for r in run_ids)),
-                                ids, history, rules)
+                        refresh(source, stale[source.name] == {"report"}, ids, history, rules)
                     runner.drain(0, record_refresh, fail)
                     flush_report_keys()
                     while uncached:
@@ -731,15 +723,6 @@ def _file_stat(source) -> tuple[int, int, int] | None:
 def _drop_cache(cache: Path | None) -> None:
     if cache is not None:
         shutil.rmtree(cache, ignore_errors=True)
-
-
-def pd_concat(frames: list):
-    """The frames one below the other (one frame as it is)."""
-    import pandas as pd
-
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _gear(source) -> str | None:

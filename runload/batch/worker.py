@@ -127,8 +127,9 @@ class FileResult:
     report_errors : list of PortableError  reports that could not be written (``runs``)
     reason, sport : str  (``skipped``)
     stage : str, error : PortableError  (``failure``)
-    staged : list of (dict, pandas.DataFrame)  what the norms read of each run (``runs`` of a
-        ``"norm_inputs"`` task)
+    staged : tuple of (list of dict, pandas.DataFrame) or None  what the norms read of the file's runs: one
+        row per run and their samples (``runs`` of a ``"norm_inputs"`` task;
+        :meth:`runload.store.Store.stage_norm_inputs`)
     """
 
     source: str
@@ -142,7 +143,7 @@ class FileResult:
     sport: str | None = None
     stage: str | None = None
     error: PortableError | None = None
-    staged: list = field(default_factory=list)
+    staged: tuple | None = None
 
 
 #: Test hook: called with each run before it is analysed (counts analyses in the tests).
@@ -238,7 +239,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
         except Exception as e:  # noqa: BLE001 - any reader error is this file's failure, kept with its type
             result.stage, result.error = "read", PortableError.of(e)
             return result
-        analyses = []
+        analyses, staged = [], []
         try:
             for run in runs:
                 if not run.meta.name and task.extra and task.extra.get("name"):
@@ -247,15 +248,20 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
                 norms = norms_for(task.norms, local_start(run.meta)) if task.norms else None
                 if task.mode == "norm_inputs":
                     profile, samples = gait_samples(run, given, norms=norms)
-                    result.staged.append(norm_input_rows(run, profile, samples, task.source, task.content_hash))
+                    staged.append(norm_input_rows(run, profile, samples, task.source, task.content_hash))
                     continue
                 if ANALYSE_HOOK is not None:
                     ANALYSE_HOOK(run)
                 analyses.append(analyze_run(run, given, norms=norms))
         except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
-            result.stage, result.error, result.staged = "analyse", PortableError.of(e), []
+            result.stage, result.error = "analyse", PortableError.of(e)
             return result
         if task.mode == "norm_inputs":
+            import pandas as pd
+
+            frames = [frame for _, frame in staged]
+            result.staged = ([row for row, _ in staged],
+                             frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True))
             result.status = "runs"
             return result
         _keep_warnings(caught, analyses)
@@ -292,7 +298,7 @@ def _render_cached(task: FileTask, result: FileResult, reports_dir: Path | None)
     try:
         analyses = [_load_pickle(path) for path in task.cache]
     except Exception as e:  # noqa: BLE001 - a cache that cannot be read: the batch analyses the file again
-        result.stage, result.error = "render", PortableError.of(e)
+        result.stage, result.error = "cache", PortableError.of(e)
         return result
     result.status = "runs"
     write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
