@@ -273,16 +273,12 @@ def _timestamp_slots(recs: list[FitRecord], data: bytes) -> list[tuple[int, str]
     return out
 
 
-def fit_timestamps(data: bytes, rng: random.Random) -> bytes:
-    _, _, recs = _fit_records(data, rng)
-    slots = _timestamp_slots(recs, data)
-    if len(slots) < 2:
-        return data
-    buf = bytearray(data)
-    values = [struct.unpack_from(code, buf, pos)[0] for pos, code in slots]
-    a = rng.randrange(len(slots))
-    b = min(len(slots), a + rng.choice([2, 5, 30, len(slots)]))
-    how = rng.randrange(5)
+def _disorder(values: list, rng: random.Random, *others) -> None:
+    """Disorder a random window of ``values`` in place: shuffled, repeated, reversed, or one of ``others``
+    (window → new window).  The draws are in a fixed order, so an input index always rebuilds the same input."""
+    a = rng.randrange(len(values))
+    b = min(len(values), a + rng.choice([2, 5, 30, len(values)]))
+    how = rng.randrange(3 + len(others))
     window = values[a:b]
     if how == 0:
         rng.shuffle(window)
@@ -290,12 +286,27 @@ def fit_timestamps(data: bytes, rng: random.Random) -> bytes:
         window = [window[0]] * len(window)
     elif how == 2:
         window = window[::-1]
-    elif how == 3:
-        window = [rng.choice([0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFE, 1]) for _ in window]
     else:
-        jump = rng.choice([-10**6, -3600, 3600, 10**8])
-        window = [max(0, min(0xFFFFFFFF, v + jump)) for v in window]
+        window = others[how - 3](window)
     values[a:b] = window
+
+
+def fit_timestamps(data: bytes, rng: random.Random) -> bytes:
+    _, _, recs = _fit_records(data, rng)
+    slots = _timestamp_slots(recs, data)
+    if len(slots) < 2:
+        return data
+    buf = bytearray(data)
+    values = [struct.unpack_from(code, buf, pos)[0] for pos, code in slots]
+
+    def absurd(window):
+        return [rng.choice([0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFE, 1]) for _ in window]
+
+    def jumped(window):
+        jump = rng.choice([-10**6, -3600, 3600, 10**8])
+        return [max(0, min(0xFFFFFFFF, v + jump)) for v in window]
+
+    _disorder(values, rng, absurd, jumped)
     for (pos, code), v in zip(slots, values, strict=True):
         struct.pack_into(code, buf, pos, v)
     return _with_body_change(data, bytes(buf), rng)
@@ -384,19 +395,7 @@ def xml_timestamps(data: bytes, rng: random.Random) -> bytes:
     if len(matches) < 2:
         return data
     values = [m.group(2) for m in matches]
-    a = rng.randrange(len(values))
-    b = min(len(values), a + rng.choice([2, 5, 30, len(values)]))
-    how = rng.randrange(4)
-    window = values[a:b]
-    if how == 0:
-        rng.shuffle(window)
-    elif how == 1:
-        window = [window[0]] * len(window)
-    elif how == 2:
-        window = window[::-1]
-    else:
-        window = [rng.choice(ABSURD_TIMES) for _ in window]
-    values[a:b] = window
+    _disorder(values, rng, lambda window: [rng.choice(ABSURD_TIMES) for _ in window])
     out, last = [], 0
     for m, v in zip(matches, values, strict=True):
         out += [data[last:m.start(2)], v]
