@@ -81,8 +81,8 @@ from .run import Device
 from .stats import weighted_median
 from .store.tables import sql_string
 
-__all__ = ["PersonalNorms", "update_norms", "norms_for", "month_of", "CADENCE_WINDOW_DAYS",
-           "EASY_WINDOW_DAYS", "REFIT_GROWTH", "NORM_RUN_COLUMNS", "NORM_SAMPLE_COLUMNS"]
+__all__ = ["PersonalNorms", "update_norms", "norms_for", "month_of", "norm_seconds", "device_seconds",
+           "CADENCE_WINDOW_DAYS", "EASY_WINDOW_DAYS", "REFIT_GROWTH", "NORM_RUN_COLUMNS", "NORM_SAMPLE_COLUMNS"]
 
 CADENCE_WINDOW_DAYS = 60  # science.md §3.2: steady running seconds from the last 60 days
 EASY_WINDOW_DAYS = 56  # science.md §3.2: v_easy_med = median level speed over 56 days
@@ -92,12 +92,13 @@ NORMS_FORMAT = 1  # version of the JSON of PersonalNorms.to_json
 
 _DEFAULT = AthleteProfile()
 _SAMPLE_COLUMNS = ("speed_mps", "cadence_spm", "grade_pct", "dt_s", "acceleration_mps2", "state")
-#: The columns of the store's ``runs`` and ``samples`` tables :func:`update_norms` reads (a batch stages
-#: exactly these for files not stored yet: :meth:`runload.store.Store.stage_norm_inputs`).
+#: The columns of the store's ``runs`` and ``samples`` tables :func:`update_norms` reads (a batch computes
+#: the same of files not stored yet: :func:`runload.store.rows.norm_input_rows`).
 NORM_RUN_COLUMNS = ("run_id", "content_hash", "start_local", "start_utc", "device_manufacturer",
                     "device_product", "height_m")
 NORM_SAMPLE_COLUMNS = ("run_id", "time", *_SAMPLE_COLUMNS, "stance_time_ms")
-_KEEP = ["speed_mps", "cadence_spm", "grade_pct", "dt_s", "level"]
+#: The columns of a run's :func:`norm_seconds`.
+NORM_SECONDS_COLUMNS = ["speed_mps", "cadence_spm", "grade_pct", "dt_s", "level", "contact_time_device_ms"]
 
 
 @dataclass(frozen=True)
@@ -279,8 +280,7 @@ def norms_for(norms: dict[date, PersonalNorms], start_local) -> PersonalNorms | 
 # --- fitting ----------------------------------------------------------------------------------------------
 
 def update_norms(sql: Callable[[str], pd.DataFrame],
-                 previous: dict[date, PersonalNorms] | None = None, *, runs_table: str = "runs",
-                 samples_table: str = "samples") -> dict[date, PersonalNorms]:
+                 previous: dict[date, PersonalNorms] | None = None, *, staged=None) -> dict[date, PersonalNorms]:
     """Personal norms per local calendar month of a training-log store.
 
     Parameters
@@ -291,10 +291,11 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         The norms of the previous batch (month → :class:`PersonalNorms`); months whose window did not change
         keep their cadence model and easy speed, and the calibration is kept unless it is due for a refit
         (module docstring); norms of another gait model version are not reused.
-    runs_table, samples_table : str
-        The tables (or views) to read instead of ``runs`` and ``samples``, with at least the columns
-        :data:`NORM_RUN_COLUMNS` and :data:`NORM_SAMPLE_COLUMNS` (a batch reads the stored runs together
-        with the new files it has staged, :meth:`runload.store.Store.norm_views`).
+    staged : runload.batch.staging.StagedRuns, optional
+        Files not stored yet (a batch's first look at new and changed files), read in place of what the
+        store holds for the same sources: its ``runs()`` (a frame of ``source``, :data:`NORM_RUN_COLUMNS`
+        and ``device_s``, the seconds with a device contact time of :func:`device_seconds`) and
+        ``seconds(run_id)`` (the run's :func:`norm_seconds`).
 
     Returns
     -------
@@ -305,11 +306,11 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
     previous = previous or {}
     if any(n.gait_model != GAIT_MODEL_ID for n in previous.values()):
         previous = {}  # fitted with another gait model: nothing is reused
-    runs = _run_table(sql, runs_table)
+    runs = _run_table(sql, staged)
     if runs.empty:
         return {}
     months = sorted(set(runs["month"]))
-    reader = _Seconds(sql, samples_table)
+    reader = _Seconds(sql, runs, staged)
     parts: dict[date, dict] = {}
     for month in months:
         start = month - timedelta(days=CADENCE_WINDOW_DAYS)
@@ -325,7 +326,7 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         parts[month].update(month=month, window_start=start, window_end=month, fingerprint=fingerprint)
     reader.clear()
 
-    calibration, pool = _calibration(sql, runs, parts, previous, samples_table)
+    calibration, pool = _calibration(reader, runs, parts, previous)
     out = {}
     for month in months:
         p = parts[month]
@@ -353,13 +354,10 @@ def _month_values(frames: dict[str, pd.DataFrame], window: pd.DataFrame, month: 
             "easy_speed_mps": easy, "easy_runs": len(level), "easy_minutes": easy_s / 60.0}
 
 
-def _calibration(sql, runs: pd.DataFrame, parts: dict[date, dict], previous: dict[date, PersonalNorms],
-                 samples_table: str = "samples") -> tuple[Calibration | None, int]:
+def _calibration(reader: _Seconds, runs: pd.DataFrame, parts: dict[date, dict],
+                 previous: dict[date, PersonalNorms]) -> tuple[Calibration | None, int]:
     """The log's calibration: the previous one unless due for a refit, else a new fit (or None)."""
-    device_s = sql(f"SELECT run_id, sum(dt_s) AS device_s FROM {samples_table} "
-                   "WHERE stance_time_ms IS NOT NULL AND dt_s > 0 GROUP BY run_id")
-    with_tc = runs.merge(device_s, on="run_id")
-    with_tc = with_tc[with_tc["device_s"] > 0]
+    with_tc = runs[runs["device_s"] > 0]
     if with_tc.empty:
         return None, 0
     per_family = with_tc.groupby("family")["device_s"].sum()
@@ -374,12 +372,11 @@ def _calibration(sql, runs: pd.DataFrame, parts: dict[date, dict], previous: dic
             return cal, prev_pool
         if cal is None and prev_pool and not grew:
             return None, prev_pool  # nothing usable then, too little new since
-    return _fit_calibration(sql, pool, parts, family, runs, samples_table), len(ids)
+    return _fit_calibration(reader, pool, parts, family, runs), len(ids)
 
 
-def _fit_calibration(sql, pool: pd.DataFrame, parts: dict[date, dict], family: str,
-                     runs: pd.DataFrame, samples_table: str = "samples") -> Calibration | None:
-    reader = _Seconds(sql, samples_table, device=True)
+def _fit_calibration(reader: _Seconds, pool: pd.DataFrame, parts: dict[date, dict], family: str,
+                     runs: pd.DataFrame) -> Calibration | None:
     budget = max(int(CAL_MAX_ROWS // max(len(pool), 1)), 1)
     used = []
     for month, group in pool.groupby("month", sort=True):
@@ -410,12 +407,54 @@ def _fit_calibration(sql, pool: pd.DataFrame, parts: dict[date, dict], family: s
 
 # --- reading the store ------------------------------------------------------------------------------------
 
-def _run_table(sql, table: str = "runs") -> pd.DataFrame:
-    """run_id, content_hash, local_date, month, device family and height of every dated run."""
-    runs = sql(f"SELECT {', '.join(NORM_RUN_COLUMNS)} FROM {table}")
-    if runs.empty:
-        return runs.assign(local_date=[], month=[], family=[])
-    when = local_start_times(runs)
+def norm_seconds(samples: pd.DataFrame) -> pd.DataFrame:
+    """What the norms keep of one run: its steady running seconds (:func:`runload.calibrate.calibration_frame`
+    of its samples, the columns :data:`NORM_SECONDS_COLUMNS`).
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        One run's samples (DatetimeIndex) with the columns of :data:`NORM_SAMPLE_COLUMNS` but ``run_id`` and
+        ``time``, as the store's ``samples`` table holds them (or :func:`runload.pipeline.gait_samples` of a
+        run not stored yet); ``stance_time_ms`` may be missing (no device contact time).
+    """
+    if "stance_time_ms" not in samples:
+        samples = samples.assign(stance_time_ms=np.nan)
+    return calibration_frame(samples)[NORM_SECONDS_COLUMNS]
+
+
+def device_seconds(samples: pd.DataFrame) -> float:
+    """Seconds [s] of one run's samples with a device contact time (``stance_time_ms``), as
+    :func:`update_norms` weighs device families: ``sum(dt_s)`` over the rows with one and ``dt_s > 0``."""
+    if "stance_time_ms" not in samples:
+        return 0.0
+    dt = samples["dt_s"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        keep = samples["stance_time_ms"].notna().to_numpy() & (dt > 0)
+    return float(dt[keep].sum())
+
+
+def _run_table(sql, staged=None) -> pd.DataFrame:
+    """run_id, content_hash, local_date, month, device family, height and device seconds (``device_s``) of
+    every dated run: the stored ones (but those of the sources ``staged`` holds) and the staged ones."""
+    stored = sql(f"SELECT source, {', '.join(NORM_RUN_COLUMNS)} FROM runs")
+    times = sql("SELECT run_id, min(time) AS first_time, max(time) AS last_time, "
+                "sum(dt_s) FILTER (WHERE stance_time_ms IS NOT NULL AND dt_s > 0) AS device_s "
+                "FROM samples GROUP BY run_id")
+    stored = stored.merge(times, on="run_id", how="left")
+    parts = [stored]
+    if staged is not None:
+        new = staged.runs()
+        if len(new):
+            parts = [stored[~stored["source"].isin(set(new["source"]))], new]
+    runs = pd.concat([_dated(p) for p in parts], ignore_index=True)
+    runs["device_s"] = pd.to_numeric(runs["device_s"], errors="coerce").fillna(0.0)
+    return runs.sort_values(["local_date", "run_id"], kind="stable").reset_index(drop=True)
+
+
+def _dated(runs: pd.DataFrame) -> pd.DataFrame:
+    runs = runs.reset_index(drop=True)
+    when = local_start_times(runs) if len(runs) else pd.Series([], dtype="datetime64[ns]")
     runs = runs[when.notna()].copy()
     when = when[when.notna()]
     runs["local_date"] = [d.date() for d in when]
@@ -423,34 +462,53 @@ def _run_table(sql, table: str = "runs") -> pd.DataFrame:
     runs["family"] = [device_family(Device(m if isinstance(m, str) else None, p if isinstance(p, str) else None))
                       or "unknown" for m, p in zip(runs["device_manufacturer"], runs["device_product"], strict=True)]
     runs["height_m"] = pd.to_numeric(runs["height_m"], errors="coerce")
-    return runs.sort_values(["local_date", "run_id"], kind="stable").reset_index(drop=True)
+    return runs
 
 
 class _Seconds:
-    """Steady running seconds per run (:func:`runload.calibrate.calibration_frame`), read from the store's
-    samples one window of runs at a time and kept only while the next windows still need them."""
+    """Each run's :func:`norm_seconds`, read one window of runs at a time (from the staged runs, or from
+    the store's samples, the rows pruned by their time) and kept only while the next windows need them."""
 
-    def __init__(self, sql, table: str = "samples", device: bool = False):
-        self.sql, self.table, self.device, self.cache = sql, table, device, {}
+    def __init__(self, sql, runs: pd.DataFrame, staged=None):
+        self.sql, self.staged, self.cache = sql, staged, {}
+        self.bounds = runs.set_index("run_id")[["first_time", "last_time"]]
 
     def window(self, window: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ids = list(window["run_id"])
         self.cache = {r: f for r, f in self.cache.items() if r in set(ids)}
         missing = [r for r in ids if r not in self.cache]
-        if missing:
-            cols = list(_SAMPLE_COLUMNS) + (["stance_time_ms"] if self.device else [])
-            query = (f"SELECT run_id, time, {', '.join(cols)} FROM {self.table} WHERE run_id IN "
-                     f"({', '.join(sql_string(r) for r in missing)}) ORDER BY run_id, time")
-            samples = self.sql(query)
-            for rid, frame in samples.groupby("run_id", sort=False):
-                frame = frame.drop(columns="run_id").set_index("time")
-                secs = calibration_frame(frame)
-                keep = _KEEP + (["contact_time_device_ms"] if self.device else [])
-                self.cache[rid] = secs[keep]
+        stored = []
+        for rid in missing:
+            secs = self.staged.seconds(rid) if self.staged is not None else None
+            if secs is not None:
+                self.cache[rid] = secs
+            else:
+                stored.append(rid)
+        if stored:
+            bounds = self.bounds.loc[stored].dropna()
+            if len(bounds):  # runs with no samples have no bounds, and nothing to read
+                # The time predicate lets DuckDB skip the row groups of other runs (stored in time order
+                # in a log stored batch after batch): a window reads its own runs' rows, not the table's.
+                lo, hi = bounds["first_time"].min(), bounds["last_time"].max()
+                cols = ", ".join(NORM_SAMPLE_COLUMNS)
+                query = (f"SELECT {cols} FROM samples WHERE run_id IN "
+                         f"({', '.join(sql_string(r) for r in bounds.index)}) "
+                         f"AND time BETWEEN {_timestamp(lo)} AND {_timestamp(hi)} ORDER BY run_id, time")
+                samples = self.sql(query)
+                for rid, frame in samples.groupby("run_id", sort=False):
+                    self.cache[rid] = norm_seconds(frame.drop(columns="run_id").set_index("time"))
         return {r: self.cache[r] for r in ids if r in self.cache}
 
     def clear(self) -> None:
         self.cache = {}
+
+
+def _timestamp(when) -> str:
+    """A TIMESTAMPTZ literal of an instant (a tz-aware Timestamp; naive: UTC)."""
+    when = pd.Timestamp(when)
+    if when.tzinfo is None:
+        when = when.tz_localize("UTC")
+    return f"TIMESTAMPTZ '{when.tz_convert('UTC').isoformat()}'"
 
 
 def _digest(items: Iterable) -> str:

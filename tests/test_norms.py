@@ -353,3 +353,29 @@ def test_key_follows_the_numbers_only(norms):
     # Stable across processes and batches: a digest of the values, not of object identity.
     assert PersonalNorms.from_json(n.to_json()).key == n.key
     assert len({v.key for v in norms.values()}) == 3
+
+
+def test_runs_staged_in_place_of_the_stored_ones_give_the_same_norms(log):
+    # A batch's first look stages new files (runload.batch.staging.StagedRuns) instead of storing them; the
+    # norms learnt from the staged runs equal those of the store holding the same runs: the seconds computed
+    # from the first look's frame equal those read back from the samples table (issue 10).
+    from runload.batch.staging import StagedRuns
+    from runload.io.dispatch import read_bytes_runs
+    from runload.pipeline import gait_samples
+    from runload.store.rows import norm_input_rows
+
+    staged = StagedRuns(None)
+    for source in log["sources"]:
+        data = open(source, "rb").read()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for run in read_bytes_runs(data, source_name=source):
+                profile, samples = gait_samples(run)
+                row, seconds = norm_input_rows(run, profile, samples, source, content_hash(data))
+                staged.add(source, [row], [seconds])
+    stored_log = open_log(log["root"] / "out")
+    stored = update_norms(stored_log.sql)
+    learnt = update_norms(stored_log.sql, staged=staged)
+    assert any(n.cadence_model is not None for n in stored.values())
+    assert any(n.calibration is not None for n in stored.values())
+    assert {m: n.to_json() for m, n in learnt.items()} == {m: n.to_json() for m, n in stored.items()}

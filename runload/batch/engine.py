@@ -17,9 +17,10 @@ Flow (the parent process alone writes the store):
    default all cores; ``jobs=1`` runs in this process) as bytes, with at most ``2 × jobs`` files in
    flight, so memory stays bounded whatever the size of the log.  With personal norms on (the default)
    this first look only reads each file and computes what the norms read (the cleaned samples and the
-   gait's state: :func:`runload.pipeline.gait_samples`); the parent stages it in temporary tables of the
-   store's connection (:meth:`~runload.store.Store.stage_norm_inputs`, never in the file).  Skipped and
-   failed files are recorded here.
+   gait's state: :func:`runload.pipeline.gait_samples`, reduced to the steady seconds the norms read,
+   :func:`runload.store.rows.norm_input_rows`); the parent keeps it in the batch's cache folder
+   (:class:`runload.batch.staging.StagedRuns`, never in the store file).  Skipped and failed files are
+   recorded here.
 4. The personal norms of every month are learnt from the stored runs and the staged files together
    (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
    with its month's norms; the parent writes each result to the store in one transaction as it completes.
@@ -78,6 +79,7 @@ from ..errors import (
 from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
+from .staging import StagedRuns
 from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file, runs_path
 
 if TYPE_CHECKING:
@@ -373,11 +375,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             if result.status != "runs":
                 record(result)
                 return
-            try:
-                store.stage_norm_inputs(result.source, *result.staged)
-            except StoreError as e:
-                fail(result.source, result.content_hash, "store", e)
-                return
+            staged_runs.add(result.source, *result.staged)
             staged.append((result.source, result.content_hash))
             counts.staged += 1
             display.update()
@@ -431,14 +429,17 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
         first_record = record_staged if norms else record
         # The local engine's cache: the runs each first look read (so the analysis does not read the file
         # again) and the analyses waiting for their reports (pickles, only when reports are written).
-        cache = outdir / CACHE_FOLDER if engine == "local" else None
+        cache_dir = outdir / CACHE_FOLDER
+        shutil.rmtree(cache_dir, ignore_errors=True)  # never a cache of another batch
+        cache = cache_dir if engine == "local" else None
         if cache is not None:
-            shutil.rmtree(cache, ignore_errors=True)  # never a cache of another batch
             try:
                 cache.mkdir(parents=True)
             except OSError:
                 cache = None
         analyses_cache = cache if reports else None
+        # What the first look read for the norms, until they are learnt (any engine: the parent writes it).
+        staged_runs = StagedRuns(cache_dir / "norms")
 
         unreadable_cache: list = []
 
@@ -500,7 +501,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             runner = _make_runner(engine, scheduler, jobs)
         except BaseException:
             display.close()
-            _drop_cache(cache)
+            _drop_cache(cache_dir)
             raise
 
         try:
@@ -553,7 +554,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 # is analysed (once) with its month's norms and stored.  Its report waits for the hints
                 # over the whole log (below), rendered from the analysis cached here.
                 store.set_meta(_REFRESH_PENDING, "1")
-                current = learn_norms(store, known_norms)
+                current = learn_norms(store, known_norms, staged_runs)
                 counts.total += len(staged)
                 display.update()
                 for name, key in staged:
@@ -612,17 +613,17 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             summary.interrupted = True
             runner.close(cancel=True)
             display.close()
-            _drop_cache(cache)
+            _drop_cache(cache_dir)
             summary.elapsed_s = time.monotonic() - started
             raise BatchInterrupted(summary) from None
         except BaseException:
             runner.close(cancel=True)
             display.close()
-            _drop_cache(cache)
+            _drop_cache(cache_dir)
             raise
         runner.close()
         display.close()
-        _drop_cache(cache)
+        _drop_cache(cache_dir)
 
         if dashboard:
             from ..report.dashboard import INDEX_FILE, write_dashboard

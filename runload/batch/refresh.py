@@ -31,7 +31,7 @@ __all__ = ["learn_norms", "log_history", "history_rules", "stale_sources", "MAX_
 MAX_ROUNDS = 3
 
 
-def learn_norms(store, previous: dict) -> dict:
+def learn_norms(store, previous: dict, staged=None) -> dict:
     """The personal norms of every month of the log (month → PersonalNorms), stored when they changed.
 
     Parameters
@@ -39,14 +39,15 @@ def learn_norms(store, previous: dict) -> dict:
     store : runload.store.Store
     previous : dict
         The norms the store held before this batch (:meth:`runload.store.Store.norms`).
+    staged : runload.batch.staging.StagedRuns, optional
+        The files this batch's first look read and has not stored yet, read in place of what the store
+        holds for them; cleared once the norms are learnt.
     """
     from ..norms import update_norms
 
-    runs_table, samples_table = store.norm_views()  # the stored runs and the new files staged for them
-    norms = update_norms(store.sql, previous, runs_table=runs_table, samples_table=samples_table)
-    # The staged rows are read: dropped before the next write, whose commit needs the buffer pool they fill
-    # (a 20,000-file first batch failed to commit the norms with them still held: DuckDB "failed to pin block").
-    store.clear_staged()
+    norms = update_norms(store.sql, previous, staged=staged)
+    if staged is not None:
+        staged.clear()
     if {m: n.to_json() for m, n in norms.items()} != {m: n.to_json() for m, n in previous.items()}:
         store.put_norms(norms)
     return norms

@@ -127,9 +127,9 @@ class FileResult:
     report_errors : list of PortableError  reports that could not be written (``runs``)
     reason, sport : str  (``skipped``)
     stage : str, error : PortableError  (``failure``)
-    staged : tuple of (list of dict, pandas.DataFrame) or None  what the norms read of the file's runs: one
-        row per run and their samples (``runs`` of a ``"norm_inputs"`` task;
-        :meth:`runload.store.Store.stage_norm_inputs`)
+    staged : tuple of (list of dict, list of pandas.DataFrame) or None  what the norms read of the file's
+        runs: one row and one frame of seconds per run (``runs`` of a ``"norm_inputs"`` task;
+        :func:`runload.store.rows.norm_input_rows`, :class:`runload.batch.staging.StagedRuns`)
     """
 
     source: str
@@ -257,11 +257,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
             result.stage, result.error = "analyse", PortableError.of(e)
             return result
         if task.mode == "norm_inputs":
-            import pandas as pd
-
-            frames = [frame for _, frame in staged]
-            result.staged = ([row for row, _ in staged],
-                             frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True))
+            result.staged = ([row for row, _ in staged], [seconds for _, seconds in staged])
             result.status = "runs"
             return result
         _keep_warnings(caught, analyses)

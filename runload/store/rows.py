@@ -111,7 +111,7 @@ def _start_times(meta) -> tuple[datetime | None, datetime | None]:
 
 
 def norm_input_rows(run, profile, samples: pd.DataFrame, source: str, content: str) -> tuple[dict, pd.DataFrame]:
-    """What :func:`runload.norms.update_norms` reads of one run not stored yet, as the store would hold it.
+    """What :func:`runload.norms.update_norms` reads of one run not stored yet, as if it were stored.
 
     Parameters
     ----------
@@ -123,10 +123,11 @@ def norm_input_rows(run, profile, samples: pd.DataFrame, source: str, content: s
     Returns
     -------
     (dict, pandas.DataFrame)
-        The ``runs`` columns :data:`runload.norms.NORM_RUN_COLUMNS` (and ``source``), and the ``samples``
-        columns :data:`runload.norms.NORM_SAMPLE_COLUMNS`, with the values :func:`analysis_rows` would store.
+        The ``runs`` columns :data:`runload.norms.NORM_RUN_COLUMNS` (with the values :func:`analysis_rows`
+        would store), ``source`` and ``device_s`` (:func:`runload.norms.device_seconds`); and the run's
+        :func:`runload.norms.norm_seconds`, computed from the columns the store would hold.
     """
-    from ..norms import NORM_RUN_COLUMNS, NORM_SAMPLE_COLUMNS
+    from ..norms import NORM_RUN_COLUMNS, NORM_SAMPLE_COLUMNS, device_seconds, norm_seconds
 
     meta = run.meta
     rid = run_id(source, content, meta.session_index)
@@ -134,11 +135,9 @@ def norm_input_rows(run, profile, samples: pd.DataFrame, source: str, content: s
     values = {"run_id": rid, "content_hash": content, "start_local": local, "start_utc": start,
               "device_manufacturer": meta.device.manufacturer, "device_product": meta.device.product,
               "height_m": _num(profile.height_m)}
-    row = {"source": source, **{c: values[c] for c in NORM_RUN_COLUMNS}}
     frame = samples.reindex(columns=[c for c in NORM_SAMPLE_COLUMNS if c not in ("run_id", "time")])
-    frame.insert(0, "time", frame.index)
-    frame.insert(0, "run_id", rid)
-    return row, frame.reset_index(drop=True)
+    row = {"source": source, **{c: values[c] for c in NORM_RUN_COLUMNS}, "device_s": device_seconds(frame)}
+    return row, norm_seconds(frame)
 
 
 def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: str | None,

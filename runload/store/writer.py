@@ -39,8 +39,6 @@ _WRITERS: set[str] = set()  # store files this process holds open for writing
 _WRITERS_LOCK = threading.Lock()
 
 
-#: The temporary tables of :meth:`Store.stage_norm_inputs` (this connection only, never in the file).
-STAGED_RUNS, STAGED_SAMPLES = "staged_runs", "staged_samples"
 
 
 def store_path(outdir: str | os.PathLike) -> Path:
@@ -167,7 +165,6 @@ class Store:
             self._entries = self._load_entries()
             self._stats = self._load_stats()
             self._pending_stats: dict[str, tuple[int, int, str]] = {}
-            self._staged = False
         except BaseException:
             self.close()
             raise
@@ -476,71 +473,6 @@ class Store:
         self._write(write)
 
     # -- staging: what the personal norms read of files analysed but not stored yet ---------------------
-    def stage_norm_inputs(self, source: str, runs: list[dict], samples) -> None:
-        """Stage what :func:`runload.norms.update_norms` reads of ``source``'s runs, before they are stored.
-
-        A batch learns the personal norms before it analyses new files for good (each file is then
-        analysed, stored and reported once); the staged rows (:func:`runload.store.rows.norm_input_rows`)
-        live in TEMPORARY tables of this connection — never in the store file, so a crash leaves nothing
-        of them — and :meth:`norm_views` reads them in place of what the store holds for the same source.
-
-        Parameters
-        ----------
-        source : str
-        runs : list of dict  one per run, the keys ``source`` and :data:`runload.norms.NORM_RUN_COLUMNS`
-        samples : pandas.DataFrame  the columns :data:`runload.norms.NORM_SAMPLE_COLUMNS`
-        """
-        from ..norms import NORM_RUN_COLUMNS, NORM_SAMPLE_COLUMNS
-
-        con = self._con
-        if not self._staged:
-            cols = ", ".join(NORM_RUN_COLUMNS)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED_RUNS} AS SELECT source, {cols} FROM runs LIMIT 0")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED_SAMPLES} AS "
-                        f"SELECT {', '.join(NORM_SAMPLE_COLUMNS)} FROM samples LIMIT 0")
-            self._staged = True
-        names = ["source", *NORM_RUN_COLUMNS]
-
-        def write():
-            con.execute(f"DELETE FROM {STAGED_SAMPLES} WHERE run_id IN "
-                        f"(SELECT run_id FROM {STAGED_RUNS} WHERE source = ?)", [source])
-            con.execute(f"DELETE FROM {STAGED_RUNS} WHERE source = ?", [source])
-            if runs:
-                con.executemany(f"INSERT INTO {STAGED_RUNS} ({', '.join(names)}) VALUES "
-                                f"({', '.join('?' * len(names))})", [[r[c] for c in names] for r in runs])
-            if len(samples):
-                self._insert_frame(STAGED_SAMPLES, samples)
-
-        self._write(write)
-
-    def norm_views(self) -> tuple[str, str]:
-        """Temporary views of the stored runs and samples with the staged sources in place of what is
-        stored for them (:meth:`stage_norm_inputs`), for :func:`runload.norms.update_norms`
-        (``runs_table``, ``samples_table``); ``("runs", "samples")`` when nothing is staged."""
-        from ..norms import NORM_RUN_COLUMNS, NORM_SAMPLE_COLUMNS
-
-        if not self._staged:
-            return "runs", "samples"
-        run_cols, sample_cols = ", ".join(NORM_RUN_COLUMNS), ", ".join(NORM_SAMPLE_COLUMNS)
-        kept = f"SELECT run_id FROM runs WHERE source NOT IN (SELECT source FROM {STAGED_RUNS})"
-        self._con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGED_RUNS}_all AS "
-                          f"SELECT {run_cols} FROM runs WHERE run_id IN ({kept}) "
-                          f"UNION ALL SELECT {run_cols} FROM {STAGED_RUNS}")
-        self._con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGED_SAMPLES}_all AS "
-                          f"SELECT {sample_cols} FROM samples WHERE run_id IN ({kept}) "
-                          f"UNION ALL SELECT {sample_cols} FROM {STAGED_SAMPLES}")
-        return f"{STAGED_RUNS}_all", f"{STAGED_SAMPLES}_all"
-
-    def clear_staged(self) -> None:
-        """Drop the staged rows and their views (:meth:`stage_norm_inputs`)."""
-        if not self._staged:
-            return
-        for view in (f"{STAGED_RUNS}_all", f"{STAGED_SAMPLES}_all"):
-            self._con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in (STAGED_RUNS, STAGED_SAMPLES):
-            self._con.execute(f"DROP TABLE IF EXISTS {table}")
-        self._staged = False
-
     def meta(self, key: str) -> str | None:
         """A value of the store's ``meta`` table (None when unset)."""
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
