@@ -225,6 +225,54 @@ def test_each_file_ends_in_exactly_one_table(tmp_path, easy, three):
     assert (fail["stage"], fail["error_type"], fail["error"]) == ("analyse", "ValueError", "boom")
 
 
+def _tables(out) -> dict:
+    """Every row of the run tables, in a fixed order (analysed_at and the stats aside)."""
+    log = open_log(out)
+    order = {"runs": "run_id", "samples": "run_id, time", "segments": "run_id, seq",
+             "muscle_load": "run_id, muscle_group", "hints": "run_id, seq"}
+    out = {}
+    for table, key in order.items():
+        frame = log.sql(f"SELECT * FROM {table} ORDER BY {key}")
+        out[table] = frame.drop(columns=[c for c in ("analysed_at",) if c in frame])
+    return out
+
+
+def test_files_stored_together_are_stored_as_one_by_one(tmp_path, easy, intervals, three):
+    # Issue 10: a batch stores its files in groups, each table's rows of the group in one insert.  Files
+    # with other columns (device dynamics or not, three sessions in one file) keep every value and type.
+    files = [("a/easy.fit", easy), ("a/intervals.fit", intervals), ("a/three.tcx", three)]
+    now = pd.Timestamp("2026-12-01 10:00", tz="UTC").to_pydatetime()
+
+    def rows(source, data, analyses):
+        return [analysis_rows(a, source, content_hash(data), None, now) for a in analyses]
+
+    with open_store(tmp_path / "one") as store:
+        for source, (data, analyses) in files:
+            store.put_rows(source, content_hash(data), rows(source, data, analyses))
+    with open_store(tmp_path / "group") as store:
+        ids = store.put_rows_many([(source, content_hash(data), rows(source, data, analyses))
+                                   for source, (data, analyses) in files])
+    assert [len(i) for i in ids] == [1, 1, 3]
+    one, group = _tables(tmp_path / "one"), _tables(tmp_path / "group")
+    for table in one:
+        assert len(one[table]) > 0 or table == "hints"
+        pd.testing.assert_frame_equal(group[table], one[table], check_exact=True, obj=table)
+    assert check_store(tmp_path / "group") == []
+
+
+def test_a_group_with_a_bad_file_writes_nothing(tmp_path, easy, intervals):
+    (data, analyses), (idata, ianalyses) = easy, intervals
+    good = ("a.fit", content_hash(data), [analysis_rows(a, "a.fit", content_hash(data), None) for a in analyses])
+    other = [analysis_rows(a, "elsewhere.fit", content_hash(idata), None) for a in ianalyses]
+    with open_store(tmp_path) as store:
+        with pytest.raises(StoreError, match="rows of another file"):
+            store.put_rows_many([good, ("b.fit", content_hash(idata), other)])
+        with pytest.raises(StoreError, match="the same file twice"):
+            store.put_rows_many([good, good])
+        assert store.entry("a.fit") is None
+    assert _counts(tmp_path)["runs"] == 0 and check_store(tmp_path) == []
+
+
 def test_needs_processing_only_new_changed_or_remodelled_files(tmp_path, easy):
     data, analyses = easy
     h, mv = content_hash(data), dict(analyses[0].model_versions)

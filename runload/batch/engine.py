@@ -23,7 +23,8 @@ Flow (the parent process alone writes the store):
    recorded here.
 4. The personal norms of every month are learnt from the stored runs and the staged files together
    (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
-   with its month's norms; the parent writes each result to the store in one transaction as it completes.
+   with its month's norms; the parent writes the results to the store as they complete, in groups of
+   files, one transaction each (:data:`GROUP_FILES`, :meth:`~runload.store.Store.put_rows_many`).
    The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
    batch ends): a run's report shows the hints over the whole log, known only once every run is stored.
    With ``norms=False`` step 3 is this analysis.
@@ -41,9 +42,10 @@ that cannot be written leaves its run in ``runs`` (the analysis is stored), is l
 :attr:`BatchSummary.report_errors` (exit code 1 in the CLI) and is written again by the next batch.
 
 Ctrl-C: workers ignore SIGINT; the parent stops submitting, drops the files in flight (nothing of them
-is written: each file is one transaction, so a write cut short is rolled back), closes the store and
-raises :class:`BatchInterrupted`.  The next batch on the same OUTDIR resumes with the files not yet
-stored.  A SIGKILL loses at most the transaction being written (DuckDB's write-ahead log).
+is written, nor of the group of analysed files not yet stored: each group is one transaction, so a
+write cut short is rolled back), closes the store and raises :class:`BatchInterrupted`.  The next batch
+on the same OUTDIR resumes with the files not yet stored.  A SIGKILL loses at most the group not yet
+committed (DuckDB's write-ahead log).
 
 ``engine="dask"`` sends the same tasks to a dask.distributed cluster instead of local processes
 (:mod:`runload.batch.dask_engine`); everything else above is the same.
@@ -87,6 +89,9 @@ if TYPE_CHECKING:
 
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
+#: A group of analysed files stored in one transaction: at most this many files, or once they hold this
+#: many samples (about 17 one-hour runs; bounds the writer's memory however long the runs).
+GROUP_FILES, GROUP_SAMPLES = 32, 60_000
 _REFRESH_PENDING = "refresh_pending"  # meta key: the second pass has not completed since files were stored
 _WORKER_DIED = ("the worker process analysing this file died (killed, or out of memory); "
                 "it died again when the file was retried alone")
@@ -359,13 +364,40 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             if result.status == "failure":
                 fail(src, key, result.stage, result.error)
                 return
-            try:
-                ids = store.put_rows(src, key, result.rows)
-            except StoreError as e:
-                fail(src, key, "store", e)
+            if any(r.source == src for r in to_store):
+                flush_rows()  # the same file again (read once more): its earlier result goes first
+            to_store.append(result)
+            to_store_samples.append(sum(len(r.samples) for r in result.rows))
+            if len(to_store) >= GROUP_FILES or sum(to_store_samples) >= GROUP_SAMPLES:
+                flush_rows()
+
+        # Analysed files are stored in groups, one transaction each (a transaction per file cost the one
+        # writer more than twice the CPU: Store.put_rows_many); a group is written when full and whenever
+        # the batch has drained its workers, before it reads the store again.  A crash or Ctrl-C loses only
+        # the group not yet written: those files are new again to the next batch.
+        to_store: list[FileResult] = []
+        to_store_samples: list[int] = []
+
+        def flush_rows() -> None:
+            group = list(to_store)
+            to_store.clear()
+            to_store_samples.clear()
+            if not group:
                 return
-            summary.runs += len(ids)
-            note("analysed")
+            try:
+                ids = store.put_rows_many([(r.source, r.content_hash, r.rows) for r in group])
+            except StoreError:  # nothing written: each file on its own, so only the one refused fails
+                ids = []
+                for r in group:
+                    try:
+                        ids.append(store.put_rows(r.source, r.content_hash, r.rows))
+                    except StoreError as e:
+                        fail(r.source, r.content_hash, "store", e)
+                        ids.append(None)
+            for these in ids:
+                if these is not None:
+                    summary.runs += len(these)
+                    note("analysed")
 
         staged: list = []  # (source, content hash) of the files staged for the norms, in discovery order
 
@@ -546,6 +578,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 runner.drain(runner.limit - 1, first_record, fail)
                 runner.submit(task)
             runner.drain(0, first_record, fail)
+            flush_rows()
             store.flush_stats()
 
             current = known_norms if norms else None
@@ -560,11 +593,13 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 for name, key in staged:
                     analyse_staged(by_name[name], key, current)
                 runner.drain(0, record_analysed, fail)
+                flush_rows()
                 while unreadable_cache:  # a cached read that would not load: the file is read again
                     for name, key in list(unreadable_cache):
                         unreadable_cache.remove((name, key))
                         analyse_staged(by_name[name], None, current)
                     runner.drain(0, record_analysed, fail)
+                    flush_rows()
 
             # Second pass (runload.batch.refresh): norms, the hints over the log, files to analyse again.
             # A batch interrupted after storing files but before its second pass finished leaves the flag.

@@ -244,3 +244,31 @@ def test_stored_files_not_given_this_time_are_named_not_refreshed(tmp_path):
     assert summary.not_refreshed == [str(tmp_path / "a" / "easy_00.fit")]
     assert "1 stored files not given this time keep their older norms or reports" in summary.line()
     assert len(list((out / "runs").glob("*.html"))) == 1  # b's; a's waits for a batch given its file
+
+
+def test_a_file_the_store_refuses_fails_alone_not_its_group(tmp_path, monkeypatch):
+    # Issue 10: analysed files are stored in groups, one transaction each.  A group the store refuses is
+    # written again file by file, so only the file whose rows are refused fails (stage "store").
+    import duckdb
+
+    from runload.store.writer import Store
+
+    good_files(tmp_path / "log", 4)
+    bad = str(tmp_path / "log" / "easy_02.fit")
+    insert = Store._insert_runs
+    groups = []
+
+    def refuse_one(self, rows):
+        groups.append(len(rows))
+        if any(r.run["source"] == bad for r in rows):
+            raise duckdb.ConstraintException("Constraint Error: a value the store refuses")
+        insert(self, rows)
+
+    monkeypatch.setattr(Store, "_insert_runs", refuse_one)
+    summary = process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress="none", reports=False)
+    assert groups[0] == 4  # the four files went in together first
+    assert (summary.analysed, summary.failed) == (3, 1) and summary.runs == 3
+    assert [(p.source, p.stage) for p in summary.failures] == [(bad, "store")]
+    tables = store_tables(tmp_path / "out")
+    assert tables["failures"] == {bad} and len(tables["runs"]) == 3 and bad not in tables["runs"]
+    assert check_store(tmp_path / "out") == []

@@ -145,22 +145,24 @@ def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was
         log, disk, monkeypatch):
     from click.testing import CliRunner
 
+    import runload.batch.engine as engine
     from runload.cli import cli
     from runload.store.writer import Store
 
     out = disk.path / "out"
-    put_rows = Store.put_rows
+    put_rows_many = Store.put_rows_many
     stored: list[str] = []
     fillers: list[Path] = []
 
-    def put_rows_then_fill(self, source, *args, **kwargs):
-        ids = put_rows(self, source, *args, **kwargs)
-        stored.append(source)
+    def put_rows_then_fill(self, files):
+        ids = put_rows_many(self, files)
+        stored.extend(source for source, _, _ in files)
         if len(stored) == 2:
-            fillers.append(disk.fill())  # the disk is full after the second file is committed
+            fillers.append(disk.fill())  # the disk is full after the first two files are committed
         return ids
 
-    monkeypatch.setattr(Store, "put_rows", put_rows_then_fill)
+    monkeypatch.setattr(Store, "put_rows_many", put_rows_then_fill)
+    monkeypatch.setattr(engine, "GROUP_FILES", 2)  # files are stored two at a time
     result = CliRunner().invoke(cli, ["batch", str(log), "-o", str(out), "--jobs", "1", "--progress",
                                       "none"])
     monkeypatch.undo()
