@@ -39,6 +39,7 @@ _EXPORTS = {
     "CorruptFileError": "runload.errors",
     "NotARunError": "runload.errors",
     "EmptyRunError": "runload.errors",
+    "TooManyRunsError": "runload.errors",
     "ArchiveError": "runload.errors",
     "MissingColumnError": "runload.errors",
     "InvalidMethodError": "runload.errors",

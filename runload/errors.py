@@ -17,6 +17,7 @@ __all__ = [
     "CorruptFileError",
     "NotARunError",
     "EmptyRunError",
+    "TooManyRunsError",
     "ArchiveError",
     "MissingColumnError",
     "InvalidMethodError",
@@ -85,6 +86,11 @@ class NotARunError(RunloadError):
 
 class EmptyRunError(RunloadError):
     """The file decodes but has no usable samples (no timestamps, no track points)."""
+
+
+class TooManyRunsError(RunloadError):
+    """The file holds more runs (sessions, tracks, activities) than runload reads from one file
+    (:data:`runload.io.limits.MAX_RUNS_PER_FILE`): a watch writes one file per activity."""
 
 
 class ArchiveError(RunloadError):

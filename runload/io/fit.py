@@ -74,6 +74,7 @@ from .fit_sessions import (
     timer_intervals,
     timer_on,
 )
+from .limits import check_run_count
 from .timebase import repair_time_axis
 
 __all__ = ["FIT_DECODERS", "read_fit_bytes", "FOOT_SPORTS", "SEMICIRCLE_TO_DEG"]
@@ -224,6 +225,7 @@ def read_fit_bytes(
         if len(part) < MIN_SAMPLES:
             notes.append(f"{source}: session {session_no} ({session.sport}) has {len(part)} record(s); skipped")
             continue
+        check_run_count(len(runs), source, "sessions")
         run = _build_run(_merge_duplicates(part), session, clock, laps_all, events, gaps.get(session_no, []),
                          device, dev_info, source, result.decoder or decoder, athlete,
                          damaged=result.error is not None)

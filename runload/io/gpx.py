@@ -58,6 +58,7 @@ from ..errors import CorruptFileError, EmptyRunError
 from ..run import Device, Run
 from ._track import TrackPoints, finish_runs, make_run, sport_kind
 from .gpx_fast import GpxContent, fast_content
+from .limits import check_run_count
 from .xmlsafe import ascii_compatible, clean_text, descendants, local_name, parse_times, read_xml, to_float
 
 __all__ = ["GPX_PARSERS", "DEFAULT_GPX_PARSER", "read_gpx_bytes"]
@@ -173,6 +174,7 @@ def read_gpx_bytes(data: bytes, *, source: str, decoder: str | None = None, incl
             continue
         if hr_track is not None:
             _align_heart_rate(points, hr_track)
+        check_run_count(len(runs), source, "tracks")
         said = f"type {sport!r}" if sport else "no sport"
         run = make_run(points, source=source, fmt="gpx", sport=sport, file_warnings=file_warnings,
                        unknown_sport=f"track {t}: the file states {said}", device=Device(product=creator),

@@ -1,4 +1,5 @@
-"""Bounds on decompression: the limits every archive level and every compression method obeys.
+"""Bounds on decompression: the limits every archive level and every compression method obeys; and
+on the number of runs one file may hold (:data:`MAX_RUNS_PER_FILE`).
 
 Archives come from strangers (a zip bomb is 42 KB of deflate that lists 4.5 PB), so every byte runload
 decompresses is counted as it comes out — the sizes an archive *declares* are checked too, but never
@@ -9,11 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, TooManyRunsError
 
-__all__ = ["ArchiveLimits", "DEFAULT_LIMITS", "MiB", "check_output"]
+__all__ = ["ArchiveLimits", "DEFAULT_LIMITS", "MiB", "check_output", "MAX_RUNS_PER_FILE", "check_run_count"]
 
 MiB = 1024 * 1024
+
+#: Most runs (FIT sessions, GPX tracks, TCX activities) read from one file.  A watch writes one file per
+#: activity (a multisport FIT file a handful of sessions); each run costs ~2–3 ms to build however short
+#: it is, so a 1.7 MB GPX of 5,001 two-point tracks took 11 s to read (issue 12's fuzzing) and more tracks
+#: would have read for minutes.  A file with more is refused with this reason, not cut short.
+MAX_RUNS_PER_FILE = 1_000
+
+
+def check_run_count(n_runs: int, source, what: str) -> None:
+    """Raise :class:`~runload.errors.TooManyRunsError` before the run beyond :data:`MAX_RUNS_PER_FILE`
+    is built (``n_runs``: the runs built so far; ``what``: ``"tracks"``, ``"sessions"``, ``"activities"``)."""
+    if n_runs >= MAX_RUNS_PER_FILE:
+        raise TooManyRunsError(source, f"more than {MAX_RUNS_PER_FILE:,} running {what} in one file; runload "
+                                       f"reads at most {MAX_RUNS_PER_FILE:,} runs from one file (split it)")
 
 
 @dataclass(frozen=True)

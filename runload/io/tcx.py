@@ -44,6 +44,7 @@ from ..errors import CorruptFileError, EmptyRunError
 from ..run import Device, Run, WatchTotals
 from ..stats import weighted_mean
 from ._track import TrackPoints, finish_runs, make_run, sport_kind
+from .limits import check_run_count
 from .tcx_points import TEXT_COLUMNS, TRACK_BODY, read_tcx_xml
 from .xmlsafe import (
     bad_times_message,
@@ -324,6 +325,7 @@ def read_tcx_bytes(data: bytes, *, source: str, decoder: str | None = None,
         if sport_kind(sport) == "other" and not include_non_running:
             skipped_sports.append(sport or "?")
             continue
+        check_run_count(len(runs), source, "activities")
         points = _activity_points(activity, doc.data, bodies)
         laps = _laps_frame(activity)
         start_ids, _ = parse_times([child_text(activity, "Id")])
