@@ -82,6 +82,7 @@ from .stats import weighted_median
 from .store.tables import sql_string
 
 __all__ = ["PersonalNorms", "update_norms", "norms_for", "month_of", "norm_seconds", "device_seconds",
+           "norms_rows", "norms_from_rows", "norms_json", "SAME_CALIBRATION",
            "CADENCE_WINDOW_DAYS", "EASY_WINDOW_DAYS", "REFIT_GROWTH", "NORM_RUN_COLUMNS", "NORM_SAMPLE_COLUMNS"]
 
 CADENCE_WINDOW_DAYS = 60  # science.md §3.2: steady running seconds from the last 60 days
@@ -255,6 +256,75 @@ class PersonalNorms:
             return cls(**data)
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise RunloadError(None, f"bad personal norms JSON: {e}") from e
+
+
+#: How the store writes a month's calibration when it equals the last month's (the log's calibration is
+#: one for every month, and its list of runs grows with the log: written in full in every month's row, a
+#: 20,000-run log's norms took ~90 MB and their commit failed under the store's memory limit).
+SAME_CALIBRATION = "as in the last month"
+
+
+def norms_rows(norms: dict[date, PersonalNorms]) -> list[tuple[date, str, str]]:
+    """``(month, key, JSON)`` of each month, in month order, as the store's ``norms`` table holds them: a
+    calibration equal to the last month's is written as :data:`SAME_CALIBRATION` (:func:`norms_from_rows`
+    reads them back)."""
+    months = sorted(norms)
+    last = norms[months[-1]].calibration if months else None
+    rows = []
+    for month in months:
+        n = norms[month]
+        text = n.to_json()
+        if month != months[-1] and last is not None and n.calibration == last:
+            data = json.loads(text)
+            data["calibration"] = SAME_CALIBRATION
+            text = json.dumps(data, sort_keys=True)
+        rows.append((month, n.key, text))
+    return rows
+
+
+def norms_json(texts: list[str]) -> list[str]:
+    """The JSON of each month (in month order) as :meth:`PersonalNorms.to_json` writes it, from the
+    store's rows (:func:`norms_rows`: :data:`SAME_CALIBRATION` replaced by the last month's calibration)."""
+    if not texts:
+        return []
+    last = None
+    try:
+        last = json.loads(texts[-1]).get("calibration")
+    except (ValueError, AttributeError):
+        pass
+    out = []
+    for text in texts:
+        if SAME_CALIBRATION in text:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                out.append(text)
+                continue
+            if isinstance(data, dict) and data.get("calibration") == SAME_CALIBRATION:
+                data["calibration"] = last
+                text = json.dumps(data, sort_keys=True)
+        out.append(text)
+    return out
+
+
+def norms_from_rows(rows: list[tuple[date, str]]) -> dict[date, PersonalNorms]:
+    """Month → PersonalNorms from the store's ``(month, JSON)`` rows in month order (:func:`norms_rows`);
+    the months written with :data:`SAME_CALIBRATION` share the last month's Calibration object (a batch
+    sends every month's norms with each file: pickled, one calibration is then written once).
+
+    Raises
+    ------
+    RunloadError
+        A row is not personal norms of this format.
+    """
+    months = [m for m, _ in rows]
+    norms = {m: PersonalNorms.from_json(t) for m, t in zip(months, norms_json([t for _, t in rows]), strict=True)}
+    if months:
+        last = norms[months[-1]].calibration
+        for m in months:
+            if last is not None and norms[m].calibration == last:
+                norms[m] = dataclasses.replace(norms[m], calibration=last)
+    return norms
 
 
 def month_of(when) -> date | None:

@@ -379,3 +379,29 @@ def test_runs_staged_in_place_of_the_stored_ones_give_the_same_norms(log):
     assert any(n.cadence_model is not None for n in stored.values())
     assert any(n.calibration is not None for n in stored.values())
     assert {m: n.to_json() for m, n in learnt.items()} == {m: n.to_json() for m, n in stored.items()}
+
+
+def test_the_calibration_is_stored_once_and_shared_when_read(log, tmp_path):
+    # A 20,000-run log's norms failed to commit (issue 12's load test): the calibration, with the ids of
+    # the ~5,000 runs it was fitted on, was written in full in each of 924 months' rows (~90 MB).  Now it
+    # is written once (the last month's row) and shared by the months when read back.
+    import json
+
+    from runload.norms import SAME_CALIBRATION
+
+    norms = update_norms(open_log(log["root"] / "out").sql, {})
+    cal = norms[max(norms)].calibration
+    assert cal is not None and len(norms) >= 3
+    big = dataclasses.replace(cal, runs=[f"{i:016x}" for i in range(20_000)])  # as a long log's
+    norms = {m: dataclasses.replace(n, calibration=big) for m, n in norms.items()}
+    with open_store(tmp_path / "out") as store:
+        store.put_norms(norms)
+        back = store.norms()
+    raw = open_log(tmp_path / "out").sql("SELECT month, norms_json FROM norms ORDER BY month")
+    sizes = raw["norms_json"].str.len()
+    assert sizes.iloc[-1] > 20_000 * 16 and (sizes.iloc[:-1] < 2_000).all()
+    assert all(json.loads(t)["calibration"] == SAME_CALIBRATION for t in raw["norms_json"].iloc[:-1])
+    assert {m: n.to_json() for m, n in back.items()} == {m: n.to_json() for m, n in norms.items()}
+    assert len({id(n.calibration) for n in back.values()}) == 1  # one object: pickled once per task
+    public = open_log(tmp_path / "out").norms
+    assert [PersonalNorms.from_json(t).to_json() for t in public["norms_json"]] == [n.to_json() for n in back.values()]

@@ -164,8 +164,7 @@ def test_the_spike_week_is_flagged(batch, hint_ids):
 
 def test_personal_calibration_recovers_the_runner(batch):
     folder, _, _, log = batch
-    norms = log.sql("SELECT month, norms_json FROM norms ORDER BY month")
-    cals = [json.loads(n)["calibration"] for n in norms["norms_json"]]
+    cals = [json.loads(n)["calibration"] for n in log.norms["norms_json"]]
     assert cals and all(c is not None for c in cals), "no month got a contact-time calibration"
     for cal in cals:
         assert abs(cal["khat_ref"] - LOG["true_khat_ref"]) <= KHAT_TOLERANCE, cal

@@ -93,8 +93,14 @@ class TrainingLog:
     @property
     def norms(self) -> pd.DataFrame:
         """The personal norms learnt from the log, one row per local calendar month (:mod:`runload.norms`):
-        ``month``, ``key`` and the norms as JSON (``norms_json``; :meth:`runload.norms.PersonalNorms.from_json`)."""
-        return self.sql("SELECT * FROM norms ORDER BY month")
+        ``month``, ``key`` and the norms as JSON (``norms_json``; :meth:`runload.norms.PersonalNorms.from_json`).
+        The table writes the log's calibration in full in the last month's row only (the others say
+        :data:`runload.norms.SAME_CALIBRATION`); here every month's JSON is whole."""
+        from ..norms import norms_json
+
+        frame = self.sql("SELECT * FROM norms ORDER BY month")
+        frame["norms_json"] = norms_json(list(frame["norms_json"]))
+        return frame
 
     @property
     def segments(self) -> pd.DataFrame:

@@ -481,18 +481,20 @@ class Store:
 
     def norms(self) -> dict:
         """The personal norms the store holds: month (first day, ``datetime.date``) → PersonalNorms."""
-        from ..norms import PersonalNorms
+        from ..norms import norms_from_rows
 
         rows = self._con.execute("SELECT month, norms_json FROM norms ORDER BY month").fetchall()
         try:
-            return {month: PersonalNorms.from_json(text) for month, text in rows}
+            return norms_from_rows(rows)
         except RunloadError:  # written by another runload: fitted again from the log
             return {}
 
     def put_norms(self, norms: dict) -> None:
         """Replace the stored personal norms by ``norms`` (month → PersonalNorms), in one transaction."""
+        from ..norms import norms_rows
+
         now = _now()
-        rows = [(month, n.key, n.to_json(), now) for month, n in sorted(norms.items())]
+        rows = [(month, key, text, now) for month, key, text in norms_rows(norms)]
 
         def write():
             self._con.execute("DELETE FROM norms")
