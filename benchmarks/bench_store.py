@@ -8,7 +8,9 @@ passes of ``runload batch`` do; the rows are built before the timing, as batch w
 is done twice in one process, with DuckDB's default checkpoint threshold (16 MB) and with the store's
 (:data:`runload.store.writer.STORE_CHECKPOINT_THRESHOLD`), and the ratio printed.  Also prints samples per
 second, the store's size, the time to reopen the store (which loads what it holds for
-``needs_processing``) and to answer ``needs_processing`` for every run.
+``needs_processing``) and to answer ``needs_processing`` for every run.  ``--group N`` also writes the
+files N at a time (:meth:`~runload.store.Store.put_rows_many`, as ``runload batch`` stores them) and prints
+the writer's CPU per run against one transaction per file, in the same process.
 """
 
 from __future__ import annotations
@@ -62,10 +64,21 @@ def _write_log(out: Path, rows: list, threshold: str) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1  # the second includes the checkpoint when the store closes
 
 
+def _cpu_per_run(out: Path, rows: list, group: int) -> float:
+    """CPU seconds per run to put every file, ``group`` files per transaction (1: :meth:`put_rows` each)."""
+    with open_store(out) as store:
+        t0 = time.process_time()
+        for g in range(0, len(rows), group):
+            store.put_rows_many([(f"log/run{i:05d}.fit", f"{i:064x}", [rows[i]])
+                                 for i in range(g, min(g + group, len(rows)))])
+        return (time.process_time() - t0) / len(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--duration-s", type=int, default=3600)
+    parser.add_argument("--group", type=int, default=0, help="also write the files N per transaction")
     args = parser.parse_args()
     analysis = one_hour_analysis(args.duration_s)
     n_samples = len(analysis.samples)
@@ -92,6 +105,15 @@ def main() -> None:
     ratio = sum(times[ours]) / sum(times[DUCKDB_DEFAULT_THRESHOLD])
     print(f"ratio {ours} / {DUCKDB_DEFAULT_THRESHOLD}: {ratio:.2f}; store {size_mb:.1f} MB")
     print(f"reopen {t2 - t1:.3f} s, needs_processing × {args.runs}: {1000 * (t3 - t2):.1f} ms ({todo} to do)")
+    if args.group > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            cpu = {}
+            for rep in range(2):  # interleaved, twice
+                for group in (1, args.group):
+                    cpu.setdefault(group, []).append(_cpu_per_run(Path(tmp) / f"g{group}_{rep}", rows, group))
+        one, many = min(cpu[1]), min(cpu[args.group])
+        print(f"writer CPU per run: {1000 * one:.1f} ms one file per transaction, {1000 * many:.1f} ms "
+              f"{args.group} per transaction ({one / many:.2f} ×)")
 
 
 if __name__ == "__main__":
