@@ -237,6 +237,27 @@ def _tables(out) -> dict:
     return out
 
 
+def test_a_long_logs_calibration_is_not_stored_with_every_run(tmp_path, easy):
+    # The load test of issue 12: each run's profile_json carried the calibration with the ids of the
+    # ~5,000 runs it was fitted on (100 KB a run: 341 MB for 3,392 runs), and the store's checkpoint
+    # failed under its memory limit.  The stored profile keeps the number of runs, not their ids.
+    import json
+
+    from runload.profile import Calibration
+
+    data, (a,) = easy
+    cal = Calibration(khat_ref=11.2, cadence_exponent=1.39, residual_sd_ms=8.0, mae_ms=5.0, n_seconds=10**6,
+                      runs=[f"{i:016x}" for i in range(20_000)], fitted_at="2026-12-01", device="fr965")
+    calibrated = replace(a, profile=replace(a.profile, khat_ref=11.2, calibration=cal))
+    with open_store(tmp_path) as store:
+        store.put_result("a.fit", content_hash(data), [calibrated])
+    stored = open_log(tmp_path).sql("SELECT profile_json FROM runs")["profile_json"].iloc[0]
+    assert len(stored) < 2_000
+    profile = json.loads(stored)
+    assert profile["calibration"]["n_runs"] == 20_000 and "runs" not in profile["calibration"]
+    assert profile["calibration"]["khat_ref"] == 11.2 and profile["khat_ref"] == 11.2
+
+
 def test_files_stored_together_are_stored_as_one_by_one(tmp_path, easy, intervals, three):
     # Issue 10: a batch stores its files in groups, each table's rows of the group in one insert.  Files
     # with other columns (device dynamics or not, three sessions in one file) keep every value and type.

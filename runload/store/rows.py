@@ -223,7 +223,7 @@ def analysis_rows(analysis: Analysis, source: str, content: str, profile_key: st
         "gait_model": _text(model_versions.get("gait")),
         "load_model": _text(model_versions.get("load")),
         "profile_hash": profile_key if profile_key is not None else profile_hash(analysis.profile),
-        "profile_json": _json(asdict(analysis.profile)),
+        "profile_json": _profile_json(analysis.profile),
         "norms_key": analysis.norms.key if analysis.norms is not None else None,
         "report_key": None,
         "mass_kg": _num(analysis.profile.mass_kg),
@@ -300,6 +300,18 @@ def hint_row(rid: str, seq: int, h) -> tuple:
     """One row of the ``hints`` (or ``history_hints``) table for hint ``h`` of run ``rid``."""
     return (rid, seq, h.id, h.title, h.severity, h.evidence, h.evidence_label, [str(g) for g in h.groups],
             _json(h.values), h.message, [str(t) for t in h.tips])
+
+
+def _profile_json(profile) -> str:
+    """The profile as the ``runs`` table keeps it: its calibration's list of runs as their number
+    (``n_runs``).  A log's calibration lists the ids of every run it was fitted on; written with each run,
+    it grew the store with the square of the log (the first 3,392 runs of a 20,000-run log held 341 MB of
+    it, and the store's checkpoint failed under its memory limit).  The ids are in the ``norms`` table."""
+    data = asdict(profile)
+    cal = data.get("calibration")
+    if cal is not None:
+        cal["n_runs"] = len(cal.pop("runs", None) or ())
+    return _json(data)
 
 
 def _json(value) -> str:
