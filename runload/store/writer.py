@@ -503,7 +503,6 @@ class Store:
 
         self._write(write)
 
-    # -- staging: what the personal norms read of files analysed but not stored yet ---------------------
     def meta(self, key: str) -> str | None:
         """A value of the store's ``meta`` table (None when unset)."""
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
