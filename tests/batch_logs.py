@@ -75,3 +75,16 @@ def die_or_process(task):
     if "die_" in task.source:
         os._exit(9)
     return process_file(task)
+
+
+def first_look_started(out: Path) -> bool:
+    """Whether a batch into ``out`` has read a file for the norms (its seconds staged in the batch's cache,
+    :class:`runload.batch.staging.StagedRuns`): most of its work is then still ahead, so a signal sent now
+    lands in the middle of it.  (The store's write-ahead log grows only when a group of analysed files is
+    written: for a few files, once, near the end.)"""
+    from runload.batch.names import CACHE_FOLDER
+
+    try:
+        return any((out / CACHE_FOLDER / "norms").iterdir())
+    except OSError:  # not there yet, or removed once the norms were learnt
+        return False
