@@ -88,3 +88,13 @@ def first_look_started(out: Path) -> bool:
         return any((out / CACHE_FOLDER / "norms").iterdir())
     except OSError:  # not there yet, or removed once the norms were learnt
         return False
+
+
+def sigint_at_default() -> None:
+    """``preexec_fn`` of a batch a test interrupts with SIGINT: the signal at its default, as in a program a
+    terminal runs in the foreground.  A test suite started in the background of a non-interactive shell
+    (``cmd &``, as a CI runner may start it) passes SIGINT on ignored, and a Python started with SIGINT
+    ignored never raises KeyboardInterrupt: the batch would run to its end (seen in a CI rehearsal)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -277,11 +277,11 @@ def test_ctrl_c_on_dask_leaves_a_consistent_store_and_the_next_batch_resumes(tmp
     out = tmp_path / "out"
     args = [str(Path(sys.executable).with_name("runload")), "batch", str(tmp_path / "log"), "-o", str(out),
             "--engine", "dask", "--scheduler", scheduler, "--progress", "none"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            text=True)
-    # Wait until the batch is in the middle of its work: the Ctrl-C lands there.
-    from batch_logs import first_look_started
+    from batch_logs import first_look_started, sigint_at_default
 
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=sigint_at_default, text=True)
+    # Wait until the batch is in the middle of its work: the Ctrl-C lands there.
     deadline = time.monotonic() + 120
     while not first_look_started(out):
         assert proc.poll() is None, proc.communicate()

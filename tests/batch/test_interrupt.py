@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_logs import first_look_started, good_files, store_tables
+from batch_logs import first_look_started, good_files, sigint_at_default, store_tables
 
 from runload.store import check_store
 
@@ -22,7 +22,7 @@ N_FILES = 6
 def _start(log: Path, out: Path) -> subprocess.Popen:
     args = [str(RUNLOAD), "batch", str(log), "-o", str(out), "--jobs", "2", "--progress", "none"]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            text=True)
+                            preexec_fn=sigint_at_default, text=True)
 
 
 def _wait_for_the_first_look(out: Path, proc: subprocess.Popen, timeout_s: float = 120) -> None:
