@@ -273,11 +273,13 @@ def norms_rows(norms: dict[date, PersonalNorms]) -> list[tuple[date, str, str]]:
     rows = []
     for month in months:
         n = norms[month]
-        text = n.to_json()
         if month != months[-1] and last is not None and n.calibration == last:
-            data = json.loads(text)
+            # Serialised without it (the calibration's list of runs is what grows), then marked.
+            data = json.loads(dataclasses.replace(n, calibration=None).to_json())
             data["calibration"] = SAME_CALIBRATION
             text = json.dumps(data, sort_keys=True)
+        else:
+            text = n.to_json()
         rows.append((month, n.key, text))
     return rows
 
@@ -317,13 +319,23 @@ def norms_from_rows(rows: list[tuple[date, str]]) -> dict[date, PersonalNorms]:
     RunloadError
         A row is not personal norms of this format.
     """
-    months = [m for m, _ in rows]
-    norms = {m: PersonalNorms.from_json(t) for m, t in zip(months, norms_json([t for _, t in rows]), strict=True)}
-    if months:
-        last = norms[months[-1]].calibration
-        for m in months:
-            if last is not None and norms[m].calibration == last:
-                norms[m] = dataclasses.replace(norms[m], calibration=last)
+    norms, marked = {}, []
+    for month, text in rows:
+        if SAME_CALIBRATION in text:  # read without the marker; the last month's calibration is put in below
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and data.get("calibration") == SAME_CALIBRATION:
+                data["calibration"] = None
+                text = json.dumps(data)
+                marked.append(month)
+        norms[month] = PersonalNorms.from_json(text)
+    if norms:
+        last = norms[max(norms)].calibration
+        for month, n in norms.items():
+            if month in marked or (last is not None and n.calibration == last):
+                norms[month] = dataclasses.replace(n, calibration=last)
     return norms
 
 
