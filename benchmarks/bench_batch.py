@@ -7,7 +7,8 @@ Run: ``.venv/bin/python benchmarks/bench_batch.py [--files 200] [--minutes 60] [
 is :data:`runload.simulate_log.EXPORT_MIX`, half FIT and GPX/TCX, some gzipped; or one format) into a temporary folder (or ``--keep DIR``, reused when it holds the same log), then for each
 ``--jobs`` value runs a fresh batch into a new OUTDIR and prints files/s (everything: the look at each file
 for the personal norms, the analysis with them, the store, every report and the dashboard), an
-unchanged re-run's time, and the peak resident memory (VmHWM) of every worker process seen while the
+unchanged re-run's time, the wall time of each pass (the first look, the norms, the analysis, the reports),
+and the peak resident memory (VmHWM) of every worker process seen while the
 batch ran, and of the parent.  With ``--jobs 1`` it also prints the batch's CPU time as a ratio to reading
 and analysing every file once in the same process (``runload.analyze_file``, nothing stored or rendered):
 the floor of any batch, so the ratio is what learning the norms, storing and reporting cost on top.
@@ -93,6 +94,59 @@ def _write_log(folder: Path, n: int, minutes: int, fmt: str = "mix") -> int:
         return sum(pool.map(_write_chunk, chunks))
 
 
+class Phases:
+    """Notes when each pass of the batch ends, as a ``progress`` callable: the first look (``staged``),
+    the analysis (``analysed``: counted as each group of files is stored) and the reports (``refreshed``);
+    and times the norms, learnt in between (:func:`runload.batch.refresh.learn_norms`, wrapped while the
+    batch runs)."""
+
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.last: dict[str, float] = {}
+        self.norms = (float("nan"), float("nan"))
+
+    def __call__(self, counts) -> None:
+        now = time.perf_counter() - self.t0
+        for name in ("staged", "analysed", "refreshed"):
+            if getattr(counts, name) and self.last.get(name + "#") != getattr(counts, name):
+                self.last[name + "#"] = getattr(counts, name)
+                self.last[name] = now
+
+    def timing_norms(self):
+        """A context in which the batch's ``learn_norms`` is timed."""
+        import contextlib
+
+        from runload.batch import engine
+
+        learn = engine.learn_norms
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return learn(*args, **kwargs)
+            finally:
+                self.norms = (start - self.t0, time.perf_counter() - self.t0)
+
+        @contextlib.contextmanager
+        def context():
+            engine.learn_norms = timed
+            try:
+                yield
+            finally:
+                engine.learn_norms = learn
+
+        return context()
+
+    def describe(self, elapsed: float) -> str:
+        last, (n0, n1) = self.last, self.norms
+        parts = [f"first look {last.get('staged', float('nan')):.1f} s", f"norms {n1 - n0:.1f} s",
+                 f"analysis and store {last.get('analysed', float('nan')) - n1:.1f} s"]
+        if "refreshed" in last:
+            parts.append(f"reports {last['refreshed'] - last['analysed']:.1f} s")
+        parts.append(f"rest (refresh, dashboard) {elapsed - max(v for k, v in last.items() if '#' not in k):.1f} s")
+        return ", ".join(parts)
+
+
 def _reference_cpu(log: Path) -> float:
     """CPU seconds to read and analyse every file of ``log`` once, in this process, with nothing stored or
     rendered: the floor a batch (which also learns the norms, stores and reports) is compared with."""
@@ -129,7 +183,9 @@ def main() -> None:
             watcher = PeakWatcher()
             watcher.start()
             t0, c0 = time.perf_counter(), time.process_time()
-            s = process_log([log], out, jobs=jobs, reports=not args.no_reports, progress="none")
+            phases = Phases()
+            with phases.timing_norms():
+                s = process_log([log], out, jobs=jobs, reports=not args.no_reports, progress=phases)
             elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             watcher.stop.set()
             watcher.join()
@@ -142,6 +198,7 @@ def main() -> None:
                   f"{s.analysed / elapsed:.2f} files/s; unchanged re-run {rerun:.2f} s "
                   f"({again.unchanged} unchanged); peak RSS parent {parent:.0f} MiB, "
                   f"workers {', '.join(f'{w:.0f}' for w in workers) or 'in-process'} MiB")
+            print(f"  wall time by pass: {phases.describe(elapsed)}")
             if jobs == 1:  # everything ran in this process: its CPU time is the batch's
                 ref = _reference_cpu(log)
                 print(f"jobs=1 CPU {cpu:.1f} s = {cpu / ref:.2f} × reading and analysing every file once "

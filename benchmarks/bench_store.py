@@ -8,9 +8,11 @@ passes of ``runload batch`` do; the rows are built before the timing, as batch w
 is done twice in one process, with DuckDB's default checkpoint threshold (16 MB) and with the store's
 (:data:`runload.store.writer.STORE_CHECKPOINT_THRESHOLD`), and the ratio printed.  Also prints samples per
 second, the store's size, the time to reopen the store (which loads what it holds for
-``needs_processing``) and to answer ``needs_processing`` for every run.  ``--group N`` also writes the
+``needs_processing``) and to answer ``needs_processing`` for every run.  ``--group N [N …]`` also writes the
 files N at a time (:meth:`~runload.store.Store.put_rows_many`, as ``runload batch`` stores them) and prints
-the writer's CPU per run against one transaction per file, in the same process.
+the writer's CPU per run, the checkpoint at close included, against one transaction per file, in the same
+process, and the store's size (``--group 16 35``: a transaction under and one over a DuckDB row group of
+122,880 rows; the batch stays under, :data:`runload.batch.engine.GROUP_SAMPLES`).
 """
 
 from __future__ import annotations
@@ -64,21 +66,26 @@ def _write_log(out: Path, rows: list, threshold: str) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1  # the second includes the checkpoint when the store closes
 
 
-def _cpu_per_run(out: Path, rows: list, group: int) -> float:
-    """CPU seconds per run to put every file, ``group`` files per transaction (1: :meth:`put_rows` each)."""
+def _cpu_per_run(out: Path, rows: list, group: int) -> tuple[float, float]:
+    """CPU seconds per run to put every file, ``group`` files per transaction (1: :meth:`put_rows` each),
+    the checkpoint when the store closes included, and the store's size [MiB] (a transaction that fills a
+    DuckDB row group, 122,880 rows of a table, writes it to the database file at once: for some group sizes
+    the checkpoint then rewrites it and the file grows)."""
+    t0 = time.process_time()
     with open_store(out) as store:
-        t0 = time.process_time()
         for g in range(0, len(rows), group):
             store.put_rows_many([(f"log/run{i:05d}.fit", f"{i:064x}", [rows[i]])
                                  for i in range(g, min(g + group, len(rows)))])
-        return (time.process_time() - t0) / len(rows)
+    cpu = (time.process_time() - t0) / len(rows)
+    return cpu, sum(p.stat().st_size for p in out.iterdir()) / 2**20
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--duration-s", type=int, default=3600)
-    parser.add_argument("--group", type=int, default=0, help="also write the files N per transaction")
+    parser.add_argument("--group", type=int, nargs="+", default=[],
+                        help="also write the files N per transaction (one or more N)")
     args = parser.parse_args()
     analysis = one_hour_analysis(args.duration_s)
     n_samples = len(analysis.samples)
@@ -105,15 +112,20 @@ def main() -> None:
     ratio = sum(times[ours]) / sum(times[DUCKDB_DEFAULT_THRESHOLD])
     print(f"ratio {ours} / {DUCKDB_DEFAULT_THRESHOLD}: {ratio:.2f}; store {size_mb:.1f} MB")
     print(f"reopen {t2 - t1:.3f} s, needs_processing × {args.runs}: {1000 * (t3 - t2):.1f} ms ({todo} to do)")
-    if args.group > 1:
+    if args.group:
+        groups = [1, *(g for g in args.group if g > 1)]
         with tempfile.TemporaryDirectory() as tmp:
             cpu = {}
             for rep in range(2):  # interleaved, twice
-                for group in (1, args.group):
+                for group in groups:
                     cpu.setdefault(group, []).append(_cpu_per_run(Path(tmp) / f"g{group}_{rep}", rows, group))
-        one, many = min(cpu[1]), min(cpu[args.group])
-        print(f"writer CPU per run: {1000 * one:.1f} ms one file per transaction, {1000 * many:.1f} ms "
-              f"{args.group} per transaction ({one / many:.2f} ×)")
+        one, size = min(cpu[1])
+        print(f"writer CPU per run, checkpoint included: {1000 * one:.1f} ms one file per transaction "
+              f"(store {size:.0f} MiB)")
+        for group in groups[1:]:
+            many, size = min(cpu[group])
+            print(f"  {1000 * many:.1f} ms {group} per transaction ({group * n_samples:,} samples; "
+                  f"{one / many:.2f} ×; store {size:.0f} MiB)")
 
 
 if __name__ == "__main__":

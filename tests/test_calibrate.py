@@ -8,7 +8,13 @@ import pytest
 from numpy.testing import assert_allclose
 from test_clean import synthetic_run
 
-from runload.calibrate import calibrate_profile, device_family, fit_cadence_model, fit_calibration
+from runload.calibrate import (
+    calibrate_profile,
+    device_family,
+    fit_cadence_model,
+    fit_calibration,
+    huber_regression,
+)
 from runload.errors import RunloadError, RunloadWarning
 from runload.profile import AthleteProfile
 from runload.run import Device
@@ -87,6 +93,27 @@ def test_cadence_model_needs_enough_data_and_plausible_values():
     assert fit_cadence_model(v, np.zeros_like(v), 300 - 40 * v, np.ones_like(v)) is None  # slope < 0
     fit = fit_calibration(_runs(13.0, n=2))
     assert fit.cadence_model is None  # fewer than 3 runs
+
+
+def test_huber_regression_is_scipys_huber_minimiser_and_resists_outliers():
+    # The reference: scipy's least_squares with the Huber loss, the solver the cadence model used before
+    # (issue 10); the same objective, so the same minimiser, whatever the data.
+    from scipy.optimize import least_squares
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    v = rng.uniform(2.3, 4.5, n)
+    i = rng.normal(0.0, 0.03, n)
+    x = np.column_stack([np.ones(n), v, np.maximum(i, 0), np.maximum(-i, 0)])
+    y = 150 + 8 * v + 40 * np.maximum(i, 0) - 20 * np.maximum(-i, 0) + 3 * rng.standard_t(2, n)
+    y[:250] += 60.0  # 5 % of seconds far off (a cadence lock-on to the arm swing)
+    sw = np.sqrt(rng.choice([1.0, 2.0], n))
+    b = huber_regression(x * sw[:, None], y * sw, 4.0)
+    ref = least_squares(lambda bb: sw * (x @ bb - y), np.zeros(4), loss="huber", f_scale=4.0,
+                        ftol=1e-12, xtol=1e-12, gtol=1e-12).x
+    assert_allclose(b, ref, rtol=1e-6, atol=1e-6)
+    ols = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)[0]
+    assert abs(b[0] + 3 * b[1] - 174.0) < abs(ols[0] + 3 * ols[1] - 174.0) - 2.0  # the outliers pull OLS up
 
 
 @pytest.mark.parametrize("product,family", [("fenix5x", "fenix5"), ("fr965", "fr965"), ("Forerunner 255", "fr255"),

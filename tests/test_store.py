@@ -281,6 +281,59 @@ def test_files_stored_together_are_stored_as_one_by_one(tmp_path, easy, interval
     assert check_store(tmp_path / "group") == []
 
 
+def _insert_with_parameters(self, table, columns, records):
+    """The reference for the store's columnar inserts: each record bound as parameters, one statement per row
+    (how runs and hints were inserted before issue 10)."""
+    if records:
+        self._con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                              [list(r) for r in records])
+
+
+def test_runs_and_hints_go_in_as_parameters_would_put_them(tmp_path, easy, intervals, three, monkeypatch):
+    # Issue 10: run rows, hints and the log's hints are inserted through a frame, one statement, not one
+    # statement per row; and report keys set in one UPDATE.  Every value and type as row-by-row parameters
+    # put them: missing values, a gear with quotes and accents, warnings (lists), JSON, three sessions.
+    from dataclasses import replace as dc_replace
+
+    from runload.store import Store
+
+    now = pd.Timestamp("2026-12-01 10:00", tz="UTC").to_pydatetime()
+    data, (a,) = intervals
+    assert a.hints, "the interval session raises hints"
+    warned = dc_replace(a, run=dc_replace(a.run, meta=dc_replace(a.run.meta, warnings=["clock jump: kept", "ü 'x'"])))
+    files = [("a/easy.fit", easy[0], easy[1], None), ("a/intervals.fit", data, [warned], "Pegasus 40 «Läufer's»"),
+             ("a/three.tcx", three[0], three[1], "")]
+    groups = [(source, content_hash(d), [analysis_rows(x, source, content_hash(d), None, now, gear=gear) for x in an])
+              for source, d, an, gear in files]
+    history = [(r.run["run_id"], h) for _, _, rows in groups for r in rows for h in warned.hints]
+    final = {groups[1][2][0].run["run_id"]: [dc_replace(h, origin="log") for h in warned.hints]}
+    keys = {groups[0][2][0].run["run_id"]: "key-a", groups[2][2][1].run["run_id"]: None}
+
+    def store_all(out):
+        with open_store(out) as store:
+            store.put_rows_many(groups)
+            store.put_history_hints(history, final)
+            store.set_report_keys(keys)
+        tables = _tables(out)
+        log = open_log(out)
+        for table in ("history_hints", "log_hints"):
+            tables[table] = log.sql(f"SELECT * FROM {table} ORDER BY run_id, seq")
+        return tables
+
+    ours = store_all(tmp_path / "frame")
+    monkeypatch.setattr(Store, "_insert_records", _insert_with_parameters)
+    monkeypatch.setattr(Store, "set_report_keys", lambda self, k: self._write(lambda: self._con.executemany(
+        "UPDATE runs SET report_key = ? WHERE run_id = ?", [(v, rid) for rid, v in k.items()])))
+    reference = store_all(tmp_path / "parameters")
+    for table in ("runs", "hints", "history_hints", "log_hints"):
+        assert len(reference[table]) > 0, table
+        pd.testing.assert_frame_equal(ours[table], reference[table], check_exact=True, obj=table)
+    runs = ours["runs"].set_index("run_id")
+    assert runs["gear"].tolist().count("Pegasus 40 «Läufer's»") == 1
+    assert runs.loc[groups[0][2][0].run["run_id"], "report_key"] == "key-a"
+    assert list(runs.loc[groups[1][2][0].run["run_id"], "reader_warnings"]) == ["clock jump: kept", "ü 'x'"]
+
+
 def test_a_group_with_a_bad_file_writes_nothing(tmp_path, easy, intervals):
     (data, analyses), (idata, ianalyses) = easy, intervals
     good = ("a.fit", content_hash(data), [analysis_rows(a, "a.fit", content_hash(data), None) for a in analyses])

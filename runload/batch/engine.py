@@ -90,7 +90,11 @@ if TYPE_CHECKING:
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
 #: A group of analysed files stored in one transaction: at most this many files, or once they hold this
-#: many samples (about 17 one-hour runs; bounds the writer's memory however long the runs).
+#: many samples (about 17 one-hour runs; bounds the writer's memory however long the runs).  Not more: a
+#: transaction that fills a DuckDB row group (122,880 rows) writes it to the database file at once, which cut
+#: the writer's CPU for some group sizes but made the store up to twice as large and its final checkpoint
+#: take seconds for others (35 or 48 one-hour runs: 592 MiB for 400 runs against 317 MiB; issue 10, measured
+#: like ``benchmarks/bench_store.py``).
 GROUP_FILES, GROUP_SAMPLES = 32, 60_000
 _REFRESH_PENDING = "refresh_pending"  # meta key: the second pass has not completed since files were stored
 _WORKER_DIED = ("the worker process analysing this file died (killed, or out of memory); "

@@ -1,0 +1,106 @@
+"""Benchmark: learning the personal norms of a first batch (``runload.norms.update_norms`` on staged runs).
+
+Run: ``.venv/bin/python benchmarks/bench_norms.py [--files 400] [--minutes 60] [--repeat 3] [--keep DIR]``.
+Not a timed test.  Writes a simulated log as ``bench_batch.py`` does (one runner, ``--files`` runs over
+``files / 5`` weeks, mixed FIT/GPX/TCX), reads each file and stages what the norms read of its runs, as a
+batch's first look does (:func:`runload.pipeline.gait_samples`, :func:`runload.store.rows.norm_input_rows`,
+:class:`runload.batch.staging.StagedRuns` in memory), then times ``update_norms`` against an empty store, in
+one process, interleaved (medians of ``--repeat``):
+
+* with the cadence model's Huber fit as runload does it (:func:`runload.calibrate.huber_regression`), and
+* with the reference: ``scipy.optimize.least_squares(..., loss="huber")``, the solver used before issue 10;
+
+and prints the ratio and the largest difference of the months' cadence models between the two.  The norms
+are learnt by the batch's parent alone, while the worker pool waits: their time is wall time of every first
+batch (≈ 1 month per 4 weeks of log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_batch import _write_log  # noqa: E402
+
+
+def _scipy_huber(x, y, scale, **_):
+    """The reference: scipy's least_squares with the Huber loss from the least-squares start (the code
+    :func:`runload.calibrate.fit_cadence_model` ran before issue 10)."""
+    import numpy as np
+    from scipy.optimize import least_squares
+
+    x0 = np.linalg.lstsq(x, y, rcond=None)[0]
+    return least_squares(lambda b: x @ b - y, x0, loss="huber", f_scale=scale).x
+
+
+def _stage(log: Path):
+    import numpy as np
+
+    from runload.batch.staging import StagedRuns
+    from runload.io import read_runs
+    from runload.pipeline import gait_samples
+    from runload.store import content_hash
+    from runload.store.rows import norm_input_rows
+
+    staged = StagedRuns(None)
+    for path in sorted(log.iterdir()):
+        key = content_hash(path.read_bytes())
+        with np.errstate(all="ignore"):
+            pairs = [norm_input_rows(run, *gait_samples(run), path.name, key) for run in read_runs(path)]
+        staged.add(path.name, [row for row, _ in pairs], [secs for _, secs in pairs])
+    return staged
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=400)
+    ap.add_argument("--minutes", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--keep", type=Path, default=None, help="write (or reuse) the simulated log here")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+
+    import runload.calibrate as calibrate
+    from runload.norms import update_norms
+    from runload.store import open_store
+
+    runload_huber = calibrate.huber_regression
+    with tempfile.TemporaryDirectory() as tmp:
+        log = args.keep or Path(tmp) / "log"
+        n = _write_log(log, args.files, args.minutes)
+        t0 = time.perf_counter()
+        staged = _stage(log)
+        print(f"simulated log: {n} runs of {args.minutes} min, staged in {time.perf_counter() - t0:.1f} s")
+        times: dict[str, list[float]] = {"runload": [], "scipy": []}
+        models = {}
+        with open_store(Path(tmp) / "out") as store:
+            for _ in range(args.repeat):
+                for name, solver in (("runload", runload_huber), ("scipy", _scipy_huber)):
+                    calibrate.huber_regression = solver
+                    try:
+                        c0 = time.process_time()
+                        norms = update_norms(store.sql, staged=staged)
+                        times[name].append(time.process_time() - c0)
+                    finally:
+                        calibrate.huber_regression = runload_huber
+                    models[name] = {m: p.cadence_model for m, p in norms.items()}
+    fitted = [m for m, b in models["runload"].items() if b is not None]
+    diff = max((abs(a - b) for m in fitted for a, b in zip(models["runload"][m], models["scipy"][m], strict=True)),
+               default=float("nan"))
+    ours, ref = statistics.median(times["runload"]), statistics.median(times["scipy"])
+    print(f"update_norms, {len(models['runload'])} months ({len(fitted)} with a personal cadence model), CPU time, "
+          f"medians of {args.repeat}:")
+    print(f"  runload (IRLS Huber fit):           {ours:7.2f} s")
+    print(f"  reference (scipy least_squares):    {ref:7.2f} s   -> runload / reference = {ours / ref:.2f}")
+    print(f"  largest difference of a cadence-model coefficient: {diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()
