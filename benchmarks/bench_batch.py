@@ -102,15 +102,16 @@ class Phases:
 
     def __init__(self):
         self.t0 = time.perf_counter()
-        self.last: dict[str, float] = {}
+        self.last: dict[str, float] = {}  # pass → when its count last grew [s since the start]
+        self.seen: dict[str, int] = {}  # pass → its count then
         self.norms = (float("nan"), float("nan"))
 
     def __call__(self, counts) -> None:
         now = time.perf_counter() - self.t0
         for name in ("staged", "analysed", "refreshed"):
-            if getattr(counts, name) and self.last.get(name + "#") != getattr(counts, name):
-                self.last[name + "#"] = getattr(counts, name)
-                self.last[name] = now
+            n = getattr(counts, name)
+            if n and self.seen.get(name) != n:
+                self.seen[name], self.last[name] = n, now
 
     def timing_norms(self):
         """A context in which the batch's ``learn_norms`` is timed."""
@@ -143,7 +144,7 @@ class Phases:
                  f"analysis and store {last.get('analysed', float('nan')) - n1:.1f} s"]
         if "refreshed" in last:
             parts.append(f"reports {last['refreshed'] - last['analysed']:.1f} s")
-        parts.append(f"rest (refresh, dashboard) {elapsed - max(v for k, v in last.items() if '#' not in k):.1f} s")
+        parts.append(f"rest (refresh, dashboard) {elapsed - max(last.values(), default=0.0):.1f} s")
         return ", ".join(parts)
 
 

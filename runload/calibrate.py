@@ -244,9 +244,9 @@ def huber_regression(x: np.ndarray, y: np.ndarray, scale: float, *, rtol: float 
     f_scale=scale)`` (the same objective: scipy's loss is 2·ρ of the squared residual), to a tighter
     tolerance and in less time: 63 against 144 ms of CPU for a two-month window of 140,000 seconds; learning
     a first batch's norms takes 0.57 × the CPU time it took with scipy's (``benchmarks/bench_norms.py``;
-    issue 10: the batch's parent fits one model per month while its workers wait).  Each step solves the p × p weighted normal equations
-    with weights min(1, scale/|r|) (Huber, *Robust Statistics*, 1981, ch. 7; the objective is convex and no
-    step increases it).  Starts from ordinary least squares; stops when no coefficient moves by more than
+    issue 10: the batch's parent fits one model per month while its workers wait).  Each step solves the
+    p × p weighted normal equations with weights min(1, scale/|r|) (Huber, *Robust Statistics*, 1981, ch. 7;
+    the objective is convex and no step increases it).  Starts from ordinary least squares; stops when no coefficient moves by more than
     ``rtol`` relative (about 7 steps on a cadence window).
 
     Parameters

@@ -520,17 +520,10 @@ class Store:
         if not keys:
             return
         frame = pd.DataFrame({"run_id": list(keys), "report_key": list(keys.values())}, dtype=object)
-
-        def write():  # one statement (executemany updates one row at a time: ~1 ms each)
-            self._con.register("_runload_report_keys", frame)
-            try:
-                self._con.execute("UPDATE runs SET report_key = k.report_key FROM _runload_report_keys AS k "
-                                  "WHERE runs.run_id = k.run_id")
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    self._con.unregister("_runload_report_keys")
-
-        self._write(write)
+        # One statement (executemany updates one row at a time: ~1 ms each).
+        self._write(lambda: self._execute_with(
+            "_runload_report_keys", frame,
+            "UPDATE runs SET report_key = k.report_key FROM _runload_report_keys AS k WHERE runs.run_id = k.run_id"))
 
     def remove(self, source: str) -> None:
         """Forget ``source`` (a file no longer found), in one transaction."""
@@ -613,15 +606,19 @@ class Store:
 
     def _insert_frame(self, table: str, frame) -> None:
         """``INSERT … BY NAME SELECT`` from the registered frame: columnar, no Python loop over rows."""
-        con = self._con
-        view = f"_runload_{table}"
         # pandas ≥ 3 "str" columns go in as they are: DuckDB ≥ 1.4 (pyproject's floor) reads them, missing
         # values as NULL, faster than object columns (an object copy cost 10 ms of a 1-hour run's put).
+        view = f"_runload_{table}"
+        self._execute_with(view, frame, f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
+
+    def _execute_with(self, view: str, frame, statement: str) -> None:
+        """Run ``statement`` with ``frame`` registered as the view ``view`` (unregistered after)."""
+        con = self._con
         con.register(view, frame)
         try:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
+            con.execute(statement)
         except BaseException:
-            # The insert failed or was interrupted, which leaves the transaction aborted: unregistering
+            # The statement failed or was interrupted, which leaves the transaction aborted: unregistering
             # then fails too, and its error must not hide the one that matters (a Ctrl-C).
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
