@@ -122,7 +122,7 @@ def test_lzma_header_asking_for_a_4_gib_dictionary(tmp_path):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_reads_back_exactly(method, tmp_path):
-    data = os.urandom(300_000) + b"\x00" * 700_000 + b"<gpx/>" * 1000
+    data = b".FIT" + os.urandom(300_000) + b"\x00" * 700_000 + b"<gpx/>" * 1000  # a fixed head: never the gzip magic
     z = write_zip(tmp_path / "ok.zip", {"a.fit": data, "b.gpx": b"<gpx/>"}, METHODS[method])
     a, b = discover(z)
     assert a.load() == (data, None) and b.load() == (b"<gpx/>", None)
@@ -245,9 +245,11 @@ def _load_all(path: Path) -> float:
 def test_loading_every_member_is_linear_in_the_member_count(tmp_path):
     small = write_zip(tmp_path / "small.zip", {f"a/{i:05d}.gpx": b"<gpx/>" for i in range(1000)})
     large = write_zip(tmp_path / "large.zip", {f"a/{i:05d}.gpx": b"<gpx/>" for i in range(4000)})
-    t_small = min(_load_all(small) for _ in range(3))
-    t_large = min(_load_all(large) for _ in range(2))
-    assert t_large < 6 * t_small, f"4,000 members {t_large:.2f} s vs 1,000 members {t_small:.2f} s"
+    # linear is 4x, quadratic 16x; the best of five of each keeps a busy machine's noise (7x seen on CI
+    # with the best of 2 and 3 over 10-100 ms) from deciding
+    t_small = min(_load_all(small) for _ in range(5))
+    t_large = min(_load_all(large) for _ in range(5))
+    assert t_large < 8 * t_small, f"4,000 members {t_large:.3f} s vs 1,000 members {t_small:.3f} s"
 
 
 # --- worker processes ---------------------------------------------------------------------------------
@@ -274,7 +276,9 @@ def test_forked_workers_do_not_share_the_open_archive(tmp_path):
     # seeks and reads of the two processes would interleave unless the child opens its own
     import multiprocessing
 
-    expected = {f"a/{i:04d}.gpx": os.urandom(2000) for i in range(1500)}
+    # random bytes behind a fixed head: a member starting with the gzip magic (1 in 65,536; 2 % of runs
+    # with 1,500 members) would be read as gzip and fail in every process alike
+    expected = {f"a/{i:04d}.gpx": b"<gpx>" + os.urandom(2000) for i in range(1500)}
     z = write_zip(tmp_path / "many.zip", expected, zipfile.ZIP_STORED)
     sources = discover(z)
     sources[0].load()  # the archive is now open in this process
