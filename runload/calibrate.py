@@ -246,8 +246,8 @@ def huber_regression(x: np.ndarray, y: np.ndarray, scale: float, *, rtol: float 
     a first batch's norms takes 0.57 × the CPU time it took with scipy's (``benchmarks/bench_norms.py``;
     issue 10: the batch's parent fits one model per month while its workers wait).  Each step solves the
     p × p weighted normal equations with weights min(1, scale/|r|) (Huber, *Robust Statistics*, 1981, ch. 7;
-    the objective is convex and no step increases it).  Starts from ordinary least squares; stops when no coefficient moves by more than
-    ``rtol`` relative (about 7 steps on a cadence window).
+    the objective is convex and no step increases it).  Starts from ordinary least squares; stops when no
+    coefficient moves by more than ``rtol`` relative (about 7 steps on a cadence window).
 
     Parameters
     ----------
