@@ -5,11 +5,18 @@ raised by Python's handler inside that callback, and DuckDB returns it as a ``du
 the Python traceback ending in ``KeyboardInterrupt`` (measured with a real timer-driven SIGINT during
 ``con.register`` of a large frame, DuckDB 1.x–2.0).  :class:`InterruptingConnection` makes that happen at a
 chosen ``register`` call, with a real SIGINT, instead of by timing.
+
+A batch with worker processes writes its groups of files in a thread (:mod:`runload.batch.storing`), where
+no signal is ever handled: a ``register`` there sends the SIGINT to the process, whose main thread raises
+the KeyboardInterrupt wherever it waits, and goes on once that had time to happen (the group is finished).
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 
 import numpy as np
 
@@ -46,6 +53,11 @@ class InterruptingConnection:
     def register(self, view, frame):
         self.calls += 1
         if self.calls != self.at:
+            return self._con.register(view, frame)
+        if threading.current_thread() is not threading.main_thread():
+            os.kill(os.getpid(), signal.SIGINT)  # handled by the main thread, as a terminal's Ctrl-C
+            time.sleep(0.5)
+            self.interrupted = True
             return self._con.register(view, frame)
         column = np.empty(len(frame), dtype=object)
         column[:] = [_CtrlC() for _ in range(len(frame))]

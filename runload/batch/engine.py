@@ -24,7 +24,8 @@ Flow (the parent process alone writes the store):
 4. The personal norms of every month are learnt from the stored runs and the staged files together
    (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
    with its month's norms; the parent writes the results to the store as they complete, in groups of
-   files, one transaction each (:data:`GROUP_FILES`, :meth:`~runload.store.Store.put_rows_many`).
+   files, one transaction each (:data:`GROUP_FILES`, :meth:`~runload.store.Store.put_rows_many`), in a
+   thread of its own while the workers go on (:mod:`runload.batch.storing`; with ``jobs=1``, at once).
    The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
    batch ends): a run's report shows the hints over the whole log, known only once every run is stored.
    With ``norms=False`` step 3 is this analysis.
@@ -42,8 +43,9 @@ that cannot be written leaves its run in ``runs`` (the analysis is stored), is l
 :attr:`BatchSummary.report_errors` (exit code 1 in the CLI) and is written again by the next batch.
 
 Ctrl-C: workers ignore SIGINT; the parent stops submitting, drops the files in flight (nothing of them
-is written, nor of the group of analysed files not yet stored: each group is one transaction, so a
-write cut short is rolled back), closes the store and raises :class:`BatchInterrupted`.  The next batch
+is written, nor of the groups of analysed files not yet stored: each group is one transaction; a group the
+writer thread is writing is finished first, one the main thread is writing is rolled back), closes the
+store and raises :class:`BatchInterrupted`.  The next batch
 on the same OUTDIR resumes with the files not yet stored.  A SIGKILL loses at most the group not yet
 committed (DuckDB's write-ahead log).
 
@@ -82,6 +84,7 @@ from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
 from .staging import StagedRuns
+from .storing import GroupWriter
 from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file, runs_path
 
 if TYPE_CHECKING:
@@ -324,7 +327,13 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
     pkey = _batch_profile_key(profile, height_m, mass_kg)
     reports_dir = outdir / RUNS_FOLDER
 
-    with open_store(outdir) as store:
+    with open_store(outdir) as the_store:
+        # The main thread uses the store only through the group writer's view of it, which waits for the
+        # groups being written first (runload.batch.storing); with worker processes (jobs > 1, dask) the
+        # groups are written in a thread while the workers go on.
+        writer = GroupWriter(the_store, threaded=engine != "local" or jobs > 1,
+                             accounted=lambda outcome: stored(outcome))
+        store = writer.store
         sources = discover(paths)
         seen: set[str] = set()
         sources = [s for s in sources if not (s.name in seen or seen.add(s.name))]
@@ -386,21 +395,14 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             group = list(to_store)
             to_store.clear()
             to_store_samples.clear()
-            if not group:
-                return
-            try:
-                ids = store.put_rows_many([(r.source, r.content_hash, r.rows) for r in group])
-            except StoreError:  # nothing written: each file on its own, so only the one refused fails
-                ids = []
-                for r in group:
-                    try:
-                        ids.append(store.put_rows(r.source, r.content_hash, r.rows))
-                    except StoreError as e:
-                        fail(r.source, r.content_hash, "store", e)
-                        ids.append(None)
-            for these in ids:
-                if these is not None:
-                    summary.runs += len(these)
+            writer.put(group)
+
+        def stored(outcome) -> None:  # a group written (GroupWriter: in the main thread)
+            for r, ids, error in outcome:
+                if error is not None:
+                    fail(r.source, r.content_hash, "store", error)
+                else:
+                    summary.runs += len(ids)
                     note("analysed")
 
         staged: list = []  # (source, content hash) of the files staged for the norms, in discovery order
@@ -651,16 +653,19 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
         except KeyboardInterrupt:
             summary.interrupted = True
             runner.close(cancel=True)
+            writer.close(account=True)  # the group being written is finished and counted, the others dropped
             display.close()
             _drop_cache(cache_dir)
             summary.elapsed_s = time.monotonic() - started
             raise BatchInterrupted(summary) from None
         except BaseException:
             runner.close(cancel=True)
+            writer.close(account=False)
             display.close()
             _drop_cache(cache_dir)
             raise
         runner.close()
+        writer.close()
         display.close()
         _drop_cache(cache_dir)
 

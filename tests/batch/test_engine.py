@@ -246,7 +246,8 @@ def test_stored_files_not_given_this_time_are_named_not_refreshed(tmp_path):
     assert len(list((out / "runs").glob("*.html"))) == 1  # b's; a's waits for a batch given its file
 
 
-def test_a_file_the_store_refuses_fails_alone_not_its_group(tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "writer-thread"])
+def test_a_file_the_store_refuses_fails_alone_not_its_group(tmp_path, monkeypatch, jobs):
     # Issue 10: analysed files are stored in groups, one transaction each.  A group the store refuses is
     # written again file by file, so only the file whose rows are refused fails (stage "store").
     import duckdb
@@ -265,7 +266,7 @@ def test_a_file_the_store_refuses_fails_alone_not_its_group(tmp_path, monkeypatc
         insert(self, rows)
 
     monkeypatch.setattr(Store, "_insert_runs", refuse_one)
-    summary = process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress="none", reports=False)
+    summary = process_log([tmp_path / "log"], tmp_path / "out", jobs=jobs, progress="none", reports=False)
     assert groups[0] == 4  # the four files went in together first
     assert (summary.analysed, summary.failed) == (3, 1) and summary.runs == 3
     assert [(p.source, p.stage) for p in summary.failures] == [(bad, "store")]

@@ -141,8 +141,9 @@ def test_a_store_a_full_disk_kept_from_being_created_is_created_next_time(log, d
     assert check_store(out) == [] and len(store_tables(out)["runs"]) == 4
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["in-process", "writer-thread"])
 def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was_committed(
-        log, disk, monkeypatch):
+        log, disk, monkeypatch, jobs):
     from click.testing import CliRunner
 
     import runload.batch.engine as engine
@@ -163,7 +164,7 @@ def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was
 
     monkeypatch.setattr(Store, "put_rows_many", put_rows_then_fill)
     monkeypatch.setattr(engine, "GROUP_FILES", 2)  # files are stored two at a time
-    result = CliRunner().invoke(cli, ["batch", str(log), "-o", str(out), "--jobs", "1", "--progress",
+    result = CliRunner().invoke(cli, ["batch", str(log), "-o", str(out), "--jobs", jobs, "--progress",
                                       "none"])
     monkeypatch.undo()
     assert result.exit_code == 1, result.output

@@ -1,0 +1,135 @@
+"""The batch's one store writer: groups of analysed files written in a thread while the workers go on.
+
+The parent process writes the store alone (:mod:`runload.batch.engine`), a group of analysed files per
+transaction (:meth:`runload.store.Store.put_rows_many`).  A group costs the parent ~12 ms of CPU per
+one-hour run; written in the parent's main loop, the loop sent no file to the workers meanwhile, and they
+ran dry: the analysis pass of a 2,000-run log kept the 2 cores of the benchmark 81 % busy, 98 % with the
+groups written in a thread (65–70 s → 56–58 s, ``benchmarks/bench_batch.py``; issue 10).
+
+:class:`GroupWriter` writes each group in one thread of its own, in the order given.  What became of the
+files of a group (stored, or refused by the store) is handed to the batch's callback in the main thread
+only, when the main thread next calls :meth:`~GroupWriter.put` or :meth:`~GroupWriter.sync`.  The main
+thread uses the store only through :attr:`GroupWriter.store`, which first waits for every group given
+to be written and accounted: the DuckDB connection is never used by two threads at once.  An error of a
+write that stops the batch (:class:`~runload.errors.OutdirError`, a Ctrl-C) is raised in the main thread
+at that point.  At most :data:`MAX_QUEUED` groups wait for the writer, so the parent's memory stays bounded
+when the store is slower than the workers.
+
+Without a thread (``threaded=False``: ``jobs=1``, where the main thread analyses the files itself and a
+thread would only compete with it) each group is written at once, as before.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from ..errors import StoreError
+
+__all__ = ["GroupWriter", "MAX_QUEUED"]
+
+#: Groups given to the writer and not yet written, at most (one being written and one waiting).
+MAX_QUEUED = 2
+
+#: What became of each file of a group: ``(result, run ids, None)`` stored, ``(result, None, StoreError)``
+#: refused.
+Outcome = list[tuple[object, "list[str] | None", "StoreError | None"]]
+
+#: Store methods that only look at what the store keeps in memory (never the connection): the main thread
+#: calls them without waiting for the writer.
+_IN_MEMORY = frozenset({"needs_processing", "known_hash", "note_stat", "entry", "outdir"})
+
+
+def write_group(store, group: list) -> Outcome:
+    """Store ``group`` (:class:`~runload.batch.worker.FileResult` of analysed files) in one transaction; a
+    group the store refuses is written again file by file, so only the file it refuses fails."""
+    try:
+        ids = store.put_rows_many([(r.source, r.content_hash, r.rows) for r in group])
+        return [(r, these, None) for r, these in zip(group, ids, strict=True)]
+    except StoreError:
+        pass
+    out: Outcome = []
+    for r in group:
+        try:
+            out.append((r, store.put_rows(r.source, r.content_hash, r.rows), None))
+        except StoreError as e:
+            out.append((r, None, e))
+    return out
+
+
+class _MainThreadStore:
+    """The store as the main thread sees it: any use of the connection waits for the writer first."""
+
+    def __init__(self, writer: GroupWriter):
+        self._writer = writer
+
+    def __getattr__(self, name: str):
+        if name in _IN_MEMORY:
+            return getattr(self._writer._store, name)
+        self._writer.sync()
+        value = getattr(self._writer._store, name)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            self._writer.sync()
+            return value(*args, **kwargs)
+
+        return call
+
+
+class GroupWriter:
+    """Writes groups of analysed files to ``store`` (in a thread when ``threaded``), in order.
+
+    Parameters
+    ----------
+    store : runload.store.Store
+    threaded : bool
+    accounted : callable
+        ``accounted(outcome)``, called in the main thread with each group's :data:`Outcome`, in order.
+    """
+
+    def __init__(self, store, threaded: bool, accounted: Callable[[Outcome], None]):
+        self._store = store
+        self._accounted = accounted
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="runload-store") if threaded else None
+        self._pending: deque[Future] = deque()
+        self.store = _MainThreadStore(self)
+
+    def put(self, group: list) -> None:
+        """Write ``group`` (in the thread: returns at once, unless :data:`MAX_QUEUED` groups wait)."""
+        if not group:
+            return
+        if self._pool is None:
+            self._accounted(write_group(self._store, group))
+            return
+        self._pending.append(self._pool.submit(write_group, self._store, group))
+        self._collect(block_while=MAX_QUEUED)
+
+    def sync(self) -> None:
+        """Wait until every group given is written, and account for it."""
+        self._collect(block_while=0)
+
+    def close(self, account: bool = True) -> None:
+        """Stop the thread: groups not started are dropped, the one being written is finished (a transaction
+        is never left half done) and, when ``account``, accounted; its error is not raised then (the batch
+        is already stopping).  Groups given later are written at once."""
+        if self._pool is None:
+            return
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._pool = None
+        written = [f for f in self._pending if not f.cancelled() and f.exception() is None]
+        self._pending.clear()
+        if account:
+            for future in written:
+                self._accounted(future.result())
+
+    def _collect(self, block_while: int) -> None:
+        # Account for the groups written, in order; wait for the oldest while more than ``block_while`` are
+        # not written.  A group's error is raised here, in the main thread.
+        while self._pending and (self._pending[0].done() or len(self._pending) > block_while):
+            outcome = self._pending.popleft().result()
+            self._accounted(outcome)
