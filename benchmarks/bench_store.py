@@ -12,7 +12,11 @@ second, the store's size, the time to reopen the store (which loads what it hold
 files N at a time (:meth:`~runload.store.Store.put_rows_many`, as ``runload batch`` stores them) and prints
 the writer's CPU per run, the checkpoint at close included, against one transaction per file, in the same
 process, and the store's size (``--group 16 35``: a transaction under and one over a DuckDB row group of
-122,880 rows; the batch stays under, :data:`runload.batch.engine.GROUP_SAMPLES`).
+122,880 rows).  ``--mixed N`` writes N runs of 20 min to 2 h (1 Hz) in the groups ``runload batch`` makes
+(:class:`runload.batch.storing.Group`: never past :data:`~runload.batch.storing.GROUP_SAMPLES`, two row
+groups), in groups of 32 files or 60,000 samples (the batch's groups before), and in groups closed once past
+two row groups, interleaved twice, and prints the writer's CPU per run (the checkpoint at close included)
+and the store's size for each.
 """
 
 from __future__ import annotations
@@ -80,13 +84,79 @@ def _cpu_per_run(out: Path, rows: list, group: int) -> tuple[float, float]:
     return cpu, sum(p.stat().st_size for p in out.iterdir()) / 2**20
 
 
+def _grouped(sizes: list[int], policy: str) -> list[list[int]]:
+    """File indexes in the groups of ``policy``: "batch" (:class:`runload.batch.storing.Group`), "before" (32
+    files or once 60,000 samples) or "past" (once past GROUP_SAMPLES)."""
+    from runload.batch.storing import GROUP_FILES, GROUP_SAMPLES, Group
+
+    if policy == "batch":
+        groups, group = [], Group()
+        for i, n in enumerate(sizes):
+            if not group.has_room(n):
+                groups.append(group.take())
+            group.add(i, n)
+            if group.full:
+                groups.append(group.take())
+        return [*groups, group.take()] if group.results else groups
+    most_files, most_samples = (32, 60_000) if policy == "before" else (GROUP_FILES, GROUP_SAMPLES)
+    groups, current, n_samples = [], [], 0
+    for i, n in enumerate(sizes):
+        current.append(i)
+        n_samples += n
+        if len(current) >= most_files or n_samples >= most_samples:
+            groups.append(current)
+            current, n_samples = [], 0
+    return [*groups, current] if current else groups
+
+
+def _mixed(n_runs: int) -> None:
+    """``--mixed``: the batch's groups against the former ones and groups just past two row groups."""
+    import random
+
+    from runload.store.rows import analysis_rows
+
+    durations = [1200, 1800, 2400, 3000, 3600, 5400, 7200]
+    analyses = {d: one_hour_analysis(d) for d in durations}
+    rnd = random.Random(1)
+    pick = [rnd.choice(durations) for _ in range(n_runs)]
+    rows = [analysis_rows(analyses[d], f"log/run{i:05d}.fit", f"{i:064x}", profile_hash(analyses[d].profile))
+            for i, d in enumerate(pick)]
+    sizes = [len(r.samples) for r in rows]
+    results: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(2):
+            for policy in ("batch", "before", "past"):
+                groups = _grouped(sizes, policy)
+                out = Path(tmp) / f"{policy}{rep}"
+                t0 = time.process_time()
+                with open_store(out) as store:
+                    for g in groups:
+                        store.put_rows_many([(f"log/run{i:05d}.fit", f"{i:064x}", [rows[i]]) for i in g])
+                cpu = (time.process_time() - t0) / n_runs
+                size = sum(p.stat().st_size for p in out.iterdir()) / 2**20
+                results.setdefault(policy, []).append((cpu, size, len(groups)))
+    print(f"{n_runs} runs of 20 min to 2 h ({sum(sizes):,} samples); writer CPU per run, checkpoint included "
+          "(best of 2):")
+    for policy, label in (("batch", "runload batch's groups (never past two row groups)"),
+                          ("before", "32 files or 60,000 samples (the groups before)"),
+                          ("past", "closed once past two row groups")):
+        cpu, size, n = min(results[policy])
+        print(f"  {1000 * cpu:5.1f} ms  store {size:6.1f} MiB  {n:3d} transactions  {label}")
+    print(f"ratio batch / before: {min(results['batch'])[0] / min(results['before'])[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--duration-s", type=int, default=3600)
     parser.add_argument("--group", type=int, nargs="+", default=[],
                         help="also write the files N per transaction (one or more N)")
+    parser.add_argument("--mixed", type=int, default=0, metavar="N",
+                        help="only: N runs of 20 min to 2 h in the batch's groups and others")
     args = parser.parse_args()
+    if args.mixed:
+        _mixed(args.mixed)
+        return
     analysis = one_hour_analysis(args.duration_s)
     n_samples = len(analysis.samples)
     rows = [_rows(analysis, i) for i in range(args.runs)]

@@ -24,7 +24,7 @@ Flow (the parent process alone writes the store):
 4. The personal norms of every month are learnt from the stored runs and the staged files together
    (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
    with its month's norms; the parent writes the results to the store as they complete, in groups of
-   files, one transaction each (:data:`GROUP_FILES`, :meth:`~runload.store.Store.put_rows_many`), in a
+   files, one transaction each (:class:`runload.batch.storing.Group`, :meth:`~runload.store.Store.put_rows_many`), in a
    thread of its own while the workers go on (:mod:`runload.batch.storing`; with ``jobs=1``, at once).
    The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
    batch ends): a run's report shows the hints over the whole log, known only once every run is stored.
@@ -84,7 +84,7 @@ from .names import CACHE_FOLDER, PLOTLY_FILE, RUNS_FOLDER, report_name
 from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
 from .staging import StagedRuns
-from .storing import GroupWriter
+from .storing import Group, GroupWriter
 from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file, runs_path
 
 if TYPE_CHECKING:
@@ -92,13 +92,6 @@ if TYPE_CHECKING:
 
 __all__ = ["process_log", "BatchSummary", "BatchInterrupted", "FileProblem", "default_jobs"]
 
-#: A group of analysed files stored in one transaction: at most this many files, or once they hold this
-#: many samples (about 17 one-hour runs; bounds the writer's memory however long the runs).  Not more: a
-#: transaction that fills a DuckDB row group (122,880 rows) writes it to the database file at once, which cut
-#: the writer's CPU for some group sizes but made the store up to twice as large and its final checkpoint
-#: take seconds for others (35 or 48 one-hour runs: 592 MiB for 400 runs against 317 MiB; issue 10, measured
-#: like ``benchmarks/bench_store.py``).
-GROUP_FILES, GROUP_SAMPLES = 32, 60_000
 _REFRESH_PENDING = "refresh_pending"  # meta key: the second pass has not completed since files were stored
 _WORKER_DIED = ("the worker process analysing this file died (killed, or out of memory); "
                 "it died again when the file was retried alone")
@@ -377,25 +370,21 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             if result.status == "failure":
                 fail(src, key, result.stage, result.error)
                 return
-            if any(r.source == src for r in to_store):
+            samples = sum(len(r.samples) for r in result.rows)
+            if any(r.source == src for r in to_store.results) or not to_store.has_room(samples):
                 flush_rows()  # the same file again (read once more): its earlier result goes first
-            to_store.append(result)
-            to_store_samples.append(sum(len(r.samples) for r in result.rows))
-            if len(to_store) >= GROUP_FILES or sum(to_store_samples) >= GROUP_SAMPLES:
+            to_store.add(result, samples)
+            if to_store.full:
                 flush_rows()
 
         # Analysed files are stored in groups, one transaction each (a transaction per file cost the one
         # writer more than twice the CPU: Store.put_rows_many); a group is written when full and whenever
         # the batch has drained its workers, before it reads the store again.  A crash or Ctrl-C loses only
         # the group not yet written: those files are new again to the next batch.
-        to_store: list[FileResult] = []
-        to_store_samples: list[int] = []
+        to_store = Group()
 
         def flush_rows() -> None:
-            group = list(to_store)
-            to_store.clear()
-            to_store_samples.clear()
-            writer.put(group)
+            writer.put(to_store.take())
 
         def stored(outcome) -> None:  # a group written (GroupWriter: in the main thread)
             for r, ids, error in outcome:

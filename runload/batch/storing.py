@@ -27,10 +27,51 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..errors import StoreError
 
-__all__ = ["GroupWriter", "MAX_QUEUED"]
+__all__ = ["Group", "GroupWriter", "MAX_QUEUED", "GROUP_FILES", "GROUP_SAMPLES"]
 
-#: Groups given to the writer and not yet written, at most (one being written and one waiting).
-MAX_QUEUED = 2
+#: DuckDB's row group: 122,880 rows of a table (``ROW_GROUP_SIZE``, DuckDB 1.x–2.x).
+DUCKDB_ROW_GROUP = 122_880
+#: A group of analysed files stored in one transaction: at most this many files, and never more samples
+#: than two DuckDB row groups — the group is written before a file would take it past them (68 one-hour
+#: runs).  A transaction whose rows fill a row group has DuckDB write them to the database file at once,
+#: compressed, instead of through its write-ahead log: for 240 runs of 20 min to 2 h the writer's CPU per
+#: run fell from 13.0 ms (groups of 32 files or 60,000 samples) to 7.8 ms, the store the same size (195
+#: against 200 MiB).  Not past them: a transaction a few rows past a row-group boundary leaves a small row
+#: group on disk each time; groups closed once past two row groups made a store of 282 MiB (35 or 48
+#: one-hour runs per transaction: twice the size).  Issue 10, ``benchmarks/bench_store.py --mixed 240``.
+GROUP_FILES, GROUP_SAMPLES = 128, 2 * DUCKDB_ROW_GROUP
+
+
+class Group:
+    """The analysed files waiting to be stored together (:data:`GROUP_FILES`, :data:`GROUP_SAMPLES`)."""
+
+    def __init__(self):
+        self.results: list = []
+        self.samples = 0
+
+    def has_room(self, samples: int) -> bool:
+        """Whether a file of ``samples`` samples joins the group without taking it past :data:`GROUP_SAMPLES`
+        (an empty group takes any file)."""
+        return not self.results or self.samples + samples <= GROUP_SAMPLES
+
+    def add(self, result, samples: int) -> None:
+        self.results.append(result)
+        self.samples += samples
+
+    @property
+    def full(self) -> bool:
+        return len(self.results) >= GROUP_FILES
+
+    def take(self) -> list:
+        """The group's files, the group emptied."""
+        results, self.results, self.samples = self.results, [], 0
+        return results
+
+
+#: Groups given to the writer and not yet written, at most (the one being written): the main thread fills
+#: the next meanwhile, and waits for the writer before it gives it (a group holds up to ~90 MB of samples,
+#: :data:`GROUP_SAMPLES`).
+MAX_QUEUED = 1
 
 #: What became of each file of a group: ``(result, run ids, None)`` stored, ``(result, None, StoreError)``
 #: refused.
@@ -98,7 +139,7 @@ class GroupWriter:
         self.store = _MainThreadStore(self)
 
     def put(self, group: list) -> None:
-        """Write ``group`` (in the thread: returns at once, unless :data:`MAX_QUEUED` groups wait)."""
+        """Write ``group`` (in the thread: returns at once, unless :data:`MAX_QUEUED` groups are being written)."""
         if not group:
             return
         if self._pool is None:

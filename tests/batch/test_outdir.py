@@ -146,7 +146,7 @@ def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was
         log, disk, monkeypatch, jobs):
     from click.testing import CliRunner
 
-    import runload.batch.engine as engine
+    import runload.batch.storing as storing
     from runload.cli import cli
     from runload.store.writer import Store
 
@@ -163,7 +163,7 @@ def test_a_store_that_fills_up_mid_batch_stops_with_one_error_and_keeps_what_was
         return ids
 
     monkeypatch.setattr(Store, "put_rows_many", put_rows_then_fill)
-    monkeypatch.setattr(engine, "GROUP_FILES", 2)  # files are stored two at a time
+    monkeypatch.setattr(storing, "GROUP_FILES", 2)  # files are stored two at a time
     result = CliRunner().invoke(cli, ["batch", str(log), "-o", str(out), "--jobs", jobs, "--progress",
                                       "none"])
     monkeypatch.undo()

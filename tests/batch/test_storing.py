@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from runload.batch.storing import MAX_QUEUED, GroupWriter
+from runload.batch.storing import GroupWriter
 from runload.errors import OutdirError, StoreError
 
 
@@ -69,8 +69,9 @@ def test_groups_are_written_in_the_thread_in_order_and_accounted_in_the_main_thr
     store.release.clear()
     writer.put([_Result("a"), _Result("b")])  # returns while the write is held
     assert store.writing.wait(10) and outcomes == [] and store.calls == []
-    writer.put([_Result("c")])
-    store.release.set()
+    threading.Timer(0.2, store.release.set).start()
+    writer.put([_Result("c")])  # waits for the group being written (MAX_QUEUED) and accounts for it
+    assert outcomes[0][0][0] == "a"
     writer.sync()
     assert [c[:2] for c in store.calls] == [("many", ["a", "b"]), ("many", ["c"])]
     assert all(c[2].startswith("runload-store") for c in store.calls)
@@ -118,7 +119,12 @@ def test_an_error_that_stops_the_batch_is_raised_in_the_main_thread():
     writer.close(account=False)
 
 
-def test_at_most_max_queued_groups_wait_for_the_writer():
+@pytest.mark.parametrize("queued", [1, 2])
+def test_at_most_max_queued_groups_wait_for_the_writer(monkeypatch, queued):
+    import runload.batch.storing as storing
+
+    monkeypatch.setattr(storing, "MAX_QUEUED", queued)
+    MAX_QUEUED = queued
     store = _Store()
     writer, outcomes = _writer(store)
     store.release.clear()
@@ -132,8 +138,11 @@ def test_at_most_max_queued_groups_wait_for_the_writer():
     assert [o[0][0] for o in outcomes] == [*(f"g{k}" for k in range(MAX_QUEUED)), "last"]
 
 
-def test_close_finishes_the_group_being_written_and_drops_the_ones_waiting():
-    store = _Store()
+def test_close_finishes_the_group_being_written_and_drops_the_ones_waiting(monkeypatch):
+    import runload.batch.storing as storing
+
+    monkeypatch.setattr(storing, "MAX_QUEUED", 2)  # a group waits behind the one being written (as when a
+    store = _Store()                               # Ctrl-C cut the main thread's wait for the writer short)
     writer, outcomes = _writer(store)
     store.release.clear()
     writer.put([_Result("a")])
@@ -153,3 +162,48 @@ def test_without_a_thread_each_group_is_written_at_once():
     writer.put([_Result("a")])
     assert store.calls[0][2] == threading.main_thread().name and len(outcomes) == 1
     writer.close()
+
+
+def test_a_group_takes_files_until_the_next_would_take_it_past_the_samples_bound(monkeypatch):
+    import runload.batch.storing as storing
+
+    monkeypatch.setattr(storing, "GROUP_SAMPLES", 1000)
+    monkeypatch.setattr(storing, "GROUP_FILES", 3)
+    group = storing.Group()
+    assert group.has_room(5000)  # an empty group takes any file, however long
+    group.add("a", 600)
+    assert group.has_room(400) and not group.has_room(401)
+    group.add("b", 400)
+    assert not group.full and not group.has_room(1)
+    assert group.take() == ["a", "b"] and group.samples == 0 and group.has_room(1000)
+    for name in "cde":
+        group.add(name, 1)
+    assert group.full
+
+
+def test_a_batch_never_stores_more_than_the_bound_in_one_transaction(tmp_path, monkeypatch):
+    # The batch writes a group before a file would take it past GROUP_SAMPLES (two DuckDB row groups: a
+    # transaction just past a row-group boundary leaves a small row group on disk each time).
+    from batch_logs import good_files
+
+    import runload.batch.storing as storing
+    from runload.batch import process_log
+    from runload.store.writer import Store
+
+    good_files(tmp_path / "log", 5)
+    put_rows_many = Store.put_rows_many
+    groups: list[list[int]] = []
+
+    def recording(self, files):
+        groups.append([sum(len(r.samples) for r in rows) for _, _, rows in files])
+        return put_rows_many(self, files)
+
+    monkeypatch.setattr(Store, "put_rows_many", recording)
+    process_log([tmp_path / "log"], tmp_path / "one", jobs=1, progress="none", reports=False)
+    sizes = [n for g in groups for n in g]
+    assert len(groups) == 1 and len(sizes) == 5  # the default bound: the five files in one transaction
+    bound = sizes[0] + sizes[1] + min(sizes) // 2  # two files and a half
+    monkeypatch.setattr(storing, "GROUP_SAMPLES", bound)
+    groups.clear()
+    process_log([tmp_path / "log"], tmp_path / "two", jobs=1, progress="none", reports=False)
+    assert [len(g) for g in groups] == [2, 2, 1] and all(sum(g) <= bound for g in groups)
