@@ -115,34 +115,41 @@ def current_model_versions() -> dict[str, str]:
     return {"gait": GAIT_MODEL_ID, "load": DEFAULT_LOAD_MODEL, "hints": HINTS_MODEL}
 
 
-def _gait_stage(run: Run, profile: AthleteProfile | None, gait_source: str,
-                norms: PersonalNorms | None) -> tuple[AthleteProfile, pd.DataFrame]:
+def _gait_stage(run: Run, profile: AthleteProfile | None, gait_source: str, norms: PersonalNorms | None,
+                cleaned: pd.DataFrame | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
     """The profile the run is analysed with and its cleaned samples joined with the gait: the first
-    stages of :func:`analyze_run`, shared with :func:`gait_samples`."""
+    stages of :func:`analyze_run`, shared with :func:`gait_samples` (``cleaned``: as there)."""
     profile = profile_for_run(run, profile)
     if norms is not None:
         profile = norms.apply(profile)
-    cleaned = clean_samples(run)
+    if cleaned is None:
+        cleaned = clean_samples(run)
     gait = compute_gait(cleaned, profile, gait_source)
     return profile, cleaned.drop(columns=["state"]).join(gait)
 
 
-def gait_samples(run: Run, profile: AthleteProfile | None = None, *,
-                 norms: PersonalNorms | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
+def gait_samples(run: Run, profile: AthleteProfile | None = None, *, norms: PersonalNorms | None = None,
+                 cleaned: pd.DataFrame | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
     """The cleaned samples of ``run`` with its gait timing and the gait's ``state``, without segments,
     load or hints: exactly the samples :func:`analyze_run` computes first, for what needs only those
     (a batch's first look at new files, to learn the personal norms: :mod:`runload.batch.engine`).
+
+    Parameters
+    ----------
+    cleaned : pandas.DataFrame, optional
+        ``clean_samples(run)`` when the caller already has it (as :func:`analyze_run`).
 
     Returns
     -------
     (AthleteProfile, pandas.DataFrame)
         The profile used (``norms`` applied) and the samples (as ``Analysis.samples``).
     """
-    return _gait_stage(run, profile, "auto", norms)
+    return _gait_stage(run, profile, "auto", norms, cleaned)
 
 
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
-                units: str = "metric", *, norms: PersonalNorms | None = None) -> Analysis:
+                units: str = "metric", *, norms: PersonalNorms | None = None,
+                cleaned: pd.DataFrame | None = None) -> Analysis:
     """Analyse one run: cleaned samples, gait timing, segments and a summary.
 
     Parameters
@@ -159,6 +166,11 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
         Personal norms learnt from the runner's training log (``runload batch``): they fill what the
         profile leaves at the population defaults (:meth:`~runload.norms.PersonalNorms.apply`) and are
         recorded in ``Analysis.norms``.
+    cleaned : pandas.DataFrame, optional
+        :func:`runload.clean.clean_samples` of ``run``, when the caller computed it already (a batch cleans
+        each new file once, in its first look, for both the norms and the analysis); the caller vouches
+        that it is exactly that (the run unchanged since), and it is not modified.  Cleaning again is
+        the default; the warnings cleaning raises are then the caller's to keep.
 
     Returns
     -------
@@ -179,7 +191,7 @@ def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: st
         raise InvalidMethodError("units", units, tuple(UNITS))
     profile_source = "given" if profile is not None else (
         "file" if run.meta.athlete_height_m is not None else "default")
-    profile, samples = _gait_stage(run, profile, gait_source, norms)
+    profile, samples = _gait_stage(run, profile, gait_source, norms, cleaned)
     segments, whole = _segments_and_whole(samples, run.meta.laps, units)
     summary = _summary(run, samples, units, whole)
     summary["gait_source"] = gait_source

@@ -22,8 +22,9 @@ Flow (the parent process alone writes the store):
    (:class:`runload.batch.staging.StagedRuns`, never in the store file).  Skipped and failed files are
    recorded here.
 4. The personal norms of every month are learnt from the stored runs and the staged files together
-   (:func:`runload.batch.refresh.learn_norms`), then each staged file is read again and analysed — once —
-   with its month's norms; the parent writes the results to the store as they complete, in groups of
+   (:func:`runload.batch.refresh.learn_norms`), then each staged file is analysed — once — with its
+   month's norms, from the runs and cleaned samples its first look cached (local engine; else it is read
+   and cleaned again); the parent writes the results to the store as they complete, in groups of
    files, one transaction each (:class:`runload.batch.storing.Group`, :meth:`~runload.store.Store.put_rows_many`), in a
    thread of its own while the workers go on (:mod:`runload.batch.storing`; with ``jobs=1``, at once).
    The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
@@ -454,7 +455,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             summary.report_errors.extend(FileProblem(src, "report", e.message) for e in result.report_errors)
 
         first_record = record_staged if norms else record
-        # The local engine's cache: the runs each first look read (so the analysis does not read the file
+        # The local engine's cache: the runs each first look read and cleaned (so the analysis does neither
         # again) and the analyses waiting for their reports (pickles, only when reports are written).
         cache_dir = outdir / CACHE_FOLDER
         shutil.rmtree(cache_dir, ignore_errors=True)  # never a cache of another batch

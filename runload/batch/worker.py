@@ -87,11 +87,13 @@ class FileTask:
     cache : list of str or None
         ``"analyse"``: the folder to pickle each analysis into (one file per run id), for a later
         ``"render"`` task of the same batch; ``"render"``: those files, in the file's run order;
-        ``"norm_inputs"``: the folder to pickle the runs read into (:func:`runs_path`), so that the
-        ``"analyse"`` task of the same batch does not read the file again.
+        ``"norm_inputs"``: the folder to pickle the runs read into (:func:`runs_path`), with each run's
+        cleaned samples (:func:`runload.clean.clean_samples`) and the warnings cleaning raised, so that
+        the ``"analyse"`` task of the same batch neither reads nor cleans the file again.
     runs_file : str or None
-        ``"analyse"``: the runs as a ``"norm_inputs"`` task of this batch read them (``data`` is then
-        empty); a file that cannot be loaded fails at stage ``"cache"`` (the batch reads the file again).
+        ``"analyse"``: the runs as a ``"norm_inputs"`` task of this batch read and cleaned them (``data``
+        is then empty; the cleaning's warnings are raised again, in the order a fresh analysis raises
+        them); a file that cannot be loaded fails at stage ``"cache"`` (the batch reads the file again).
     """
 
     source: str
@@ -161,6 +163,11 @@ def _keep_warnings(caught, analyses) -> None:
     _keep_run_warnings(caught, [a.run for a in analyses])
 
 
+def _runload_warnings(caught) -> list[tuple[type, str]]:
+    """The runload warnings among ``caught``, as (category, text)."""
+    return [(w.category, str(w.message)) for w in caught if issubclass(w.category, RunloadWarning)]
+
+
 def _keep_run_warnings(caught, runs) -> None:
     for w in caught:
         if not issubclass(w.category, RunloadWarning):
@@ -207,6 +214,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     ``reports_dir`` overrides where the reports go (a dask worker renders into a private folder); they are
     written only when the task asks for reports (``task.reports_dir``).
     """
+    from ..clean import clean_samples
     from ..io.dispatch import read_bytes_runs
     from ..norms import norms_for
     from ..pipeline import analyze_run, gait_samples
@@ -219,17 +227,16 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
+            cleaned = None
             if task.runs_file is not None:
                 try:
-                    runs = _load_pickle(task.runs_file)
+                    runs, cleaned = _load_pickle(task.runs_file)
                 except Exception as e:  # noqa: BLE001 - the batch reads the file again
                     result.stage, result.error = "cache", PortableError.of(e)
                     return result
             else:
                 runs = read_bytes_runs(task.data, source_name=task.source, compression=task.compression)
-                if task.mode == "norm_inputs" and task.cache is not None:
-                    _keep_run_warnings(caught, runs)
-                    _dump_pickle(runs, runs_path(Path(task.cache), task.source, task.content_hash))
+                read_warnings = len(caught)
         except NotARunError as e:
             result.status, result.reason, result.sport = "skipped", e.reason, e.sport
             return result
@@ -239,24 +246,35 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
         except Exception as e:  # noqa: BLE001 - any reader error is this file's failure, kept with its type
             result.stage, result.error = "read", PortableError.of(e)
             return result
-        analyses, staged = [], []
+        analyses, staged, cleaning = [], [], []
         try:
-            for run in runs:
+            for i, run in enumerate(runs):
                 if not run.meta.name and task.extra and task.extra.get("name"):
                     run.meta.name = str(task.extra["name"])
                 given = given_profile(run, task.profile, height_m=task.height_m, mass_kg=task.mass_kg)
                 norms = norms_for(task.norms, local_start(run.meta)) if task.norms else None
                 if task.mode == "norm_inputs":
-                    profile, samples = gait_samples(run, given, norms=norms)
+                    before = len(caught)
+                    clean = clean_samples(run)
+                    cleaning.append((clean, _runload_warnings(caught[before:])))
+                    profile, samples = gait_samples(run, given, norms=norms, cleaned=clean)
                     staged.append(norm_input_rows(run, profile, samples, task.source, task.content_hash))
                     continue
                 if ANALYSE_HOOK is not None:
                     ANALYSE_HOOK(run)
-                analyses.append(analyze_run(run, given, norms=norms))
+                clean = None
+                if cleaned is not None:  # cleaned by this batch's first look: its warnings raised again here
+                    clean, raised = cleaned[i]
+                    for category, text in raised:
+                        warnings.warn(text, category, stacklevel=1)
+                analyses.append(analyze_run(run, given, norms=norms, cleaned=clean))
         except Exception as e:  # noqa: BLE001 - as above, stage "analyse"
             result.stage, result.error = "analyse", PortableError.of(e)
             return result
         if task.mode == "norm_inputs":
+            if task.cache is not None:
+                _keep_run_warnings(caught[:read_warnings], runs)
+                _dump_pickle((runs, cleaning), runs_path(Path(task.cache), task.source, task.content_hash))
             result.staged = ([row for row, _ in staged], [seconds for _, seconds in staged])
             result.status = "runs"
             return result

@@ -632,7 +632,7 @@ def _concat_alike(frames: list) -> list:
     groups: dict[tuple, list] = {}
     for frame in frames:
         if len(frame):
-            groups.setdefault(tuple(zip(frame.columns, map(str, frame.dtypes), strict=True)), []).append(frame)
+            groups.setdefault(tuple(zip(frame.columns, frame.dtypes, strict=True)), []).append(frame)
     return [group[0] if len(group) == 1 else pd.concat(group, ignore_index=True) for group in groups.values()]
 
 

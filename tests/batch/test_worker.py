@@ -1,0 +1,77 @@
+"""runload.batch.worker: one file's work, and the first look's cache the analysis reuses."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pandas as pd
+from batch_logs import run_bytes
+
+import runload.clean as clean
+import runload.pipeline as pipeline
+from runload.batch.worker import FileTask, process_file, runs_path
+from runload.store import content_hash
+
+
+def _half_cadence_gpx() -> bytes:
+    """A simulated GPX whose cadence drops to half for ten minutes: the reader warns (strides/min
+    doubled) and so does the cleaning (the half-cadence stretch), so both kinds of warnings are kept."""
+    text = run_bytes("easy", 3, "gpx").decode()
+    seen = [0]
+
+    def halve(m):
+        seen[0] += 1
+        value = int(m.group(2))
+        return m.group(1) + str(round(value / 2) if 1000 <= seen[0] < 1600 else value) + m.group(3)
+
+    return re.sub(r"(<gpxtpx:cad>)(\d+)(</gpxtpx:cad>)", halve, text).encode()
+
+
+def _count_cleaning(monkeypatch) -> list:
+    """Count every call of clean_samples, wherever it is called from."""
+    cleans = []
+    real = clean.clean_samples
+
+    def counting(run, **kwargs):
+        cleans.append(run)
+        return real(run, **kwargs)
+
+    monkeypatch.setattr(clean, "clean_samples", counting)
+    monkeypatch.setattr(pipeline, "clean_samples", counting)
+    return cleans
+
+
+def test_the_analysis_of_a_first_look_cache_equals_a_fresh_one_and_cleans_nothing(tmp_path, monkeypatch):
+    # Issue 10: a batch's first look cleans each new file for the personal norms; the analysis reuses
+    # those cleaned samples (and raises their warnings again) instead of cleaning the file a second time.
+    data = _half_cadence_gpx()
+    source, key = "log/2024-05-01_easy.gpx", content_hash(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = process_file(FileTask(source, data, None, key))
+        look = process_file(FileTask(source, data, None, key, mode="norm_inputs", cache=str(tmp_path)))
+        cached_runs = runs_path(tmp_path, source, key)
+        assert look.status == "runs" and cached_runs.is_file()
+        cleans = _count_cleaning(monkeypatch)
+        cached = process_file(FileTask(source, b"", None, key, runs_file=str(cached_runs)))
+    assert cleans == []  # cleaned once, by the first look
+    assert fresh.status == cached.status == "runs" and len(fresh.rows) == len(cached.rows) == 1
+    a, b = fresh.rows[0], cached.rows[0]
+    warned = a.run["reader_warnings"]
+    assert any("strides/min (median" in w for w in warned)  # the reader's
+    assert any("is half the step rate" in w for w in warned)  # the cleaning's
+    same = {k: v for k, v in a.run.items() if k != "analysed_at"}
+    assert {k: v for k, v in b.run.items() if k != "analysed_at"} == same  # warnings in the same order too
+    for name in ("samples", "segments", "load"):
+        pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name))
+    assert b.hints == a.hints
+
+
+def test_a_file_read_and_analysed_without_a_cache_cleans_each_run_once(monkeypatch):
+    data = run_bytes("easy", 3, "fit")
+    cleans = _count_cleaning(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = process_file(FileTask("easy.fit", data, None, content_hash(data)))
+    assert result.status == "runs" and len(cleans) == 1
