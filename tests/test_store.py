@@ -625,6 +625,20 @@ def test_the_store_bounds_duckdbs_memory(tmp_path):
     assert limit.replace(" ", "").lower().startswith(("122", "128")), (limit, STORE_MEMORY_LIMIT)
 
 
+def test_single_threaded_runs_duckdb_on_one_thread_and_restores_its_setting(tmp_path, easy):
+    # Issue 10: the batch's writer thread writes beside worker processes that take every core.
+    with open_store(tmp_path) as store:
+        threads = store.sql("SELECT current_setting('threads') AS n")["n"][0]
+        with store.single_threaded():
+            assert store.sql("SELECT current_setting('threads') AS n")["n"][0] == 1
+            store.put_result("a.fit", "h1", easy[1])
+        assert store.sql("SELECT current_setting('threads') AS n")["n"][0] == threads
+        with pytest.raises(RuntimeError), store.single_threaded():
+            raise RuntimeError("a write that failed")
+        assert store.sql("SELECT current_setting('threads') AS n")["n"][0] == threads
+        assert store.sql("SELECT count(*) AS n FROM runs")["n"][0] == 1
+
+
 def test_file_stats_survive_reopen_and_a_store_made_before_them_gets_the_table(tmp_path):
     from runload.store.writer import FILE_STATS_TABLE, RACY_WINDOW_NS
 

@@ -99,6 +99,13 @@ def write_group(store, group: list) -> Outcome:
     return out
 
 
+def write_group_alone(store, group: list) -> Outcome:
+    """:func:`write_group` with DuckDB on one thread (:meth:`~runload.store.Store.single_threaded`): the
+    writer thread's, beside the workers that take every core."""
+    with store.single_threaded():
+        return write_group(store, group)
+
+
 class _MainThreadStore:
     """The store as the main thread sees it: any use of the connection waits for the writer first."""
 
@@ -145,7 +152,7 @@ class GroupWriter:
         if self._pool is None:
             self._accounted(write_group(self._store, group))
             return
-        self._pending.append(self._pool.submit(write_group, self._store, group))
+        self._pending.append(self._pool.submit(write_group_alone, self._store, group))
         self._collect(block_while=MAX_QUEUED)
 
     def sync(self) -> None:

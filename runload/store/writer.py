@@ -311,6 +311,25 @@ class Store:
         except duckdb.Error as e:
             raise StoreError(self.outdir, f"query failed: {e}") from e
 
+    @contextlib.contextmanager
+    def single_threaded(self):
+        """DuckDB runs the statements of the block on one thread (its setting restored after).
+
+        For a writer that runs beside processes taking every core (``runload batch`` writes its groups in a
+        thread while its workers analyse): DuckDB's own threads then only compete with them.  Writing 240
+        runs of 20 min to 2 h in the batch's groups cost 7.6–8.6 ms of CPU per run against 9.5–9.8 ms
+        with DuckDB's default (one thread per core; issue 10, measured like ``benchmarks/bench_store.py
+        --mixed``).
+        """
+        con = self._con
+        before = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        con.execute("SET threads = 1")
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(duckdb.Error):  # a closed or broken connection has no setting to restore
+                con.execute(f"SET threads = {int(before)}")
+
     # -- writes ------------------------------------------------------------------------------------------
     def put_result(self, source: str, content_hash: str, analyses: list[Analysis], *,
                    profile_hash: str | None = None, gear: str | None = None) -> list[str]:

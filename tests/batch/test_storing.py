@@ -3,6 +3,7 @@ main thread; the main thread's store calls wait for the writer; errors reach the
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 
@@ -28,12 +29,22 @@ class _Store:
         self.release.set()
         self.writing = threading.Event()
         self.refuse, self.error = refuse, error
+        self.alone = False
+
+    @contextlib.contextmanager
+    def single_threaded(self):
+        self.alone = True
+        try:
+            yield self
+        finally:
+            self.alone = False
 
     def put_rows_many(self, files):
         self.writing.set()
         self.release.wait(30)
         sources = [s for s, _, _ in files]
         self.calls.append(("many", sources, threading.current_thread().name))
+        self.alone_writes = [*getattr(self, "alone_writes", []), self.alone]
         if self.error is not None:
             raise self.error
         if self.refuse in sources:
@@ -75,6 +86,7 @@ def test_groups_are_written_in_the_thread_in_order_and_accounted_in_the_main_thr
     writer.sync()
     assert [c[:2] for c in store.calls] == [("many", ["a", "b"]), ("many", ["c"])]
     assert all(c[2].startswith("runload-store") for c in store.calls)
+    assert store.alone_writes == [True, True]  # DuckDB on one thread beside the workers
     main = threading.main_thread().name
     assert outcomes == [[("a", ["a#0"], None, main), ("b", ["b#0"], None, main)], [("c", ["c#0"], None, main)]]
     writer.close()
