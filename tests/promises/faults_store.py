@@ -53,8 +53,10 @@ def stored_sources(out: Path) -> dict[str, list[str]]:
     import runload
 
     log = runload.open_log(out)
-    found = {t: list(log.sql(f"SELECT source FROM {t}")["source"]) for t in ("skipped", "failures")}
-    found["runs"] = list(log.sql("SELECT DISTINCT source FROM runs")["source"])  # a file's sessions
+    # In source order: the callers compare these lists, and DISTINCT (a hash aggregate) returns its rows in
+    # any order (CI once saw the same sources in another order after a second batch).
+    found = {t: list(log.sql(f"SELECT source FROM {t} ORDER BY source")["source"]) for t in ("skipped", "failures")}
+    found["runs"] = list(log.sql("SELECT DISTINCT source FROM runs ORDER BY source")["source"])  # a file's sessions
     return found
 
 
