@@ -14,9 +14,10 @@ the writer's CPU per run, the checkpoint at close included, against one transact
 process, and the store's size (``--group 16 35``: a transaction under and one over a DuckDB row group of
 122,880 rows).  ``--mixed N`` writes N runs of 20 min to 2 h (1 Hz) in the groups ``runload batch`` makes
 (:class:`runload.batch.storing.Group`: never past :data:`~runload.batch.storing.GROUP_SAMPLES`, two row
-groups), in groups of 32 files or 60,000 samples (the batch's groups before), and in groups closed once past
-two row groups, interleaved twice, and prints the writer's CPU per run (the checkpoint at close included)
-and the store's size for each.
+groups) — with DuckDB's default threads and on one thread (``Store.single_threaded``, as the batch's writer
+thread writes them) —, in groups of 32 files or 60,000 samples (the batch's groups before), and in groups
+closed once past two row groups, interleaved twice, and prints the writer's CPU per run (the checkpoint at
+close included) and the store's size for each.
 """
 
 from __future__ import annotations
@@ -125,24 +126,32 @@ def _mixed(n_runs: int) -> None:
     results: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(2):
-            for policy in ("batch", "before", "past"):
-                groups = _grouped(sizes, policy)
+            for policy in ("batch", "alone", "before", "past"):
+                groups = _grouped(sizes, "batch" if policy == "alone" else policy)
                 out = Path(tmp) / f"{policy}{rep}"
                 t0 = time.process_time()
                 with open_store(out) as store:
                     for g in groups:
-                        store.put_rows_many([(f"log/run{i:05d}.fit", f"{i:064x}", [rows[i]]) for i in g])
+                        files = [(f"log/run{i:05d}.fit", f"{i:064x}", [rows[i]]) for i in g]
+                        if policy == "alone":  # as the batch's writer thread writes them
+                            with store.single_threaded():
+                                store.put_rows_many(files)
+                        else:
+                            store.put_rows_many(files)
                 cpu = (time.process_time() - t0) / n_runs
                 size = sum(p.stat().st_size for p in out.iterdir()) / 2**20
                 results.setdefault(policy, []).append((cpu, size, len(groups)))
     print(f"{n_runs} runs of 20 min to 2 h ({sum(sizes):,} samples); writer CPU per run, checkpoint included "
           "(best of 2):")
     for policy, label in (("batch", "runload batch's groups (never past two row groups)"),
+                          ("alone", "the same, DuckDB on one thread (Store.single_threaded, as the batch's "
+                                    "writer thread)"),
                           ("before", "32 files or 60,000 samples (the groups before)"),
                           ("past", "closed once past two row groups")):
         cpu, size, n = min(results[policy])
         print(f"  {1000 * cpu:5.1f} ms  store {size:6.1f} MiB  {n:3d} transactions  {label}")
-    print(f"ratio batch / before: {min(results['batch'])[0] / min(results['before'])[0]:.2f}")
+    print(f"ratio batch / before: {min(results['batch'])[0] / min(results['before'])[0]:.2f}; "
+          f"one thread / DuckDB's default: {min(results['alone'])[0] / min(results['batch'])[0]:.2f}")
 
 
 def main() -> None:

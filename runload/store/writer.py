@@ -317,9 +317,8 @@ class Store:
 
         For a writer that runs beside processes taking every core (``runload batch`` writes its groups in a
         thread while its workers analyse): DuckDB's own threads then only compete with them.  Writing 240
-        runs of 20 min to 2 h in the batch's groups cost 7.6–8.6 ms of CPU per run against 9.5–9.8 ms
-        with DuckDB's default (one thread per core; issue 10, measured like ``benchmarks/bench_store.py
-        --mixed``).
+        runs of 20 min to 2 h in the batch's groups cost 0.93 × the CPU of DuckDB's default, one thread per
+        core (9.1 against 9.9 ms per run; issue 10, ``benchmarks/bench_store.py --mixed 240``).
         """
         con = self._con
         before = con.execute("SELECT current_setting('threads')").fetchone()[0]
