@@ -637,6 +637,8 @@ def test_single_threaded_runs_duckdb_on_one_thread_and_restores_its_setting(tmp_
             raise RuntimeError("a write that failed")
         assert store.sql("SELECT current_setting('threads') AS n")["n"][0] == threads
         assert store.sql("SELECT count(*) AS n FROM runs")["n"][0] == 1
+    with pytest.raises(StoreError, match="closed"), store.single_threaded():
+        pass
 
 
 def test_file_stats_survive_reopen_and_a_store_made_before_them_gets_the_table(tmp_path):

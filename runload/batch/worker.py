@@ -169,10 +169,7 @@ def _runload_warnings(caught) -> list[tuple[type, str]]:
 
 
 def _keep_run_warnings(caught, runs) -> None:
-    for w in caught:
-        if not issubclass(w.category, RunloadWarning):
-            continue
-        text = str(w.message)
+    for _, text in _runload_warnings(caught):
         for run in runs:
             if text not in run.meta.warnings:
                 run.meta.warnings.append(text)
@@ -227,7 +224,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
-            cleaned = None
+            cleaned, read_warnings = None, 0  # read_warnings: how many of ``caught`` reading raised
             if task.runs_file is not None:
                 try:
                     runs, cleaned = _load_pickle(task.runs_file)

@@ -321,6 +321,8 @@ class Store:
         core (9.1 against 9.9 ms per run; issue 10, ``benchmarks/bench_store.py --mixed 240``).
         """
         con = self._con
+        if con is None:
+            raise StoreError(self.outdir, "the store is closed")
         before = con.execute("SELECT current_setting('threads')").fetchone()[0]
         con.execute("SET threads = 1")
         try:
