@@ -11,8 +11,13 @@ one process, interleaved (medians of ``--repeat``):
 * with the reference: ``scipy.optimize.least_squares(..., loss="huber")``, the solver used before issue 10;
 
 and prints the ratio and the largest difference of the months' cadence models between the two.  The norms
-are learnt by the batch's parent alone, while the worker pool waits: their time is wall time of every first
-batch (≈ 1 month per 4 weeks of log).
+are learnt while the worker pool waits: their time is wall time of every first batch (≈ 1 month per 4 weeks
+of log).
+
+``--workers N``: instead, the staged seconds in files (as a batch keeps them) and the WALL time of
+``update_norms`` with the months computed on ``N`` worker processes (its ``map``, as ``runload batch`` with
+``--jobs N`` does) against the same in this process alone, interleaved (medians of ``--repeat``); the norms
+must be equal.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ def _scipy_huber(x, y, scale, **_):
     return least_squares(lambda b: x @ b - y, x0, loss="huber", f_scale=scale).x
 
 
-def _stage(log: Path):
+def _stage(log: Path, folder: Path | None = None):
     import numpy as np
 
     from runload.batch.staging import StagedRuns
@@ -49,7 +54,7 @@ def _stage(log: Path):
     from runload.store import content_hash
     from runload.store.rows import norm_input_rows
 
-    staged = StagedRuns(None)
+    staged = StagedRuns(folder)
     for path in sorted(log.iterdir()):
         key = content_hash(path.read_bytes())
         with np.errstate(all="ignore"):
@@ -64,8 +69,12 @@ def main() -> None:
     ap.add_argument("--minutes", type=int, default=60)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, default=None, help="write (or reuse) the simulated log here")
+    ap.add_argument("--workers", type=int, default=0, help="time the months on N worker processes instead")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.workers:
+        _on_workers(args)
+        return
 
     import runload.calibrate as calibrate
     from runload.norms import update_norms
@@ -100,6 +109,37 @@ def main() -> None:
     print(f"  runload (IRLS Huber fit):           {ours:7.2f} s")
     print(f"  reference (scipy least_squares):    {ref:7.2f} s   -> runload / reference = {ours / ref:.2f}")
     print(f"  largest difference of a cadence-model coefficient: {diff:.2e}")
+
+
+def _on_workers(args) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from runload.norms import update_norms
+    from runload.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = args.keep or Path(tmp) / "log"
+        n = _write_log(log, args.files, args.minutes)
+        staged = _stage(log, Path(tmp) / "staged")
+        times: dict[str, list[float]] = {"workers": [], "here": []}
+        learnt = {}
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["runload.norms", "runload.batch.staging"])
+        with open_store(Path(tmp) / "out") as store, ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
+            list(pool.map(abs, range(args.workers)))  # the workers started, as a batch's are by then
+            for _ in range(args.repeat):
+                for name, on in (("workers", lambda fn, items: list(pool.map(fn, items))), ("here", None)):
+                    w0 = time.perf_counter()
+                    norms = update_norms(store.sql, staged=staged, map=on)
+                    times[name].append(time.perf_counter() - w0)
+                    learnt[name] = {m: p.to_json() for m, p in norms.items()}
+    assert learnt["workers"] == learnt["here"], "the norms learnt on the workers differ"
+    ours, ref = statistics.median(times["workers"]), statistics.median(times["here"])
+    print(f"update_norms of {n} staged runs ({len(learnt['here'])} months), wall time, medians of {args.repeat}:")
+    print(f"  months on {args.workers} worker processes: {ours:7.2f} s")
+    print(f"  all in this process:                 {ref:7.2f} s   -> workers / here = {ours / ref:.2f}")
+    print("  norms equal: yes")
 
 
 if __name__ == "__main__":

@@ -362,7 +362,8 @@ def norms_for(norms: dict[date, PersonalNorms], start_local) -> PersonalNorms | 
 # --- fitting ----------------------------------------------------------------------------------------------
 
 def update_norms(sql: Callable[[str], pd.DataFrame],
-                 previous: dict[date, PersonalNorms] | None = None, *, staged=None) -> dict[date, PersonalNorms]:
+                 previous: dict[date, PersonalNorms] | None = None, *, staged=None,
+                 map: Callable | None = None) -> dict[date, PersonalNorms]:  # noqa: A002 - as the builtin
     """Personal norms per local calendar month of a training-log store.
 
     Parameters
@@ -377,7 +378,13 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         Files not stored yet (a batch's first look at new and changed files), read in place of what the
         store holds for the same sources: its ``runs()`` (a frame of ``source``, :data:`NORM_RUN_COLUMNS`
         and ``device_s``, the seconds with a device contact time of :func:`device_seconds`) and
-        ``seconds(run_id)`` (the run's :func:`norm_seconds`).
+        ``seconds(run_id)`` (the run's :func:`norm_seconds`), ``seconds_file(run_id)`` (the file holding
+        them, or ``None``) and ``read_seconds(file)``.
+    map : callable, optional
+        ``map(function, items)`` → the results in order, e.g. a process pool's (a batch's workers, idle
+        while the norms are learnt): the cadence model and easy speed of the months whose window holds
+        only staged runs in files are computed through it, each task reading its runs' files (the same
+        numbers as computed here, month by month; issue 10).  Default: here.
 
     Returns
     -------
@@ -394,19 +401,28 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
     months = sorted(set(runs["month"]))
     reader = _Seconds(sql, runs, staged)
     parts: dict[date, dict] = {}
+    elsewhere = []  # (month, window, run id → file) computed through ``map``
     for month in months:
         start = month - timedelta(days=CADENCE_WINDOW_DAYS)
         window = runs[(runs["local_date"] >= start) & (runs["local_date"] < month)]
         fingerprint = _digest(sorted(zip(window["run_id"], window["content_hash"], strict=True)))
         prev = previous.get(month)
+        files = reader.files(window) if map is not None else None
         if prev is not None and prev.fingerprint == fingerprint:
             parts[month] = {k: getattr(prev, k) for k in (
                 "cadence_model", "cadence_runs", "cadence_minutes", "easy_speed_mps", "easy_runs", "easy_minutes")}
+        elif files is not None:
+            parts[month] = {}
+            elsewhere.append((month, window[["run_id", "local_date"]], files))
         else:
             frames = reader.window(window)
             parts[month] = _month_values(frames, window, month)
         parts[month].update(month=month, window_start=start, window_end=month, fingerprint=fingerprint)
     reader.clear()
+    if elsewhere:
+        tasks = [(month, window, files, staged.read_seconds) for month, window, files in elsewhere]
+        for (month, _, _), values in zip(elsewhere, map(_month_task, tasks), strict=True):
+            parts[month].update(values)
 
     calibration, pool = _calibration(reader, runs, parts, previous)
     out = {}
@@ -416,6 +432,13 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
             continue
         out[month] = PersonalNorms(**p, calibration=calibration, calibration_pool=pool)
     return out
+
+
+def _month_task(task: tuple) -> dict:
+    """:func:`_month_values` of ``(month, window, run id → file, read)``, each run's seconds read from its
+    file by ``read`` (in a batch's worker process: :func:`update_norms`'s ``map``)."""
+    month, window, files, read = task
+    return _month_values({rid: read(path) for rid, path in files.items()}, window, month)
 
 
 def _month_values(frames: dict[str, pd.DataFrame], window: pd.DataFrame, month: date) -> dict:
@@ -580,6 +603,19 @@ class _Seconds:
                 for rid, frame in samples.groupby("run_id", sort=False):
                     self.cache[rid] = norm_seconds(frame.drop(columns="run_id").set_index("time"))
         return {r: self.cache[r] for r in ids if r in self.cache}
+
+    def files(self, window: pd.DataFrame) -> dict | None:
+        """Run id → the file of its staged seconds, for every run of ``window``; ``None`` unless there are
+        runs and each one is a staged run kept in a file."""
+        if self.staged is None or not hasattr(self.staged, "seconds_file") or window.empty:
+            return None
+        out = {}
+        for rid in window["run_id"]:
+            path = self.staged.seconds_file(rid)
+            if path is None:
+                return None
+            out[rid] = path
+        return out
 
     def clear(self) -> None:
         self.cache = {}

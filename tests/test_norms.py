@@ -359,12 +359,23 @@ def test_runs_staged_in_place_of_the_stored_ones_give_the_same_norms(log):
     # A batch's first look stages new files (runload.batch.staging.StagedRuns) instead of storing them; the
     # norms learnt from the staged runs equal those of the store holding the same runs: the seconds computed
     # from the first look's frame equal those read back from the samples table (issue 10).
+    staged = _staged(log, None)
+    stored_log = open_log(log["root"] / "out")
+    stored = update_norms(stored_log.sql)
+    learnt = update_norms(stored_log.sql, staged=staged)
+    assert any(n.cadence_model is not None for n in stored.values())
+    assert any(n.calibration is not None for n in stored.values())
+    assert {m: n.to_json() for m, n in learnt.items()} == {m: n.to_json() for m, n in stored.items()}
+
+
+def _staged(log, folder):
+    """The log's files staged as a batch's first look stages them (in ``folder``; None: in memory)."""
     from runload.batch.staging import StagedRuns
     from runload.io.dispatch import read_bytes_runs
     from runload.pipeline import gait_samples
     from runload.store.rows import norm_input_rows
 
-    staged = StagedRuns(None)
+    staged = StagedRuns(folder)
     for source in log["sources"]:
         data = open(source, "rb").read()
         with warnings.catch_warnings():
@@ -373,12 +384,31 @@ def test_runs_staged_in_place_of_the_stored_ones_give_the_same_norms(log):
                 profile, samples = gait_samples(run)
                 row, seconds = norm_input_rows(run, profile, samples, source, content_hash(data))
                 staged.add(source, [row], [seconds])
-    stored_log = open_log(log["root"] / "out")
-    stored = update_norms(stored_log.sql)
-    learnt = update_norms(stored_log.sql, staged=staged)
-    assert any(n.cadence_model is not None for n in stored.values())
-    assert any(n.calibration is not None for n in stored.values())
-    assert {m: n.to_json() for m, n in learnt.items()} == {m: n.to_json() for m, n in stored.items()}
+    return staged
+
+
+def test_months_learnt_on_worker_processes_are_those_learnt_here(log, tmp_path):
+    # A batch learns the months' cadence models and easy speeds on its workers, idle meanwhile
+    # (update_norms's map), each task reading its runs' staged files: the same norms as in one process.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    staged = _staged(log, tmp_path / "staged")
+    sql = open_log(log["root"] / "out").sql
+    here = update_norms(sql, staged=staged)
+    sent = []
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        def on_workers(fn, items):
+            sent.extend(items)
+            return list(pool.map(fn, items))
+
+        there = update_norms(sql, staged=staged, map=on_workers)
+    months = [month for month, *_ in sent]  # every month but the first (no run before it) went to the workers
+    assert len(set(months)) == len(months) >= len(here) - 1 and set(months) <= set(here)
+    assert any(n.cadence_model is not None for n in here.values())
+    assert {m: n.to_json() for m, n in there.items()} == {m: n.to_json() for m, n in here.items()}
+    in_memory = _staged(log, None)  # seconds not in files: learnt here, whatever the map
+    assert update_norms(sql, staged=in_memory, map=lambda fn, items: pytest.fail("no file to send")) == here
 
 
 def test_the_calibration_is_stored_once_and_shared_when_read(log, tmp_path):

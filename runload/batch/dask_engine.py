@@ -173,6 +173,10 @@ class DaskRunner:
         future.release()
         _deliver(task, outcome, record, fail)
 
+    def norms_map(self):
+        """``None``: the norms are learnt in the parent (the staged runs' files are on this machine only)."""
+        return None
+
     def close(self, cancel: bool = False) -> None:
         """Disconnect (``cancel``: drop the files in flight and the suspects first; nothing of them is
         recorded)."""

@@ -27,15 +27,19 @@ Flow (the parent process alone writes the store):
    and cleaned again); the parent writes the results to the store as they complete, in groups of
    files, one transaction each (:class:`runload.batch.storing.Group`, :meth:`~runload.store.Store.put_rows_many`), in a
    thread of its own while the workers go on (:mod:`runload.batch.storing`; with ``jobs=1``, at once).
-   The worker also pickles each analysis into ``OUTDIR/.runload-cache`` (local engine, deleted when the
-   batch ends): a run's report shows the hints over the whole log, known only once every run is stored.
+   The worker also renders each run's report but for its hints and methods, and pickles that frame
+   (:class:`runload.report.html.ReportFrame`, about 0.12 MB for a one-hour run, against 1.5 MB for the
+   analysis) into ``OUTDIR/.runload-cache`` (local engine, deleted when the batch ends): a run's report
+   shows the hints over the whole log, known only once every run is stored.
    With ``norms=False`` step 3 is this analysis.
 5. The refresh (:mod:`runload.batch.refresh`): the history rules and the rate limits run over the whole
    log, and the files whose runs had other norms (a new run changed a later month's norms) or whose
-   reports are missing or stale are done again — a report whose analysis this batch cached is rendered
-   from it without reading the file again; any other file is read, analysed and stored again.
+   reports are missing or stale are done again — a report whose frame this batch cached is completed
+   from it with the final hints (no reading, no analysis, no figures); any other file is read, analysed
+   and stored again.
    Each run of a first batch is thus read twice (once for the norms), analysed and stored once, and its
-   report rendered once.  Why: issue 10 (the batch analysed and stored every file twice).
+   report rendered once.  Why: issue 10 (the batch analysed and stored every file twice, then cached
+   every analysis and rendered every page in a pass of its own).
 6. ``OUTDIR/index.html`` (:mod:`runload.report.dashboard`) is written from the store (kept as it is when
    the batch changed nothing).
 
@@ -86,7 +90,16 @@ from .progress import Counts, make_progress
 from .refresh import MAX_ROUNDS, history_rules, learn_norms, log_history, stale_sources
 from .staging import StagedRuns
 from .storing import Group, GroupWriter
-from .worker import FileResult, FileTask, PortableError, cache_path, init_worker, process_file, runs_path
+from .worker import (
+    FileResult,
+    FileTask,
+    PortableError,
+    cache_path,
+    init_worker,
+    one_blas_thread,
+    process_file,
+    runs_path,
+)
 
 if TYPE_CHECKING:
     from ..profile import AthleteProfile
@@ -321,7 +334,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
     pkey = _batch_profile_key(profile, height_m, mass_kg)
     reports_dir = outdir / RUNS_FOLDER
 
-    with open_store(outdir) as the_store:
+    with open_store(outdir) as the_store, one_blas_thread():
         # The main thread uses the store only through the group writer's view of it, which waits for the
         # groups being written first (runload.batch.storing); with worker processes (jobs > 1, dask) the
         # groups are written in a thread while the workers go on.
@@ -424,7 +437,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             # show.
             src, key = result.source, result.content_hash
             if result.status != "runs":  # it read and analysed before: a failure now is still its failure
-                if result.stage == "cache":  # its cached analysis is unreadable: analysed again
+                if result.stage == "cache":  # its cached report frame is unreadable: analysed again
                     uncached.append(src)
                 elif result.status == "failure":
                     fail(src, key, result.stage, result.error)
@@ -465,7 +478,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                 cache.mkdir(parents=True)
             except OSError:
                 cache = None
-        analyses_cache = cache if reports else None
+        frames_cache = cache if reports else None
         # What the first look read for the norms, until they are learnt (any engine: the parent writes it).
         staged_runs = StagedRuns(cache_dir / "norms")
 
@@ -480,7 +493,8 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
         def task_of(source, data: bytes, compression, key: str, **kw) -> FileTask:
             # A task of this batch for ``source`` (its profile, overrides, export metadata and gear).
             return FileTask(source.name, data, compression, key, profile, height_m, mass_kg,
-                            kw.pop("reports_dir", None), source.extra, profile_hash=pkey, gear=_gear(source), **kw)
+                            kw.pop("reports_dir", None), source.extra, profile_hash=pkey, gear=_gear(source),
+                            report_folder=str(reports_dir) if reports else None, **kw)
 
         def loaded_task(source, **kw) -> FileTask | None:
             # ``task_of`` the file read now; None (a failure at stage "read") when it cannot be read.
@@ -496,23 +510,23 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             # content it had then, under that content's hash), else read again.
             cached = runs_path(cache, source.name, key) if cache is not None and key is not None else None
             if cached is not None and cached.is_file():
-                task = task_of(source, b"", None, key, norms=current or None, cache=analyses_cache,
+                task = task_of(source, b"", None, key, norms=current or None, cache=frames_cache,
                                runs_file=str(cached))
             else:
-                task = loaded_task(source, norms=current or None, cache=analyses_cache)
+                task = loaded_task(source, norms=current or None, cache=frames_cache)
                 if task is None:
                     return
             runner.drain(runner.limit - 1, record_analysed, fail)
             runner.submit(task)
 
         def refresh(source, report_only: bool, ids, history, rules) -> None:
-            # One stale file: its report rendered from this batch's cached analysis when only its report is
-            # stale and the analysis is cached, else read and analysed again.
+            # One stale file: its report completed from the frame this batch cached when only its report is
+            # stale and its frames are cached, else read and analysed again.
             run_ids = ids.get(source.name, [])
             hints = {r: history.final[r] for r in run_ids if r in history.final}
             evaluated = {r: rules[r] for r in run_ids if r in rules}
             target = str(reports_dir) if reports else None
-            paths = [cache_path(analyses_cache, r) for r in run_ids] if analyses_cache is not None else []
+            paths = [cache_path(frames_cache, r) for r in run_ids] if frames_cache is not None else []
             if report_only and paths and all(p.is_file() for p in paths):
                 task = FileTask(source.name, b"", None, store.entry(source.name).content_hash,
                                 reports_dir=target, final_hints=hints, history_rules=evaluated,
@@ -569,7 +583,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
                     note("unchanged")
                     continue
                 task = task_of(source, data, compression, key, norms=known_norms or None,
-                               mode="norm_inputs" if norms else "analyse", cache=cache if norms else analyses_cache)
+                               mode="norm_inputs" if norms else "analyse", cache=cache if norms else frames_cache)
                 del data
                 runner.drain(runner.limit - 1, first_record, fail)
                 runner.submit(task)
@@ -581,9 +595,9 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             if staged:
                 # The personal norms, from the stored runs and the files just staged; then each staged file
                 # is analysed (once) with its month's norms and stored.  Its report waits for the hints
-                # over the whole log (below), rendered from the analysis cached here.
+                # over the whole log (below), completed from the report frame cached here.
                 store.set_meta(_REFRESH_PENDING, "1")
-                current = learn_norms(store, known_norms, staged_runs)
+                current = learn_norms(store, known_norms, staged_runs, map=runner.norms_map())
                 counts.total += len(staged)
                 display.update()
                 for name, key in staged:
@@ -712,6 +726,21 @@ class _LocalRunner:
                 self.pool = _pool(self.jobs)
                 for task in broken:
                     _retry_alone(task, record, fail)
+
+    def norms_map(self):
+        """``map(function, items)`` on the workers for :func:`runload.batch.refresh.learn_norms` (which they
+        would otherwise wait for); ``None`` with one job (in this process)."""
+        return self.map if self.jobs > 1 else None
+
+    def map(self, fn, items: list) -> list:
+        """``[fn(item) for item in items]`` computed by the workers (none may be in flight); in this process
+        when a worker dies meanwhile (the pool is then started again)."""
+        try:
+            return list(self.pool.map(fn, items))
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = _pool(self.jobs)
+            return [fn(item) for item in items]
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers (``cancel``: drop the files in flight, nothing of them is recorded)."""

@@ -31,7 +31,7 @@ __all__ = ["learn_norms", "log_history", "history_rules", "stale_sources", "MAX_
 MAX_ROUNDS = 3
 
 
-def learn_norms(store, previous: dict, staged=None) -> dict:
+def learn_norms(store, previous: dict, staged=None, map=None) -> dict:  # noqa: A002 - as the builtin
     """The personal norms of every month of the log (month → PersonalNorms), stored when they changed.
 
     Parameters
@@ -42,10 +42,12 @@ def learn_norms(store, previous: dict, staged=None) -> dict:
     staged : runload.batch.staging.StagedRuns, optional
         The files this batch's first look read and has not stored yet, read in place of what the store
         holds for them; cleared once the norms are learnt.
+    map : callable, optional
+        ``map(function, items)`` on the batch's workers (:func:`runload.norms.update_norms`).
     """
     from ..norms import update_norms
 
-    norms = update_norms(store.sql, previous, staged=staged)
+    norms = update_norms(store.sql, previous, staged=staged, map=map)
     if staged is not None:
         staged.clear()
     if {m: n.to_json() for m, n in norms.items()} != {m: n.to_json() for m, n in previous.items()}:

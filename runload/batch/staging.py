@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["StagedRuns"]
+__all__ = ["StagedRuns", "read_seconds"]
+
+
+def read_seconds(path: Path) -> pd.DataFrame:
+    """A staged run's seconds from its file (:meth:`StagedRuns.seconds_file`)."""
+    with open(path, "rb") as f:
+        return pickle.load(f)  # noqa: S301 - written by this batch into its own OUTDIR's cache
 
 
 class StagedRuns:
@@ -67,10 +73,14 @@ class StagedRuns:
         if run_id in self._memory:
             return self._memory[run_id]
         path = self._files.get(run_id)
-        if path is None:
-            return None
-        with open(path, "rb") as f:
-            return pickle.load(f)  # noqa: S301 - written by this batch into its own OUTDIR's cache
+        return None if path is None else read_seconds(path)
+
+    read_seconds = staticmethod(read_seconds)
+
+    def seconds_file(self, run_id: str) -> Path | None:
+        """The file holding the staged run's seconds (read by :func:`read_seconds`, in any process of this
+        machine); ``None`` for a run not staged or kept in memory."""
+        return self._files.get(run_id)
 
     def clear(self) -> None:
         """Forget every staged run and delete the folder."""

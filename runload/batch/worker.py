@@ -41,7 +41,8 @@ import numpy as np
 
 from ..errors import EmptyRunError, NotARunError, RunloadWarning, error_reason
 
-__all__ = ["FileTask", "FileResult", "PortableError", "process_file", "init_worker", "ANALYSE_HOOK"]
+__all__ = ["FileTask", "FileResult", "PortableError", "process_file", "init_worker", "one_blas_thread",
+           "ANALYSE_HOOK"]
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,18 @@ class FileTask:
         ``"analyse"``: read, analyse, build the store rows and write the reports (when asked).
         ``"norm_inputs"``: read and compute only what the personal norms read
         (:func:`runload.pipeline.gait_samples`, :func:`runload.store.rows.norm_input_rows`).
-        ``"render"``: write the reports of the analyses cached at ``cache`` (no reading, no analysis).
+        ``"render"``: complete the reports of the frames cached at ``cache`` (no reading, no analysis).
     cache : list of str or None
-        ``"analyse"``: the folder to pickle each analysis into (one file per run id), for a later
-        ``"render"`` task of the same batch; ``"render"``: those files, in the file's run order;
+        ``"analyse"``: the folder to pickle each run's report frame into (one file per run id; the report
+        rendered but for its hints and methods, :class:`runload.report.html.ReportFrame`), for a later
+        ``"render"`` task of the same batch, which completes the pages once the hints over the log are
+        known; ``"render"``: those files, in the file's run order;
         ``"norm_inputs"``: the folder to pickle the runs read into (:func:`runs_path`), with each run's
         cleaned samples (:func:`runload.clean.clean_samples`) and the warnings cleaning raised, so that
         the ``"analyse"`` task of the same batch neither reads nor cleans the file again.
+    report_folder : str or None
+        ``"analyse"`` with ``cache``: the folder the reports of the cached frames will be written to
+        (``OUTDIR/runs``: their links and plotly.js path are relative to it); no frame is cached without it.
     runs_file : str or None
         ``"analyse"``: the runs as a ``"norm_inputs"`` task of this batch read and cleaned them (``data``
         is then empty; the cleaning's warnings are raised again, in the order a fresh analysis raises
@@ -112,6 +118,7 @@ class FileTask:
     gear: str | None = None
     mode: str = "analyse"
     cache: object = None
+    report_folder: str | None = None
     runs_file: str | None = None
 
 
@@ -154,8 +161,30 @@ ANALYSE_HOOK = None
 
 def init_worker() -> None:
     """Start of each worker process: Ctrl-C is the parent's business (it finishes or drops the files in
-    flight and closes the store), so workers ignore SIGINT."""
+    flight and closes the store), so workers ignore SIGINT; BLAS runs on one thread (:func:`one_blas_thread`)
+    for the worker's life."""
+    global _BLAS_LIMIT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _BLAS_LIMIT = one_blas_thread()
+
+
+_BLAS_LIMIT = None  # a worker's limit, kept for its life
+
+
+def one_blas_thread():
+    """Keep BLAS (numpy's and scipy's linear algebra) on one thread in this process: a context manager
+    (``threadpoolctl.threadpool_limits``) whose limit holds from now until it exits.
+
+    A batch keeps every core busy with its own processes (the workers, the parent writing the store);
+    BLAS's threads on top of them only compete for the same cores, and the matrices here are small (the
+    cadence model's Huber fit: 4 columns).  Measured on the 2-core development machine (issue 10):
+    learning the personal norms of 800 runs took 0.83 × the wall time on one BLAS thread
+    (``OPENBLAS_NUM_THREADS=1 benchmarks/bench_norms.py --files 800 --workers 2``: 3.67 against 4.41 s in
+    one process), and the whole batch of 2,000 one-hour runs ran faster too (the closing note of issue 10).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _keep_warnings(caught, analyses) -> None:
@@ -283,8 +312,8 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
         result.stage, result.error = "analyse", PortableError.of(e)
         return result
     result.status = "runs"
-    if task.cache is not None:
-        _cache_analyses(result, analyses, Path(task.cache))
+    if task.cache is not None and task.report_folder is not None:
+        _cache_frames(result, analyses, Path(task.cache), Path(task.report_folder))
     if task.reports_dir is not None:
         write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
                           task.history_rules)
@@ -292,28 +321,39 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
 
 
 def cache_path(cache: Path, rid: str) -> Path:
-    """Where an ``"analyse"`` task pickles the analysis of run ``rid`` for a later ``"render"`` task."""
+    """Where an ``"analyse"`` task pickles the report frame of run ``rid`` for a later ``"render"`` task."""
     return cache / f"{rid}.pickle"
 
 
-def _cache_analyses(result: FileResult, analyses: list, cache: Path) -> None:
-    """Pickle each analysis for this batch's reports (written once the hints over the log are known).
-    A cache file that cannot be written only costs the file a second analysis then."""
-    for analysis, rows in zip(analyses, result.rows, strict=True):
-        if not _dump_pickle(analysis, cache_path(cache, rows.run["run_id"])):
+def _cache_frames(result: FileResult, analyses: list, cache: Path, reports_dir: Path) -> None:
+    """Render each run's report but for its hints and methods, and pickle that frame (lightened:
+    :meth:`runload.report.html.ReportFrame.lightened`) for this batch's ``"render"`` task, which completes
+    the page once the hints over the log are known.  A frame that cannot be rendered or written only costs
+    the file a second analysis then (the ``"render"`` task finds no frame)."""
+    from ..report.html import report_frame
+    from .names import PLOTLY_FROM_RUN
+
+    for (rid, target, links), analysis in zip(_report_plan(result, analyses, reports_dir), analyses, strict=True):
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                frame = report_frame(analysis, plotlyjs=PLOTLY_FROM_RUN, out_dir=target.parent, run_links=links)
+        except Exception:  # noqa: BLE001 - the render task then analyses the file again and reports the error
+            return
+        if not _dump_pickle(frame.lightened(), cache_path(cache, rid)):
             return
 
 
 def _render_cached(task: FileTask, result: FileResult, reports_dir: Path | None) -> FileResult:
-    """A ``"render"`` task: the reports of the analyses this batch cached (:func:`_cache_analyses`)."""
+    """A ``"render"`` task: the reports of the frames this batch cached (:func:`_cache_frames`)."""
     try:
-        analyses = [_load_pickle(path) for path in task.cache]
+        frames = [_load_pickle(path) for path in task.cache]
     except Exception as e:  # noqa: BLE001 - a cache that cannot be read: the batch analyses the file again
         result.stage, result.error = "cache", PortableError.of(e)
         return result
     result.status = "runs"
-    write_run_reports(result, analyses, Path(reports_dir or task.reports_dir), task.final_hints,
-                      task.history_rules)
+    _write_pages(result, [(f.analysis, f) for f in frames], Path(reports_dir or task.reports_dir),
+                 task.final_hints, task.history_rules)
     return result
 
 
@@ -329,16 +369,23 @@ def local_start(meta):
 
 def report_targets(source: str, content_hash: str, analyses, reports_dir: Path) -> list[Path]:
     """The report path of each analysed run of a file (:func:`runload.batch.names.report_name`)."""
+    return [target for _, target, _ in _report_plan(FileResult(source, content_hash, "runs"), analyses, reports_dir)]
+
+
+def _report_plan(result: FileResult, analyses: list, reports_dir: Path) -> list[tuple[str, Path, list | None]]:
+    """Run id, report path and the links between the reports of the file (``None`` for a file of one run)
+    of each analysed run of ``result``'s file."""
     from ..store import run_id
     from .names import report_name
 
-    out = []
+    ids, targets = [], []
     for a in analyses:
         meta = a.run.meta
-        local = local_start(meta)
-        rid = run_id(source, content_hash, meta.session_index)
-        out.append(reports_dir / report_name(rid, source, meta.name, local, meta.session_index))
-    return out
+        rid = run_id(result.source, result.content_hash, meta.session_index)
+        ids.append(rid)
+        targets.append(reports_dir / report_name(rid, result.source, meta.name, local_start(meta), meta.session_index))
+    links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if len(targets) > 1 else None
+    return [(rid, target, links) for rid, target in zip(ids, targets, strict=True)]
 
 
 def write_run_reports(result: FileResult, analyses: list, reports_dir: Path, final_hints: dict | None = None,
@@ -346,15 +393,19 @@ def write_run_reports(result: FileResult, analyses: list, reports_dir: Path, fin
     """Write the report of each run (``analyses``) of ``result`` (runs of one file link each other), showing the hints
     over the log (``final_hints``: run id → training hints) where given, else each run's own selection,
     and the history rules evaluated for it (``history_rules``: run id → rule ids) in its methods."""
-    from ..report import write_report
-    from ..store import report_key, run_id, versions_key
+    _write_pages(result, [(a, None) for a in analyses], reports_dir, final_hints, history_rules)
+
+
+def _write_pages(result: FileResult, pages: list, reports_dir: Path, final_hints: dict | None,
+                 history_rules: dict | None) -> None:
+    """Write each report of ``pages`` — (analysis, its :class:`~runload.report.html.ReportFrame` or None to
+    render it whole) — and record it (or its error) in ``result``."""
+    from ..report import write_report, write_report_frame
+    from ..store import report_key, versions_key
     from .names import PLOTLY_FROM_RUN
 
-    targets = report_targets(result.source, result.content_hash, analyses, reports_dir)
-    n = len(targets)
-    links = [(f"run {k}", t.name) for k, t in enumerate(targets, start=1)] if n > 1 else None
-    for analysis, target in zip(analyses, targets, strict=True):
-        rid = run_id(result.source, result.content_hash, analysis.run.meta.session_index)
+    plan = _report_plan(result, [a for a, _ in pages], reports_dir)
+    for (analysis, frame), (rid, target, links) in zip(pages, plan, strict=True):
         quality = analysis.quality_hints
         training = [h for h in analysis.hints if not any(h is q for q in quality)]
         if final_hints is not None and rid in final_hints:  # the hints over the whole log
@@ -363,8 +414,11 @@ def write_run_reports(result: FileResult, analyses: list, reports_dir: Path, fin
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                write_report(replace(analysis, hints=training + quality, history_rules=rules), target,
-                             plotlyjs=PLOTLY_FROM_RUN, run_links=links)
+                if frame is None:
+                    write_report(replace(analysis, hints=training + quality, history_rules=rules), target,
+                                 plotlyjs=PLOTLY_FROM_RUN, run_links=links)
+                else:
+                    write_report_frame(frame, target, hints=training + quality, history_rules=rules)
             result.reports.append(str(target))
             result.report_keys[rid] = report_key(rid, versions_key(analysis.model_versions), analysis.norms,
                                                  training, rules)

@@ -25,7 +25,7 @@ from .many import ReportBatch, ReportOutcome, write_reports
 if TYPE_CHECKING:
     from ..analysis import Analysis
 
-__all__ = ["write_report", "write_reports", "ReportBatch", "ReportOutcome"]
+__all__ = ["write_report", "write_report_frame", "write_reports", "ReportBatch", "ReportOutcome"]
 
 
 def write_report(analysis: Analysis, path: str | os.PathLike, *, units: str = "metric", plotlyjs: str = "inline",
@@ -60,13 +60,33 @@ def write_report(analysis: Analysis, path: str | os.PathLike, *, units: str = "m
     RunloadError
         The file (or the shared plotly.js) cannot be written.
     """
-    from ..errors import RunloadError
     from .html import report_chunks
     from .units import get_units
 
     units = get_units(units)
     path = Path(path)
-    chunks = report_chunks(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent, run_links=run_links)
+    return _write_chunks(path, report_chunks(analysis, units=units, plotlyjs=plotlyjs, out_dir=path.parent,
+                                             run_links=run_links))
+
+
+def write_report_frame(frame, path: str | os.PathLike, *, hints: list | None = None,
+                       history_rules: tuple[str, ...] | None = None) -> Path:
+    """Write the report page of a :class:`~runload.report.html.ReportFrame`, showing ``hints`` and listing
+    ``history_rules`` in its methods (``None``: the analysis's own): the page :func:`write_report` writes for
+    the analysis with those hints and rules (to the same folder it was rendered for: a shared plotly.js
+    path is relative to it).
+
+    Raises
+    ------
+    RunloadError
+        The file cannot be written.
+    """
+    return _write_chunks(Path(path), frame.chunks(hints, history_rules))
+
+
+def _write_chunks(path: Path, chunks) -> Path:
+    from ..errors import RunloadError
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:

@@ -33,6 +33,7 @@ import contextlib
 import json
 import math
 import os
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -516,7 +517,9 @@ def render_report(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     out_dir : Path  folder the page will be written to (for a relative plotly.js path)
     run_links : list of (label, href), optional  the reports of every run of the same file, in file order
     """
-    return _render_page(analysis, get_units(units), plotlyjs_tag(plotlyjs, out_dir), run_links)
+    units = get_units(units)
+    frame = _render_frame(analysis, units, plotlyjs_tag(plotlyjs, out_dir), run_links)
+    return _complete(frame, analysis)
 
 
 def report_chunks(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
@@ -528,20 +531,85 @@ def report_chunks(analysis: Analysis, *, units: Units | str = "metric", plotlyjs
     costs the text of the report alone instead of building, checking and encoding 5 MB of text each time.
     The bytes are those of ``render_report(...)`` encoded (tests/report/test_html.py checks it).
     """
+    return report_frame(analysis, units=units, plotlyjs=plotlyjs, out_dir=out_dir, run_links=run_links).chunks()
+
+
+@dataclass(frozen=True)
+class ReportFrame:
+    """A run's report page, rendered but for the two parts that depend on the hints it shows.
+
+    In a training log a report shows the hints over the whole log and lists the history rules evaluated
+    for the run in its methods, both known only once every run is analysed and stored
+    (:mod:`runload.batch.engine`); everything else on the page — figures, tables, notes — is known as soon as
+    the run is analysed.  A batch therefore renders each page's frame right after the analysis, keeps
+    the frame (:meth:`lightened`: the page text, about 0.1 MB for a one-hour run, and the analysis without
+    its per-second frames, which those two parts do not read) instead of the analysis (about 1.5 MB), and
+    completes the page once the log's hints are known (:meth:`chunks`).  Issue 10: the batch cached
+    every analysis between its passes and rendered each page whole in a pass of its own.
+
+    Every page is written this way (:func:`report_chunks`, :func:`render_report`), so a page completed
+    later is the page :func:`render_report` gives for the analysis with those hints and rules
+    (``tests/report/test_html.py`` checks it on runs of every kind).
+
+    Attributes
+    ----------
+    text : str
+        The page, with a mark where the hints section and the methods list go (and where the inline
+        plotly.js goes, ``inline``).
+    analysis : Analysis
+        What the two parts are rendered from.
+    inline : bool
+        The page embeds plotly.js (``plotlyjs="inline"``).
+    """
+
+    text: str
+    analysis: Analysis
+    inline: bool = False
+
+    def lightened(self) -> ReportFrame:
+        """The same frame keeping only what :meth:`chunks` reads of the analysis: its per-second frames
+        (``samples``, ``load_samples``, ``run.samples``) and ``segments`` are left empty."""
+        a = self.analysis
+        run = replace(a.run, samples=a.run.samples.iloc[:0])
+        light = replace(a, run=run, samples=a.samples.iloc[:0],
+                        segments=None if a.segments is None else a.segments.iloc[:0],
+                        load_samples=None if a.load_samples is None else a.load_samples.iloc[:0])
+        return replace(self, analysis=light)
+
+    def chunks(self, hints: list | None = None, history_rules: tuple[str, ...] | None = None) -> list[bytes]:
+        """The whole page showing ``hints`` and listing ``history_rules`` in its methods (``None``: the
+        analysis's own), as UTF-8 byte chunks to write one after the other, with the newlines of a file
+        written in text mode (the inline plotly.js is one chunk, encoded once per process)."""
+        analysis = self.analysis
+        if hints is not None:
+            analysis = replace(analysis, hints=list(hints))
+        if history_rules is not None:
+            analysis = replace(analysis, history_rules=tuple(history_rules))
+        page = _complete(self.text, analysis)
+        if not self.inline:
+            return [_disk_newlines(page.encode("utf-8"))]
+        head, _, tail = page.partition(_PLOTLYJS_MARK)
+        return [_disk_newlines(head.encode("utf-8")), _inline_plotlyjs_bytes(), _disk_newlines(tail.encode("utf-8"))]
+
+
+def report_frame(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
+                 out_dir: Path | None = None, run_links: list[tuple[str, str]] | None = None) -> ReportFrame:
+    """The :class:`ReportFrame` of ``analysis``'s page (arguments as :func:`render_report`; a shared
+    plotly.js path is written now, when missing)."""
     units = get_units(units)
-    if plotlyjs != "inline":
-        return [_disk_newlines(render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=out_dir,
-                                             run_links=run_links).encode("utf-8"))]
-    page = _render_page(analysis, units, Markup(_PLOTLYJS_MARK), run_links)
-    head, mark, tail = page.partition(_PLOTLYJS_MARK)
-    if not mark or _PLOTLYJS_MARK in tail:  # never from a file (its "<" is escaped), but be sure
-        return [_disk_newlines(render_report(analysis, units=units, plotlyjs=plotlyjs, out_dir=out_dir,
-                                             run_links=run_links).encode("utf-8"))]
-    return [_disk_newlines(head.encode("utf-8")), _inline_plotlyjs_bytes(), _disk_newlines(tail.encode("utf-8"))]
+    inline = plotlyjs == "inline"
+    tag = Markup(_PLOTLYJS_MARK) if inline else plotlyjs_tag(plotlyjs, out_dir)
+    text = _render_frame(analysis, units, tag, run_links)
+    if inline and text.count(_PLOTLYJS_MARK) != 1:
+        raise RuntimeError("the page holds the plotly.js mark other than once")  # never: see the marks
+    return ReportFrame(text, analysis, inline)
 
 
-# Stands for the inline plotly.js while a page is rendered (a tag: a file string's "<" is always escaped).
+# Stand for the inline plotly.js, the hints section and the methods list while a page is rendered (tags:
+# a file string's "<" is always escaped, so no file can put them on a page).
 _PLOTLYJS_MARK = "<runload-inline-plotlyjs/>"
+_HINTS_MARK = "<runload-hints-section/>"
+_METHODS_MARK = "<runload-methods-list/>"
 
 
 def _disk_newlines(data: bytes) -> bytes:
@@ -555,10 +623,10 @@ def _inline_plotlyjs_bytes() -> bytes:
     return _disk_newlines(str(_inline_plotlyjs()).encode("utf-8"))
 
 
-def _render_page(analysis: Analysis, units: Units, plotlyjs: Markup,
-                 run_links: list[tuple[str, str]] | None) -> str:
-    """The report page with ``plotlyjs`` as the tag that loads plotly.js."""
-    methods, references = _methods(analysis)
+def _render_frame(analysis: Analysis, units: Units, plotlyjs: Markup,
+                  run_links: list[tuple[str, str]] | None) -> str:
+    """The report page with ``plotlyjs`` as the tag that loads plotly.js, and marks for the hints section
+    and the methods list (:func:`_complete`)."""
     figures = {
         "bodymap": bodymap_figure(analysis, units),
         "load": load_figure(analysis),
@@ -572,13 +640,11 @@ def _render_page(analysis: Analysis, units: Units, plotlyjs: Markup,
         header=_header(analysis, run_links),
         summary=_summary_items(analysis, units),
         watch_diffs=_watch_differences(analysis, units),
-        hints=_hint_rows(analysis),
-        footer=analysis.footer,
+        hints_section=Markup(_HINTS_MARK),
         load_rows=_load_rows(analysis),
         has_load=analysis.load is not None,
         segment_tables=_segment_tables(analysis, units),
-        methods=methods,
-        references=references,
+        methods_section=Markup(_METHODS_MARK),
         notes=_data_notes(analysis),
         norms=norms_notes(analysis, units),
         zones=_zone_tables(analysis, units),
@@ -589,6 +655,20 @@ def _render_page(analysis: Analysis, units: Units, plotlyjs: Markup,
         plotlyjs=plotlyjs,
         units=units,
     ))
+
+
+def _complete(frame: str, analysis: Analysis) -> str:
+    """``frame`` (:func:`_render_frame`) with the hints section and the methods list of ``analysis``."""
+    methods, references = _methods(analysis)
+    hints = printable(_ENV.get_template("_hints.html.j2").render(hints=_hint_rows(analysis), footer=analysis.footer))
+    listed = printable(_ENV.get_template("_methods.html.j2").render(methods=methods, references=references))
+    out = []
+    for mark, part in ((_HINTS_MARK, hints), (_METHODS_MARK, listed)):
+        head, found, frame = frame.partition(mark)
+        if not found or mark in frame:
+            raise RuntimeError(f"the page holds {mark} other than once")  # never: see the marks
+        out += [head, part]
+    return "".join(out) + frame
 
 
 def render_index(entries: list[dict], failures: list[dict], *, title: str = "runload reports") -> str:

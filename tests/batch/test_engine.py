@@ -63,7 +63,7 @@ def test_unchanged_rerun_does_no_analysis(tmp_path, monkeypatch):
     monkeypatch.setattr(dispatch, "read_bytes_runs", lambda *a, **k: reads.append(1) or real_read(*a, **k))
     first = process_log([tmp_path / "log"], out, jobs=1, progress="none")
     # A first batch analyses each file once: a light look for the personal norms first, then the analysis
-    # with its month's norms, stored, and its report rendered from the analysis cached meanwhile, once the
+    # with its month's norms, stored, and its report completed from the frame cached meanwhile, once the
     # hints over the whole log are known (issue 10: it analysed every file twice and stored it twice).
     assert len(analysed) == 3 and first.analysed == 3 and first.ok
     assert len(reads) == 3  # the analysis uses the runs its first look read and cached

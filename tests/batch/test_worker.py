@@ -75,3 +75,33 @@ def test_a_file_read_and_analysed_without_a_cache_cleans_each_run_once(monkeypat
         warnings.simplefilter("ignore")
         result = process_file(FileTask("easy.fit", data, None, content_hash(data)))
     assert result.status == "runs" and len(cleans) == 1
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_a_batch_runs_blas_on_one_thread_in_its_workers_and_restores_the_caller(tmp_path, monkeypatch):
+    # The batch's processes keep every core busy; BLAS threads on top only compete for them (issue 10).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import runload.batch.worker as worker
+    from runload.batch import process_log
+    from runload.batch.worker import init_worker
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker) as pool:
+        threads = pool.submit(_blas_threads).result()
+        assert threads and set(threads) == {1}  # numpy's BLAS (and scipy's, when loaded)
+    before = _blas_threads()
+    seen = []
+    monkeypatch.setattr(worker, "ANALYSE_HOOK", lambda run: seen.append(_blas_threads()))
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "a.gpx").write_bytes(run_bytes("easy", 1, "gpx"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress="none").ok
+    assert seen and all(threads and set(threads) == {1} for threads in seen)  # jobs=1: analysed here
+    assert _blas_threads() == before  # the caller's setting back once the batch ends

@@ -237,12 +237,12 @@ def test_a_report_page_on_a_full_disk_stops_with_one_error_and_resumes(own_log, 
 
     log, expect = own_log
     out = tmp_path / "out"
-    report_chunks = html.report_chunks
+    page_chunks = html.ReportFrame.chunks  # every page is written from these (a batch's too)
     calls = []
 
     def chunks_then_full(*args, **kwargs):
         calls.append(1)
-        chunks = report_chunks(*args, **kwargs)
+        chunks = page_chunks(*args, **kwargs)
         if len(calls) != nth:
             return chunks
 
@@ -252,7 +252,7 @@ def test_a_report_page_on_a_full_disk_stops_with_one_error_and_resumes(own_log, 
 
         return cut_short()
 
-    monkeypatch.setattr(html, "report_chunks", chunks_then_full)
+    monkeypatch.setattr(html.ReportFrame, "chunks", chunks_then_full)
     done = _invoke(batch_args(log, out, "--jobs", "1"))
     monkeypatch.undo()
     line = assert_one_message(done, error=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 import re
 import warnings
 
@@ -11,10 +13,10 @@ from conftest import catalog_entries, entry_path, shared_params
 from plotly.offline import get_plotlyjs
 
 import runload
-from runload.analysis import HINTS_FOOTER, MUSCLE_GROUPS
+from runload.analysis import HINTS_FOOTER, MUSCLE_GROUPS, Hint
 from runload.errors import InvalidMethodError
-from runload.report import write_report
-from runload.report.html import render_index, render_report, safe_json
+from runload.report import write_report, write_report_frame
+from runload.report.html import render_index, render_report, report_frame, safe_json
 
 XSS = "<script>alert(1)</script>"
 PLOTLYJS_HEAD = get_plotlyjs()[:200]
@@ -352,3 +354,57 @@ def test_written_page_is_the_rendered_page(tmp_path, analysis_factory, plotlyjs)
     page = render_report(analysis, plotlyjs=plotlyjs, out_dir=tmp_path)
     assert path.read_bytes() == page.encode("utf-8")
     assert page.count(PLOTLYJS_HEAD) == (plotlyjs == "inline") and "run-\\xff" in page
+
+
+def _log_spike() -> Hint:
+    # A history hint as the batch shows it (runload.hints.spike_hint's wording), raised over the training log.
+    return Hint(id="H1", title="Longer than your recent longest run", severity="moderate", evidence="B",
+                evidence_label="moderate", groups=[], values={"distance_m": 21000.0, "longest_30d_m": 15000.0},
+                message="This run was about 40 % longer than your longest run in the last 30 days.", origin="log")
+
+
+def _frame_cases(analysis_factory):
+    marks = "<runload-hints-section/> <runload-methods-list/> <runload-inline-plotlyjs/>"
+    yield "full", analysis_factory(1800)
+    yield "no load, no positions", analysis_factory(600, with_load=False, positions=False)
+    yield "no hints, no dynamics", analysis_factory(600, with_hints=False, dynamics=False)
+    yield "strings that are the marks", analysis_factory(300, name=marks + " \udcff", lap_label=marks,
+                                                        developer_field=marks)
+    for entry in REAL_FILES:
+        path = entry_path(entry)
+        if path.exists():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield entry["path"], runload.analyze_run(runload.read_run(path))
+
+
+@pytest.mark.parametrize("plotlyjs", ["inline", "../plotly.min.js"])
+def test_a_page_completed_from_a_kept_frame_is_the_rendered_page(tmp_path, analysis_factory, plotlyjs):
+    # A batch renders each page's frame after the analysis, keeps it lightened (pickled, without the
+    # per-second frames) and completes it with the hints over the log and the history rules once known
+    # (runload.batch.worker): the page must be render_report's for the analysis with those hints and rules,
+    # byte for byte, on runs of every kind.
+    folder = tmp_path / "runs"
+    for name, analysis in _frame_cases(analysis_factory):
+        frame = report_frame(analysis, plotlyjs=plotlyjs, out_dir=folder, run_links=[("run 1", "a.html")])
+        kept = pickle.loads(pickle.dumps(frame.lightened(), protocol=pickle.HIGHEST_PROTOCOL))
+        assert len(kept.analysis.samples) == 0 and len(kept.analysis.run.samples) == 0
+        quality = analysis.quality_hints
+        own = [h for h in analysis.hints if not any(h is q for q in quality)]
+        for hints, rules in ((None, None), ([_log_spike(), *own[:1]], ("H1", "H2")), ([], ())):
+            path = write_report_frame(kept, folder / "page.html", hints=None if hints is None else hints + quality,
+                                      history_rules=rules)
+            shown = analysis if hints is None else dataclasses.replace(analysis, hints=hints + quality,
+                                                                        history_rules=rules)
+            page = render_report(shown, plotlyjs=plotlyjs, out_dir=folder, run_links=[("run 1", "a.html")])
+            assert path.read_bytes() == page.encode("utf-8"), (name, hints, rules)
+            if rules:
+                assert 'data-origin="log"' in page and page.count(PLOTLYJS_HEAD) == (plotlyjs == "inline")
+
+
+def test_a_kept_frame_is_an_eighth_of_the_analysis(analysis_factory):
+    # What a batch keeps per run between its passes (issue 10: the analysis, 1.5 MB per one-hour run of the
+    # simulated log, in a cache of every run of the log; its frame is 0.12 MB).
+    analysis = analysis_factory(3600)
+    kept = len(pickle.dumps(report_frame(analysis, plotlyjs="cdn").lightened(), protocol=pickle.HIGHEST_PROTOCOL))
+    assert kept * 8 < len(pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)), kept
