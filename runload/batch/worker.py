@@ -177,10 +177,12 @@ def one_blas_thread():
 
     A batch keeps every core busy with its own processes (the workers, the parent writing the store);
     BLAS's threads on top of them only compete for the same cores, and the matrices here are small (the
-    cadence model's Huber fit: 4 columns).  Measured on the 2-core development machine (issue 10):
-    learning the personal norms of 800 runs took 0.83 × the wall time on one BLAS thread
-    (``OPENBLAS_NUM_THREADS=1 benchmarks/bench_norms.py --files 800 --workers 2``: 3.67 against 4.41 s in
-    one process), and the whole batch of 2,000 one-hour runs ran faster too (the closing note of issue 10).
+    cadence model's Huber fit: 4 columns).  Measured on the 2-core development machine (issue 10): learning
+    the personal norms of 800 runs in one process took 3.67 s on one BLAS thread against 4.41 s on BLAS's
+    default two (``benchmarks/bench_norms.py --files 800 --workers 2`` with ``OPENBLAS_NUM_THREADS=1`` and
+    without), and ``runload batch`` over 2,000 one-hour runs 135 and 146 s against 171 and 157 s, run in turn.
+    The numbers change only by the order of the sums (a cadence-model coefficient by 2e-10; the norms' keys,
+    rounded to 6 decimals, are the same), and a batch's no longer depend on how many cores BLAS would use.
     """
     from threadpoolctl import threadpool_limits
 
