@@ -407,11 +407,10 @@ def update_norms(sql: Callable[[str], pd.DataFrame],
         window = runs[(runs["local_date"] >= start) & (runs["local_date"] < month)]
         fingerprint = _digest(sorted(zip(window["run_id"], window["content_hash"], strict=True)))
         prev = previous.get(month)
-        files = reader.files(window) if map is not None else None
         if prev is not None and prev.fingerprint == fingerprint:
             parts[month] = {k: getattr(prev, k) for k in (
                 "cadence_model", "cadence_runs", "cadence_minutes", "easy_speed_mps", "easy_runs", "easy_minutes")}
-        elif files is not None:
+        elif map is not None and (files := reader.files(window)) is not None:
             parts[month] = {}
             elsewhere.append((month, window[["run_id", "local_date"]], files))
         else:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import signal
 import traceback
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -332,18 +332,24 @@ def _cache_frames(result: FileResult, analyses: list, cache: Path, reports_dir: 
     :meth:`runload.report.html.ReportFrame.lightened`) for this batch's ``"render"`` task, which completes
     the page once the hints over the log are known.  A frame that cannot be rendered or written only costs
     the file a second analysis then (the ``"render"`` task finds no frame)."""
-    from ..report.html import report_frame
-    from .names import PLOTLY_FROM_RUN
-
     for (rid, target, links), analysis in zip(_report_plan(result, analyses, reports_dir), analyses, strict=True):
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                frame = report_frame(analysis, plotlyjs=PLOTLY_FROM_RUN, out_dir=target.parent, run_links=links)
+            frame = _report_frame(analysis, target, links)
         except Exception:  # noqa: BLE001 - the render task then analyses the file again and reports the error
             return
         if not _dump_pickle(frame.lightened(), cache_path(cache, rid)):
             return
+
+
+def _report_frame(analysis, target: Path, links: list | None):
+    """The :class:`~runload.report.html.ReportFrame` of a run's report at ``target`` (a batch's reports share
+    ``OUTDIR/plotly.min.js``)."""
+    from ..report.html import report_frame
+    from .names import PLOTLY_FROM_RUN
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return report_frame(analysis, plotlyjs=PLOTLY_FROM_RUN, out_dir=target.parent, run_links=links)
 
 
 def _render_cached(task: FileTask, result: FileResult, reports_dir: Path | None) -> FileResult:
@@ -367,11 +373,6 @@ def local_start(meta):
     if meta.start is None:
         return None
     return local_time(meta.start, meta.utc_offset_s, meta.timezone).tz_localize(None)
-
-
-def report_targets(source: str, content_hash: str, analyses, reports_dir: Path) -> list[Path]:
-    """The report path of each analysed run of a file (:func:`runload.batch.names.report_name`)."""
-    return [target for _, target, _ in _report_plan(FileResult(source, content_hash, "runs"), analyses, reports_dir)]
 
 
 def _report_plan(result: FileResult, analyses: list, reports_dir: Path) -> list[tuple[str, Path, list | None]]:
@@ -400,11 +401,10 @@ def write_run_reports(result: FileResult, analyses: list, reports_dir: Path, fin
 
 def _write_pages(result: FileResult, pages: list, reports_dir: Path, final_hints: dict | None,
                  history_rules: dict | None) -> None:
-    """Write each report of ``pages`` — (analysis, its :class:`~runload.report.html.ReportFrame` or None to
-    render it whole) — and record it (or its error) in ``result``."""
-    from ..report import write_report, write_report_frame
+    """Write each report of ``pages`` — (analysis, its :class:`~runload.report.html.ReportFrame`, or None to
+    render it here) — and record it (or its error) in ``result``."""
+    from ..report import write_report_frame
     from ..store import report_key, versions_key
-    from .names import PLOTLY_FROM_RUN
 
     plan = _report_plan(result, [a for a, _ in pages], reports_dir)
     for (analysis, frame), (rid, target, links) in zip(pages, plan, strict=True):
@@ -416,11 +416,8 @@ def _write_pages(result: FileResult, pages: list, reports_dir: Path, final_hints
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                if frame is None:
-                    write_report(replace(analysis, hints=training + quality, history_rules=rules), target,
-                                 plotlyjs=PLOTLY_FROM_RUN, run_links=links)
-                else:
-                    write_report_frame(frame, target, hints=training + quality, history_rules=rules)
+                write_report_frame(frame or _report_frame(analysis, target, links), target,
+                                   hints=training + quality, history_rules=rules)
             result.reports.append(str(target))
             result.report_keys[rid] = report_key(rid, versions_key(analysis.model_versions), analysis.norms,
                                                  training, rules)
