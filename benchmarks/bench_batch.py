@@ -159,14 +159,19 @@ def _reference_cpu(log: Path) -> float:
     return time.process_time() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--files", type=int, default=200)
-    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+def add_log_arguments(ap: argparse.ArgumentParser, files: int) -> None:
+    """The options of the simulated log (:func:`_write_log`), shared with ``bench_worker.py``."""
+    ap.add_argument("--files", type=int, default=files)
     ap.add_argument("--minutes", type=int, default=60)
-    ap.add_argument("--no-reports", action="store_true")
     ap.add_argument("--format", default="mix", help="mix (default), fit, gpx, tcx, fit.gz, …")
     ap.add_argument("--keep", type=Path, default=None, help="write (or reuse) the simulated log here")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    add_log_arguments(ap, files=200)
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--no-reports", action="store_true")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
 

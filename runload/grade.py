@@ -260,16 +260,34 @@ def _repaired(du: np.ndarray, au: np.ndarray, half: float):
     hit = _REPAIRED_MEMO.get(key)
     if hit is None:
         hit = _repair(du, au, half)
-        for x in hit:
-            x.setflags(write=False)
-        _REPAIRED_MEMO[key] = hit
-        while len(_REPAIRED_MEMO) > _REPAIRED_MEMO_SIZE:
-            _REPAIRED_MEMO.pop(next(iter(_REPAIRED_MEMO)))
+        remember_repairs({key: hit})
     return hit
 
 
 _REPAIRED_MEMO: dict = {}
 _REPAIRED_MEMO_SIZE = 4
+
+
+def remembered_repairs() -> dict:
+    """The repaired profiles :func:`_repaired` remembers (a copy of its memo, oldest first).
+
+    For a batch's worker to carry the repairs of a first look (the grade, :func:`grade_for_run`) with the
+    cleaned samples they were computed for, to the process that analyses the run later
+    (:func:`remember_repairs` there), so the climbs (:func:`plausible_altitude`) need not repair the same
+    profile again.  Opaque: keys digest every input value, so an entry is used only for its own profile.
+    """
+    return dict(_REPAIRED_MEMO)
+
+
+def remember_repairs(entries: dict) -> None:
+    """Add ``entries`` (from :func:`remembered_repairs`, possibly of another process) to the memo."""
+    for key, value in entries.items():
+        for x in value:
+            x.setflags(write=False)  # the memo's arrays are shared: read-only (unpickled ones are not)
+        _REPAIRED_MEMO.pop(key, None)
+        _REPAIRED_MEMO[key] = value
+    while len(_REPAIRED_MEMO) > _REPAIRED_MEMO_SIZE:
+        _REPAIRED_MEMO.pop(next(iter(_REPAIRED_MEMO)))
 
 
 def _repair(du: np.ndarray, au: np.ndarray, half: float):

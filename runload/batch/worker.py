@@ -91,8 +91,10 @@ class FileTask:
         ``"render"`` task of the same batch, which completes the pages once the hints over the log are
         known; ``"render"``: those files, in the file's run order;
         ``"norm_inputs"``: the folder to pickle the runs read into (:func:`runs_path`), with each run's
-        cleaned samples (:func:`runload.clean.clean_samples`) and the warnings cleaning raised, so that
-        the ``"analyse"`` task of the same batch neither reads nor cleans the file again.
+        cleaned samples (:func:`runload.clean.clean_samples`), the warnings cleaning raised and the
+        altitude profiles its grade repaired (:func:`runload.grade.remembered_repairs`), so that the
+        ``"analyse"`` task of the same batch neither reads nor cleans the file again, nor repairs the
+        same profile for the climbs.
     report_folder : str or None
         ``"analyse"`` with ``cache``: the folder the reports of the cached frames will be written to
         (``OUTDIR/runs``: their links and plotly.js path are relative to it); no frame is cached without it.
@@ -243,6 +245,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
     written only when the task asks for reports (``task.reports_dir``).
     """
     from ..clean import clean_samples
+    from ..grade import remember_repairs, remembered_repairs
     from ..io.dispatch import read_bytes_runs
     from ..norms import norms_for
     from ..pipeline import analyze_run, gait_samples
@@ -258,7 +261,8 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
             cleaned, read_warnings = None, 0  # read_warnings: how many of ``caught`` reading raised
             if task.runs_file is not None:
                 try:
-                    runs, cleaned = _load_pickle(task.runs_file)
+                    runs, cleaned, repairs = _load_pickle(task.runs_file)
+                    remember_repairs(repairs)
                 except Exception as e:  # noqa: BLE001 - the batch reads the file again
                     result.stage, result.error = "cache", PortableError.of(e)
                     return result
@@ -275,6 +279,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
             result.stage, result.error = "read", PortableError.of(e)
             return result
         analyses, staged, cleaning = [], [], []
+        known_repairs = remembered_repairs().keys()
         try:
             for i, run in enumerate(runs):
                 if not run.meta.name and task.extra and task.extra.get("name"):
@@ -302,7 +307,9 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
         if task.mode == "norm_inputs":
             if task.cache is not None:
                 _keep_run_warnings(caught[:read_warnings], runs)
-                _dump_pickle((runs, cleaning), runs_path(Path(task.cache), task.source, task.content_hash))
+                # with the grade's repaired profiles, which the analysis's climbs would otherwise repeat
+                repairs = {k: v for k, v in remembered_repairs().items() if k not in known_repairs}
+                _dump_pickle((runs, cleaning, repairs), runs_path(Path(task.cache), task.source, task.content_hash))
             result.staged = ([row for row, _ in staged], [seconds for _, seconds in staged])
             result.status = "runs"
             return result

@@ -138,8 +138,9 @@ def plain_records(frame, columns=None) -> list[dict]:
         frame = frame[[c for c in frame.columns if c in wanted]]
     if frame.shape[1] == 0:
         return [{} for _ in range(len(frame))]
+    names = frame.columns.tolist()  # a list: iterating a (pandas ≥ 3 "str") Index per row costs ~1 µs a name
     if frame.columns.is_unique:
-        columns = [frame[c].tolist() for c in frame.columns]
+        columns = [frame[c].tolist() for c in names]
     else:
         columns = [frame.iloc[:, k].tolist() for k in range(frame.shape[1])]
-    return [dict(zip(frame.columns, values, strict=True)) for values in zip(*columns, strict=True)]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]

@@ -553,16 +553,18 @@ class ReportFrame:
 
     Attributes
     ----------
-    text : str
-        The page, with a mark where the hints section and the methods list go (and where the inline
-        plotly.js goes, ``inline``).
+    page : bytes
+        The page encoded in UTF-8, with a mark where the hints section and the methods list go (and where
+        the inline plotly.js goes, ``inline``).  Bytes, encoded once: the page is completed and written as
+        bytes (the marks are ASCII, and UTF-8 never holds an ASCII byte inside another character), so a
+        batch's frame is not decoded from its pickle and encoded again (docs/decisions.md).
     analysis : Analysis
         What the two parts are rendered from.
     inline : bool
         The page embeds plotly.js (``plotlyjs="inline"``).
     """
 
-    text: str
+    page: bytes
     analysis: Analysis
     inline: bool = False
 
@@ -585,11 +587,11 @@ class ReportFrame:
             analysis = replace(analysis, hints=list(hints))
         if history_rules is not None:
             analysis = replace(analysis, history_rules=tuple(history_rules))
-        page = _complete(self.text, analysis)
+        page = _complete(self.page, analysis)
         if not self.inline:
-            return [_disk_newlines(page.encode("utf-8"))]
-        head, _, tail = page.partition(_PLOTLYJS_MARK)
-        return [_disk_newlines(head.encode("utf-8")), _inline_plotlyjs_bytes(), _disk_newlines(tail.encode("utf-8"))]
+            return [_disk_newlines(page)]
+        head, _, tail = page.partition(_PLOTLYJS_MARK.encode("ascii"))
+        return [_disk_newlines(head), _inline_plotlyjs_bytes(), _disk_newlines(tail)]
 
 
 def report_frame(analysis: Analysis, *, units: Units | str = "metric", plotlyjs: str = "inline",
@@ -602,7 +604,7 @@ def report_frame(analysis: Analysis, *, units: Units | str = "metric", plotlyjs:
     text = _render_frame(analysis, units, tag, run_links)
     if inline and text.count(_PLOTLYJS_MARK) != 1:
         raise RuntimeError("the page holds the plotly.js mark other than once")  # never: see the marks
-    return ReportFrame(text, analysis, inline)
+    return ReportFrame(text.encode("utf-8"), analysis, inline)
 
 
 # Stand for the inline plotly.js, the hints section and the methods list while a page is rendered (tags:
@@ -657,18 +659,21 @@ def _render_frame(analysis: Analysis, units: Units, plotlyjs: Markup,
     ))
 
 
-def _complete(frame: str, analysis: Analysis) -> str:
-    """``frame`` (:func:`_render_frame`) with the hints section and the methods list of ``analysis``."""
+def _complete(frame, analysis: Analysis):
+    """``frame`` (:func:`_render_frame`; ``str``, or ``bytes`` in UTF-8) with the hints section and the
+    methods list of ``analysis`` (the same type as ``frame``)."""
     methods, references = _methods(analysis)
     hints = printable(_ENV.get_template("_hints.html.j2").render(hints=_hint_rows(analysis), footer=analysis.footer))
     listed = printable(_ENV.get_template("_methods.html.j2").render(methods=methods, references=references))
     out = []
     for mark, part in ((_HINTS_MARK, hints), (_METHODS_MARK, listed)):
+        if isinstance(frame, bytes):
+            mark, part = mark.encode("ascii"), part.encode("utf-8")
         head, found, frame = frame.partition(mark)
         if not found or mark in frame:
             raise RuntimeError(f"the page holds {mark} other than once")  # never: see the marks
         out += [head, part]
-    return "".join(out) + frame
+    return frame[:0].join(out) + frame
 
 
 def render_index(entries: list[dict], failures: list[dict], *, title: str = "runload reports") -> str:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -307,10 +307,14 @@ def _profile_json(profile) -> str:
     (``n_runs``).  A log's calibration lists the ids of every run it was fitted on; written with each run,
     it grew the store with the square of the log (the first 3,392 runs of a 20,000-run log held 341 MB of
     it, and the store's checkpoint failed under its memory limit).  The ids are in the ``norms`` table."""
+    cal = getattr(profile, "calibration", None)
+    if cal is not None:  # the ids left out before asdict, which would copy them one by one
+        n_runs = len(cal.runs or ())
+        profile = replace(profile, calibration=replace(cal, runs=[]))
     data = asdict(profile)
-    cal = data.get("calibration")
     if cal is not None:
-        cal["n_runs"] = len(cal.pop("runs", None) or ())
+        data["calibration"].pop("runs")
+        data["calibration"]["n_runs"] = n_runs
     return _json(data)
 
 

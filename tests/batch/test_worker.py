@@ -105,3 +105,38 @@ def test_a_batch_runs_blas_on_one_thread_in_its_workers_and_restores_the_caller(
         assert process_log([tmp_path / "log"], tmp_path / "out", jobs=1, progress="none").ok
     assert seen and all(threads and set(threads) == {1} for threads in seen)  # jobs=1: analysed here
     assert _blas_threads() == before  # the caller's setting back once the batch ends
+
+
+def test_the_analysis_of_a_first_look_cache_repairs_no_profile_the_first_look_repaired(tmp_path, monkeypatch):
+    # Issue 10: the first look's grade repairs the cleaned altitude profile; the analysis's climbs repair
+    # the same profile.  The analysis runs in another task (another process, after many other files), so
+    # the repair travels with the cleaned samples: the analysis repairs only the raw profile (the summary's
+    # ascent), and its results equal a fresh analysis (which repairs both, remembering the first).
+    import runload.grade as grade
+
+    data = run_bytes("hills", 5, "tcx")
+    source, key = "log/2024-05-02_hills.tcx", content_hash(data)
+    repairs = []
+    real = grade._repair
+
+    def counting(du, au, half):
+        repairs.append(len(du))
+        return real(du, au, half)
+
+    monkeypatch.setattr(grade, "_repair", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(grade, "_REPAIRED_MEMO", {})
+        fresh = process_file(FileTask(source, data, None, key))
+        assert len(repairs) == 2  # the cleaned profile (grade, then climbs: remembered) and the raw one
+        monkeypatch.setattr(grade, "_REPAIRED_MEMO", {})
+        look = process_file(FileTask(source, data, None, key, mode="norm_inputs", cache=str(tmp_path)))
+        assert look.status == "runs" and len(repairs) == 3
+        monkeypatch.setattr(grade, "_REPAIRED_MEMO", {})  # the analysis's process never saw the first look
+        cached = process_file(FileTask(source, b"", None, key, runs_file=str(runs_path(tmp_path, source, key))))
+    assert len(repairs) == 4  # the raw profile only
+    assert all(not x.flags.writeable for entry in grade._REPAIRED_MEMO.values() for x in entry)
+    a, b = fresh.rows[0], cached.rows[0]
+    assert a.run["ascent_m"] > 0 and b.run["ascent_m"] == a.run["ascent_m"]
+    for name in ("samples", "segments", "load"):
+        pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name))
