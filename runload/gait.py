@@ -62,7 +62,7 @@ from .springmass import (
     stiffness_morin2005,
     target_stiffness_farley1996,
 )
-from .stats import centred_median, weighted_mean
+from .stats import centred_median, labelled, weighted_mean
 
 __all__ = [
     "GAIT_MODEL",
@@ -369,7 +369,7 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     grade = samples["grade_pct"].to_numpy(dtype=float)
     state = samples["state"].to_numpy(dtype=object).copy()
     # science.md §1.5.8: what the watch measured as running is running, whatever the cadence says.
-    measured = measured_running(samples) & np.isin(state, ("running", "walking"))
+    measured = measured_running(samples) & labelled(state, ("running", "walking"))
     with np.errstate(invalid="ignore"):
         bad_cadence = measured & ~(c >= RUNNING_CADENCE_MIN_SPM)
     promoted = measured & (state == "walking")
@@ -459,7 +459,7 @@ def compute_gait(samples: pd.DataFrame, profile: AthleteProfile | None = None,
     # Spring–mass outputs on level, steady running (§1.6).
     with np.errstate(invalid="ignore"):
         level = (
-            np.isin(source, ("device", "model")) & (state == "running")
+            labelled(source, ("device", "model")) & (state == "running")
             & (np.abs(grade) <= SPRINGMASS_MAX_GRADE_PCT)
             & ~samples["accelerating"].to_numpy(dtype=bool)
             & np.isfinite(step_ms) & np.isfinite(v) & (flight > 0)
@@ -492,13 +492,13 @@ def summarize_gait(frame: pd.DataFrame) -> dict:
     w = frame["dt_s"].to_numpy(dtype=float)
     src = frame["contact_time_source"].to_numpy(dtype=object)
     state = frame["state"].to_numpy(dtype=object)
-    run_est = (state == "running") & np.isin(src, ("device", "model"))
+    run_est = (state == "running") & labelled(src, ("device", "model"))
     wr = np.where(run_est, w, 0.0)
     out = {
         name: weighted_mean(frame[name], wr)
         for name in ("contact_time_ms", "flight_time_ms", "swing_time_ms", "step_time_ms", "duty_factor")
     }
-    moving = np.isin(state, ("running", "walking"))
+    moving = labelled(state, ("running", "walking"))
     total = float(np.sum(w[moving]))
     for s in CONTACT_TIME_SOURCES:
         share = float(np.sum(w[moving & (src == s)]) / total) if total > 0 else float("nan")

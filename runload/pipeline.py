@@ -23,6 +23,7 @@ from .load import DEFAULT_LOAD_MODEL, compute_load, segment_load
 from .profile import AthleteProfile, given_profile, load_profile, profile_for_run
 from .run import Run
 from .segments import MIN_PACE_DISTANCE_M, UNITS, segment_spans, summarize_spans
+from .stats import labelled
 from .summary import summarize_run
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _summary(run: Run, samples: pd.DataFrame, units: str, whole: pd.Series | Non
         whole = summarize_spans(samples, [0], [n - 1], ["run"], ["Run"]).iloc[0]
     w = samples["dt_s"].to_numpy(dtype=float)
     state = samples["state"].to_numpy(dtype=object)
-    moving_s = float(w[np.isin(state, ("running", "walking"))].sum())
+    moving_s = float(w[labelled(state, ("running", "walking"))].sum())
     totals = summarize_run(run)
     summary = {k: _finite(totals.get(k)) for k in WATCH_COMPARABLE}
     if np.isnan(summary["distance_m"]):

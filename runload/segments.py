@@ -25,6 +25,7 @@ import pandas as pd
 
 from .errors import InvalidMethodError
 from .grade import grade_from_altitude, plausible_altitude
+from .stats import labelled
 
 __all__ = [
     "SEGMENT_KINDS",
@@ -153,8 +154,8 @@ def summarize_spans(samples: pd.DataFrame, i0, i1, kinds, labels) -> pd.DataFram
     state = samples["state"].to_numpy(dtype=object)
     src = samples["contact_time_source"].to_numpy(dtype=object)
     grade = samples["grade_pct"].to_numpy(dtype=float)
-    moving = np.isin(state, ("running", "walking"))
-    running_est = (state == "running") & np.isin(src, ("device", "model"))
+    moving = labelled(state, ("running", "walking"))
+    running_est = (state == "running") & labelled(src, ("device", "model"))
 
     def csum(x):
         x = np.asarray(x, dtype=float)

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["weighted_mean", "weighted_median", "window_median", "centred_windows", "centred_median"]
+__all__ = ["weighted_mean", "weighted_median", "window_median", "centred_windows", "centred_median", "labelled"]
 
 #: Over a whole series, windows longer than this many samples go to pandas' rolling median (a skip list,
 #: O(n log w)) instead of sorting an n × w matrix, which is faster only for short windows (measured: 5 s
 #: windows of 1 s samples 3× faster; 25-sample windows 1.7× slower).
 WINDOW_MEDIAN_MAX_SORT = 16
 WINDOW_MEDIAN_CHUNK = 1 << 20  # values sorted at once (8 MB)
+
+
+def labelled(labels: np.ndarray, names) -> np.ndarray:
+    """Which ``labels`` (an object array of strings, e.g. a frame's ``state``) are one of ``names``.
+
+    ``np.isin``'s answer, one comparison per name: ``np.isin`` sorts object arrays, 165 µs for 3,600
+    labels and two names against 120 µs (issue 10).
+
+    >>> labelled(np.array(["running", "paused", "walking"], dtype=object), ("running", "walking")).tolist()
+    [True, False, True]
+    """
+    out = np.zeros(len(labels), dtype=bool)
+    for name in names:
+        out |= labels == name
+    return out
 
 
 def weighted_mean(values, weights) -> float:

@@ -50,7 +50,7 @@ that cannot be written leaves its run in ``runs`` (the analysis is stored), is l
 Ctrl-C: workers ignore SIGINT; the parent stops submitting, drops the files in flight (nothing of them
 is written, nor of the groups of analysed files not yet stored: each group is one transaction; a group the
 writer thread is writing is finished first, one the main thread is writing is rolled back), closes the
-store and raises :class:`BatchInterrupted`.  The next batch
+store and raises :class:`BatchInterrupted`; SIGTERM to the parent does the same.  The next batch
 on the same OUTDIR resumes with the files not yet stored.  A SIGKILL loses at most the group not yet
 committed (DuckDB's write-ahead log).
 
@@ -64,10 +64,13 @@ at a time in a fresh pool, and the one that kills its worker again is recorded a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -334,7 +337,7 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
     pkey = _batch_profile_key(profile, height_m, mass_kg)
     reports_dir = outdir / RUNS_FOLDER
 
-    with open_store(outdir) as the_store, one_blas_thread():
+    with open_store(outdir) as the_store, one_blas_thread(), _terminate_as_interrupt():
         # The main thread uses the store only through the group writer's view of it, which waits for the
         # groups being written first (runload.batch.storing); with worker processes (jobs > 1, dask) the
         # groups are written in a thread while the workers go on.
@@ -682,6 +685,31 @@ def process_log(paths: str | os.PathLike | Iterable[str | os.PathLike], outdir: 
             summary.index = index
     summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """While the batch runs, SIGTERM (``kill``, a service manager, a CI timeout) stops it as Ctrl-C does:
+    the workers are stopped, the store closed consistent, :class:`BatchInterrupted` raised.
+
+    Without it SIGTERM ended the parent at once and left the forkserver and the worker processes running,
+    orphaned, holding the batch's output pipes (found on 2026-12-03; ``tests/batch/test_interrupt.py``).
+    Only in the main thread (where Python handles signals) and only over Python's default action: a
+    handler the caller installed is kept.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class _LocalRunner:

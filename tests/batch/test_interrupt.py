@@ -70,6 +70,42 @@ def test_ctrl_c_leaves_a_consistent_store_and_the_next_batch_resumes(log, tmp_pa
     _resume_and_check(log, out, stored)
 
 
+def _group_gone(pgid: int, timeout_s: float = 30) -> bool:
+    """Whether every process of the process group ``pgid`` has exited (within ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_sigterm_stops_the_batch_and_its_workers_as_ctrl_c_does(log, tmp_path):
+    # Found on 2026-12-03: `kill` of a running `runload batch` (SIGTERM to the parent alone, as a service
+    # manager or a CI timeout sends it) ended the parent at once and left its forkserver and both worker
+    # processes running, orphaned.  SIGTERM now takes Ctrl-C's way: workers stopped, store closed.
+    out = tmp_path / "out"
+    proc = _start(log, out)
+    _wait_for_the_first_look(out, proc)
+    os.kill(proc.pid, signal.SIGTERM)  # the parent only
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # orphaned workers hold the batch's pipes open
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the batch's processes outlived it")
+    gone = _group_gone(proc.pid)  # the batch's session: parent, forkserver, workers, resource tracker
+    if not gone:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert gone, "processes of the batch outlived it"
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    stored = len(store_tables(out)["runs"])
+    _resume_and_check(log, out, stored)
+
+
 def _kill_trial(log: Path, out: Path, delay_s: float) -> None:
     proc = _start(log, out)
     _wait_for_the_first_look(out, proc)
