@@ -606,7 +606,7 @@ class _Seconds:
     def files(self, window: pd.DataFrame) -> dict | None:
         """Run id → the file of its staged seconds, for every run of ``window``; ``None`` unless there are
         runs and each one is a staged run kept in a file."""
-        if self.staged is None or not hasattr(self.staged, "seconds_file") or window.empty:
+        if self.staged is None or window.empty:
             return None
         out = {}
         for rid in window["run_id"]:
