@@ -9,10 +9,11 @@ a 10-hour one is a 6-h and a 4-h run spliced into one track / activity (the simu
 CPU time is ``time.process_time`` around each call, median of ``--repeat`` rounds; every figure is also
 given as a ratio to ``gpxpy.parse`` of the same hour's GPX text, measured in the same rounds, because the
 machine is shared and only ratios are comparable between runs.  Rows: ``read_run`` with the default
-(fast) GPX parser, with ``parser="gpxpy"`` (the reference, and the only parser before issue 10), the
-TCX reader, and the TCX reader on the same document with a comment after its XML declaration, which
-makes it parse the whole tree and read every trackpoint element by element (the only TCX read before
-issue 10: :mod:`runload.io.tcx_points` cuts the ``<Track>`` bodies out of documents without comments).
+(fast) GPX parser, the same on the document with a comment after its XML declaration, which makes it parse
+the whole tree and read every point element by element (:mod:`runload.io.gpx_points` cuts the ``<trkseg>``
+bodies out of documents without comments), with ``parser="gpxpy"`` (the reference, and the only parser
+before issue 10), the TCX reader, and the TCX reader on the document with such a comment (the whole tree
+again: the only TCX read before issue 10; :mod:`runload.io.tcx_points` cuts the ``<Track>`` bodies).
 The RSS figure is ``ru_maxrss`` of a child process running ``runload inspect`` on the 10-h GPX (the issue
 measured 266 MB before).
 """
@@ -86,13 +87,15 @@ def main() -> None:
                 paths[fmt, hours] = Path(tmp) / f"run_{hours}h.{fmt}"
                 paths[fmt, hours].write_bytes(data)
         texts = {h: paths["gpx", h].read_text(encoding="utf-8") for h in (1, 10)}
-        names = ("gpxpy.parse", "read_run gpx", "read_run gpx (gpxpy)", "read_run tcx", "read_run tcx (tree)")
+        names = ("gpxpy.parse", "read_run gpx", "read_run gpx (tree)", "read_run gpx (gpxpy)", "read_run tcx",
+                 "read_run tcx (tree)")
         rows = {(name, h): [] for h in (1, 10) for name in names}
-        for h in (1, 10):  # a comment: the TCX reader parses the whole tree (see the module docstring)
-            paths["tcx tree", h] = Path(tmp) / f"run_{h}h_tree.tcx"
-            tcx = paths["tcx", h].read_bytes()
-            end = tcx.index(b"?>") + 2
-            paths["tcx tree", h].write_bytes(tcx[:end] + b"<!-- whole tree -->" + tcx[end:])
+        for h in (1, 10):  # a comment: the readers parse the whole tree (see the module docstring)
+            for fmt in ("gpx", "tcx"):
+                paths[f"{fmt} tree", h] = Path(tmp) / f"run_{h}h_tree.{fmt}"
+                data = paths[fmt, h].read_bytes()
+                end = data.index(b"?>") + 2
+                paths[f"{fmt} tree", h].write_bytes(data[:end] + b"<!-- whole tree -->" + data[end:])
         for fmt_hours in paths:  # warm-up: imports, caches
             read_run(paths[fmt_hours])
         read_gpx_bytes(paths["gpx", 1].read_bytes(), source="bench.gpx", parser="gpxpy")
@@ -101,6 +104,7 @@ def main() -> None:
             for h in (1, 10):
                 rows["gpxpy.parse", h].append(cpu(lambda h=h: gpxpy.parse(texts[h])))
                 rows["read_run gpx", h].append(cpu(lambda h=h: read_run(paths["gpx", h])))
+                rows["read_run gpx (tree)", h].append(cpu(lambda h=h: read_run(paths["gpx tree", h])))
                 data = paths["gpx", h].read_bytes()
                 rows["read_run gpx (gpxpy)", h].append(
                     cpu(lambda d=data: read_gpx_bytes(d, source="bench.gpx", parser="gpxpy")))
@@ -118,10 +122,12 @@ def main() -> None:
                              f"{med * 1e6 / n_points[h]:4.1f}µs/pt")
             print(f"{name:24s} {cells[0]:>22s} {cells[1]:>22s}")
         print(f"points: {n_points[1]} (1 h), {n_points[10]} (10 h)")
-        for h in (1, 10):
-            fast, tree = (statistics.median(rows[name, h]) for name in ("read_run tcx", "read_run tcx (tree)"))
-            print(f"TCX {h} h: the fast trackpoint read takes {fast / tree:.2f}× the CPU of the whole-tree read "
-                  f"({tree / fast:.1f}× faster)")
+        for fmt in ("GPX", "TCX"):
+            for h in (1, 10):
+                fast, tree = (statistics.median(rows[name, h]) for name in (f"read_run {fmt.lower()}",
+                                                                            f"read_run {fmt.lower()} (tree)"))
+                print(f"{fmt} {h} h: the fast point read takes {fast / tree:.2f}× the CPU of the whole-tree read "
+                      f"({tree / fast:.1f}× faster)")
         if not args.no_rss:
             print(f"runload inspect 10-h GPX: peak RSS {inspect_rss_mb(paths['gpx', 10]):.0f} MB; "
                   f"10-h TCX: {inspect_rss_mb(paths['tcx', 10]):.0f} MB")

@@ -58,6 +58,7 @@ from ..errors import CorruptFileError, EmptyRunError
 from ..run import Device, Run
 from ._track import TrackPoints, finish_runs, make_run, sport_kind
 from .gpx_fast import GpxContent, fast_content
+from .gpx_points import read_gpx_xml
 from .limits import check_run_count
 from .xmlsafe import ascii_compatible, clean_text, descendants, local_name, parse_times, read_xml, to_float
 
@@ -123,11 +124,16 @@ def _content(data: bytes, source: str, parser: str) -> tuple[GpxContent, Element
     """Parse ``data`` once safely, check the root, read the tracks with ``parser`` (or gpxpy, see above)."""
     if parser not in GPX_PARSERS:
         raise ValueError(f"unknown GPX parser {parser!r}; one of {', '.join(GPX_PARSERS)}")
-    doc = read_xml(data, source)  # refuses entities and external references; broken XML → line, column
+    # refuses entities and external references; broken XML → line, column
+    doc, bodies = read_gpx_xml(data, source) if parser == "fast" else (read_xml(data, source), None)
     root = doc.root
     if local_name(root.tag) != "gpx":
         raise CorruptFileError(source, f"root element is <{local_name(root.tag)}>, not <gpx>")
-    content = fast_content(doc, source) if parser == "fast" else None
+    content = fast_content(doc, source, bodies) if parser == "fast" else None
+    if content is None and bodies is not None:  # not for the fast read of cut bodies: the whole tree
+        doc = read_xml(data, source)
+        root = doc.root
+        content = fast_content(doc, source)
     if content is None:
         from .gpx_gpxpy import gpxpy_content  # gpxpy is imported only for the documents it reads
 

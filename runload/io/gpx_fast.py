@@ -2,7 +2,7 @@
 
 :func:`runload.io.xmlsafe.read_xml` has already parsed the document safely (with the C parser when there
 is no DOCTYPE); this module takes the tracks, segments and points from that tree — no second parse, no
-object per point — and gives what :mod:`runload.io.gpx_gpxpy` (gpxpy, the reference) gives, value for
+object per point; the plain ``<trkseg>`` bodies :mod:`runload.io.gpx_points` cut out of it as texts — and gives what :mod:`runload.io.gpx_gpxpy` (gpxpy, the reference) gives, value for
 value (``tests/io/test_gpx_parsers.py`` and ``tests/io/test_xml_pins.py`` check it on every GPX of the
 corpus and on simulated documents edited every way the readers repair):
 
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._track import TrackPoints
+from .gpx_points import SEGMENT_BODY
 from .xmlsafe import (
     XmlDocument,
     ascii_compatible,
@@ -144,6 +145,7 @@ def extension_values(extensions: list[Element]) -> dict[str, str]:
 _DEFAULT_NS = re.compile(rb"""\sxmlns=(['"])([^'"]+)\1""")
 # a time gpxpy and pandas read alike (gpxpy: its RE_TIMESTAMP; pandas: ISO 8601)
 _PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})?")
+_PLAIN_TIMES = re.compile(f"(?:{_PLAIN_TIME.pattern}\n)*")  # such times, each ended by a newline
 _ENCODINGS = (None, "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1")
 # tags gpxpy looks up in the GPX namespace: written without it while the root has one, gpxpy would see them
 _GPX_TAGS = ("metadata", "name", "bounds", "trk", "rte", "wpt", "number", "type", "trkseg", "trkpt", "ele",
@@ -173,6 +175,11 @@ def _floats(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     return values, invalid
 
 
+def _plain_times(body: dict[str, list[str]]) -> bool:
+    """Whether every time text of a cut body (no blanks; "" where missing) is of the plain form."""
+    return _PLAIN_TIMES.fullmatch("\n".join(t for t in body["time"] if t) + "\n") is not None
+
+
 def _is_int(text: str | None) -> bool:
     try:
         int(text.strip())
@@ -197,8 +204,9 @@ def _texts(points: list[Element], tag: str) -> list[str | None]:
 class _Reader:
     """Track points of one document (``tag(name)``: the tag gpxpy calls ``name``)."""
 
-    def __init__(self, doc: XmlDocument, version: str, ns: str):
+    def __init__(self, doc: XmlDocument, version: str, ns: str, bodies: list | None = None):
         self.doc = doc
+        self.bodies = bodies or []
         self.version = version
         self.prefix = "{" + ns + "}" if ns else ""
 
@@ -211,46 +219,69 @@ class _Reader:
 
     def points(self, track: Element) -> TrackPoints:
         segment_tag, point_tag = self.tag("trkseg"), self.tag("trkpt")
-        points: list[Element] = []
+        texts: dict[str, list[str | None]] = {k: [] for k in ("lat", "lon", "ele", "time", *POINT_COLUMNS)}
         seg: list[int] = []
+        core_speed: list[str | None] = []  # GPX 1.0 <speed>
+        cut = True  # every point's texts from a cut body: stripped, without control characters
         for s, segment in enumerate(track.iterfind(segment_tag)):
-            found = segment.findall(point_tag)
-            points.extend(found)
-            seg.extend([s] * len(found))
+            body = segment.get(SEGMENT_BODY)
+            if body is not None:
+                n = self._cut_points(self.bodies[int(body)], texts)
+            else:
+                n = self._tree_points(segment.findall(point_tag), texts, core_speed)
+                cut = cut and not n
+            seg.extend([s] * n)
         warn: list[str] = []
         columns: dict[str, np.ndarray] = {}
-        for name, attr in (("latitude_deg", "lat"), ("longitude_deg", "lon")):
-            texts = [p.get(attr) for p in points]
-            texts = [t if t is not None and t.strip() else None for t in texts]  # blank: missing
-            columns[name], invalid = _floats(texts)
+        for name, attr in (("latitude_deg", "lat"), ("longitude_deg", "lon"), ("altitude_m", "ele")):
+            columns[name], invalid = _floats(texts[attr])
             if invalid.any():
                 warn.append(f"{int(invalid.sum())} {name} values are not numbers; dropped")
-        ele_tag, time_tag = self.tag("ele"), self.tag("time")
-        columns["altitude_m"], invalid = _floats(_texts(points, ele_tag))
-        if invalid.any():
-            warn.append(f"{int(invalid.sum())} altitude_m values are not numbers; dropped")
-        cleaned = [clean_text(t) for t in _texts(points, time_tag)]
-        times, _ = parse_times(cleaned)
+        cleaned = texts["time"] if cut else [clean_text(t) for t in texts["time"]]
+        times, _ = parse_times(cleaned, stripped=cut)
         times = pd.DatetimeIndex(times.as_unit("ns").floor("us"))  # gpxpy keeps microseconds
         present = np.fromiter((t is not None for t in cleaned), dtype=bool, count=len(cleaned))
         if (present & np.asarray(times.isna())).any():
             warn.append(bad_times_message(cleaned, times, self.doc.data))
+        for name in POINT_COLUMNS:
+            columns[name], n_bad = to_float(texts[name], stripped=cut)
+            if n_bad:
+                warn.append(f"{n_bad} {name} values are not numbers; dropped")
+        if self.version == "1.0":  # GPX 1.0 <speed>, where no extension gives one (never a warning)
+            core, _ = _floats(core_speed)
+            columns["speed_mps"] = np.where(np.isnan(columns["speed_mps"]), core, columns["speed_mps"])
+        return TrackPoints(times=times, columns=columns, segment=np.asarray(seg, dtype="int64"),
+                           lap=np.zeros(len(seg), dtype="int64"), warnings=warn)
+
+    def _tree_points(self, points: list[Element], texts: dict[str, list], core_speed: list) -> int:
+        """Add the texts of ``points`` (elements) to ``texts``; how many there are."""
+        for attr in ("lat", "lon"):
+            texts[attr] += [t if t is not None and t.strip() else None  # blank: missing
+                            for t in (p.get(attr) for p in points)]
+        texts["ele"] += _texts(points, self.tag("ele"))
+        texts["time"] += _texts(points, self.tag("time"))
         if self.version == "1.1":
             ext_tag = self.tag("extensions")
             ext_lists = [list(x) if (x := p.find(ext_tag)) is not None else [] for p in points]
         else:  # GPX 1.0: every <extensions> child, any namespace (as the reference takes them from the tree)
             ext_lists = [[e for x in p if local_name(x.tag) == "extensions" for e in x] for p in points]
+            core_speed += _texts(points, self.tag("speed"))
         found = [extension_values(x) if x else {} for x in ext_lists]
         for name in POINT_COLUMNS:
-            columns[name], n_bad = to_float([f.get(name) for f in found])
-            if n_bad:
-                warn.append(f"{n_bad} {name} values are not numbers; dropped")
-        if self.version == "1.0":  # GPX 1.0 <speed>, where no extension gives one (never a warning)
-            speed_tag = self.tag("speed")
-            core, _ = _floats(_texts(points, speed_tag))
-            columns["speed_mps"] = np.where(np.isnan(columns["speed_mps"]), core, columns["speed_mps"])
-        return TrackPoints(times=times, columns=columns, segment=np.asarray(seg, dtype="int64"),
-                           lap=np.zeros(len(points), dtype="int64"), warnings=warn)
+            texts[name] += [f.get(name) for f in found]
+        return len(points)
+
+    @staticmethod
+    def _cut_points(body: dict[str, list[str]], texts: dict[str, list]) -> int:
+        """Add the texts of a cut body (:mod:`runload.io.gpx_points`; "" where missing) to ``texts``; how
+        many points it holds.  Each column has at most one element in a point's TrackPointExtension, so
+        extension_values's rules come down to ``wtemp`` standing in for a missing ``atemp``."""
+        for key, name in (("lat", "lat"), ("lon", "lon"), ("ele", "ele"), ("time", "time"),
+                          ("hr", "heart_rate_bpm"), ("cad", "cadence_spm"), ("speed", "speed_mps")):
+            texts[name] += [t or None for t in body[key]]
+        texts["temperature_c"] += [a or w or None for a, w in zip(body["atemp"], body["wtemp"], strict=True)]
+        texts["power_w"] += [None] * len(body["time"])
+        return len(body["time"])
 
 
 def _plain(doc: XmlDocument) -> tuple[str, str] | None:
@@ -276,14 +307,18 @@ def _plain(doc: XmlDocument) -> tuple[str, str] | None:
     return version, ns
 
 
-def fast_content(doc: XmlDocument, source: str) -> GpxContent | None:
+def fast_content(doc: XmlDocument, source: str, bodies: list | None = None) -> GpxContent | None:
     """The tracks of a checked GPX document (points computed when asked for), or ``None`` when the
-    document is one to leave to gpxpy (see the module docstring)."""
+    document is one to leave to gpxpy (see the module docstring).
+
+    ``bodies``: the texts of the ``<trkseg>`` bodies :func:`runload.io.gpx_points.read_gpx_xml` cut out of
+    ``doc``; ``None`` also when a document with cut bodies is not GPX 1.1 (their form is 1.1's: the
+    caller parses the whole document then)."""
     plain = _plain(doc)
-    if plain is None:
+    if plain is None or (bodies is not None and plain[0] != "1.1"):
         return None
     version, ns = plain
-    reader = _Reader(doc, version, ns)
+    reader = _Reader(doc, version, ns, bodies)
     root, tag = doc.root, reader.tag
     metadata = root.find(tag("metadata")) if version == "1.1" else root
     bounds = None if metadata is None else metadata.find(tag("bounds"))
@@ -296,7 +331,7 @@ def fast_content(doc: XmlDocument, source: str) -> GpxContent | None:
         return None
     all_texts = [t for track in tracks for p in track.iter(tag("time"))
                  if (t := (p.text or "").strip())]
-    if not all(_PLAIN_TIME.fullmatch(t) for t in all_texts):
+    if not all(_PLAIN_TIME.fullmatch(t) for t in all_texts) or not all(map(_plain_times, bodies or ())):
         return None
 
     def track_of(track: Element) -> GpxTrack:

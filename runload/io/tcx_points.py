@@ -34,42 +34,33 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import chain, permutations
-from xml.etree.ElementTree import Element
+from itertools import permutations
 
-from .xmlsafe import (
-    MAX_XML_DEPTH,
-    PLAIN_XML_DECODER,
-    XmlDocument,
-    ascii_compatible,
-    check_attributes,
-    parse_plain,
-    read_xml,
-    strip_leading_space,
+from .xml_cut import (
+    BLANK,
+    SKIPPED,
+    VALUE,
+    declared_prefixes,
+    may_cut,
+    plain_body,
+    prefix_attributes,
+    read_cut,
 )
+from .xmlsafe import XmlDocument
 
 __all__ = ["TRACK_BODY", "BODY_DEPTH", "TEXT_COLUMNS", "read_tcx_xml"]
 
 #: Attribute of a cut ``<Track>`` in the skeleton: the index of its body's texts.
 TRACK_BODY = "runload-track-body"
-_PREFIX_ATTR = b"runload-prefix"
 #: Levels a cut body adds below its ``<Track>`` (Trackpoint, Extensions, TPX, Speed).
 BODY_DEPTH = 4
 #: Keys of the texts of a body: ``time`` and the canonical columns, in :mod:`runload.io.tcx` order.
 TEXT_COLUMNS = ("time", "latitude_deg", "longitude_deg", "altitude_m", "distance_m", "heart_rate_bpm",
                 "cadence_spm", "speed_mps", "power_w")
 
-_BOM_UTF8 = b"\xef\xbb\xbf"
-_DECLARATION = re.compile(rb"<\?xml[ \t\r\n]")  # the XML declaration (a processing instruction is not cut)
-_BLANK = rb"[ \t\r\n]*+"
-_VALUE = rb"([!-%'-;=-~]*+)"  # printable ASCII but blank, & and <
-_SKIPPED = rb"[!-%'-;=-~]*+"
 _TPX_XMLNS = rb'(?: xmlns="http://www\.garmin\.com/xmlschemas/ActivityExtension/v2")?'
-_DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.\-]*)[ \t\r\n]*=")
 _TRACK_NAME = re.compile(rb"Track>")  # found by a fast literal search; then checked for an end tag
 _TRACK_END = re.compile(rb"</((?:[A-Za-z_][\w.\-]*:)?)Track>")
-# bytes allowed anywhere in a body: tab, newline, carriage return and printable ASCII except &
-_BODY_BYTES = bytes([9, 10, 13, *(b for b in range(32, 127) if b != ord("&"))])
 # the fields of a trackpoint: (name, kind) with kind "value" (a text read), "skip" (a text ignored) or
 # a tuple of the fields inside; in schema order, each optional in <Trackpoint>, required in <Position>
 # and <HeartRateBpm>, and in any order in <TPX>
@@ -105,19 +96,19 @@ class _Pattern:
         g = self._group()
         self.names.append(g - 1)
         attrs = _TPX_XMLNS if name == "TPX" else b""
-        start = _BLANK + b"<(?P<g%d>" % g + self.prefix + name.encode() + b")" + attrs + b">"
+        start = BLANK + b"<(?P<g%d>" % g + self.prefix + name.encode() + b")" + attrs + b">"
         end = b"</(?P=g%d)>" % g
         if kind == "value":
             self.values.setdefault(name, []).append(self._group() - 1)
-            inner = _VALUE
+            inner = VALUE
         elif kind == "skip":
-            inner = _SKIPPED
+            inner = SKIPPED
         elif name == "TPX":  # its fields in any order (exporters differ), each at most once
             inner = b"(?:" + b"|".join(b"".join(self._element(n, k) for n, k in order)
-                                       for order in permutations(kind)) + b")" + _BLANK
+                                       for order in permutations(kind)) + b")" + BLANK
         else:
             optional_inside = name == "Trackpoint"
-            inner = b"".join(self._element(n, k, optional=optional_inside) for n, k in kind) + _BLANK
+            inner = b"".join(self._element(n, k, optional=optional_inside) for n, k in kind) + BLANK
         return b"(?:" + start + inner + end + (b")?" if optional else b")")
 
 
@@ -129,7 +120,7 @@ def _pattern(prefixes: tuple[bytes, ...]) -> _Pattern:
 def _body_texts(body: bytes, pattern: _Pattern) -> dict[str, list[str]] | None:
     """Texts of the trackpoints of one ``<Track>`` body ("" where missing), or ``None`` unless the body
     is a sequence of plain trackpoints (see the module docstring)."""
-    if body.translate(None, _BODY_BYTES) or b"]]>" in body:
+    if not plain_body(body):
         return None
     matches = pattern.regex.findall(body)
     n_groups = pattern.groups
@@ -164,24 +155,11 @@ def _body_texts(body: bytes, pattern: _Pattern) -> dict[str, list[str]] | None:
     }
 
 
-def _markup(data: bytes, char: bytes, start: int = 0) -> bool:
-    """Whether ``data`` holds ``<`` + ``char`` after ``start`` (searched by the rare ``char``)."""
-    i = data.find(char, start + 1)
-    while i >= 0:
-        if data[i - 1] == ord("<"):
-            return True
-        i = data.find(char, i + 1)
-    return False
-
-
 def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
     """The skeleton of ``data`` and the texts of each cut body, or ``None`` when nothing may be cut."""
-    head = data.removeprefix(_BOM_UTF8)
-    if (not ascii_compatible(data) or _markup(data, b"!") or _markup(head, b"?", 1)
-            or (head.startswith(b"<?") and not _DECLARATION.match(head))
-            or TRACK_BODY.encode() in data or _PREFIX_ATTR in data):
+    if not may_cut(data, TRACK_BODY.encode()):
         return None
-    prefixes = tuple(sorted(set(_DECLARED_PREFIX.findall(data))))
+    prefixes = declared_prefixes(data)
     pattern = _pattern(prefixes)
     pieces: list[bytes] = []
     bodies: list[dict[str, list[str]]] = []
@@ -200,8 +178,7 @@ def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
         texts = _body_texts(body, pattern)
         if texts is None:
             continue
-        used = [p for p in prefixes if p + b":" in body]
-        attrs = b"".join(b" " + p + b":" + _PREFIX_ATTR + b'=""' for p in used)
+        attrs = prefix_attributes(prefixes, body)
         pieces += [data[pos:start], b"<" + prefix + b"Track " + TRACK_BODY.encode() + b'="%d"' % len(bodies)
                    + attrs + b"/>"]
         bodies.append(texts)
@@ -212,47 +189,14 @@ def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
     return b"".join(pieces), bodies
 
 
-def _bodies_within_depth(root: Element) -> bool:
-    """Whether every cut ``<Track>`` lies :data:`BODY_DEPTH` levels within
-    :data:`~runload.io.xmlsafe.MAX_XML_DEPTH` (root: level 1), so its body did too."""
-    level, depth = [root], 1
-    while level:
-        if depth > MAX_XML_DEPTH - BODY_DEPTH and any(e.get(TRACK_BODY) is not None for e in level):
-            return False
-        level = list(chain.from_iterable(level))
-        depth += 1
-    return True
-
-
 def read_tcx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, list[str]]] | None]:
-    """Parse a TCX document, reading plain ``<Track>`` bodies without building their elements.
-
-    Parameters
-    ----------
-    data : bytes
-        The whole document.
-    source : str
-        File name for error messages.
-
-    Returns
-    -------
-    doc : XmlDocument
-        As :func:`runload.io.xmlsafe.read_xml` returns it (same ``data``, ``warnings`` and ``parser``),
-        except that a cut ``<Track>`` is empty and carries :data:`TRACK_BODY`.
-    bodies : list of dict, or None
-        For each cut body, the texts of its trackpoints under :data:`TEXT_COLUMNS` (stripped; ``""``
-        where missing); ``None`` when the whole document was parsed (no :data:`TRACK_BODY` then).
+    """Parse a TCX document, reading plain ``<Track>`` bodies without building their elements (:func:`runload.io.xml_cut.read_cut`):
+    the document, and for each cut body the texts of its trackpoints under :data:`TEXT_COLUMNS` (stripped), ``""`` where missing; ``None``
+    when the whole document was parsed.
 
     Raises
     ------
     CorruptFileError
         As :func:`runload.io.xmlsafe.read_xml`.
     """
-    check_attributes(data, source)
-    stripped, _ = strip_leading_space(data)
-    cut = _cut_tracks(stripped)
-    if cut is not None:
-        root = parse_plain(cut[0])
-        if root is not None and _bodies_within_depth(root):
-            return XmlDocument(root=root, data=stripped, warnings=[], parser=PLAIN_XML_DECODER), cut[1]
-    return read_xml(data, source), None
+    return read_cut(data, source, _cut_tracks, TRACK_BODY, BODY_DEPTH)

@@ -9,50 +9,41 @@ files, the simulator's, edits at the edge of what the fast read accepts, and ran
 from __future__ import annotations
 
 import re
-import statistics
-import time
 import warnings
-from contextlib import contextmanager
-from unittest import mock
 
+import cut_reads
 import pytest
 from conftest import require_shared_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
-from xml_pins import documents, fingerprint
+from xml_pins import documents
 
-from runload.errors import CorruptFileError, RunloadWarning
+from runload.errors import RunloadWarning
 from runload.io.tcx import read_tcx_bytes
 from runload.io.tcx_points import TRACK_BODY, read_tcx_xml
-from runload.io.xmlsafe import MAX_XML_DEPTH, parse_times, read_xml, to_float
+from runload.io.xmlsafe import MAX_XML_DEPTH, parse_times, to_float
 from runload.simulate import simulate_run
 from runload.simulate_write import tcx_bytes
 
 AX = b"http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 
 
-@contextmanager
+WHOLE_TREE = "runload.io.tcx.read_tcx_xml"  # what the TCX reader calls to parse: patched for the whole-tree read
+
+
 def whole_tree():
-    """Make the TCX reader parse the whole document and read every trackpoint from the tree."""
-    with mock.patch("runload.io.tcx.read_tcx_xml", lambda data, source: (read_xml(data, source), None)):
-        yield
+    """Make the TCX reader parse the whole document and read every point from the tree."""
+    return cut_reads.whole_tree(WHOLE_TREE)
 
 
 def both_ways(data: bytes, **kw) -> tuple[list, list]:
-    fast = fingerprint(read_tcx_bytes, data, source="test.tcx", **kw)
-    with whole_tree():
-        tree = fingerprint(read_tcx_bytes, data, source="test.tcx", **kw)
-    return fast, tree
+    return cut_reads.both_ways(read_tcx_bytes, WHOLE_TREE, data, "test.tcx", **kw)
 
 
 def n_cut(data: bytes) -> int:
-    """How many ``<Track>`` bodies the fast read cuts out of ``data``."""
-    try:
-        _, bodies = read_tcx_xml(data, "test.tcx")
-    except CorruptFileError:
-        return 0
-    return 0 if bodies is None else len(bodies)
+    """How many bodies the fast read cuts out of ``data``."""
+    return cut_reads.n_cut(read_tcx_xml, data, "test.tcx")
 
 
 def _base() -> bytes:
@@ -212,15 +203,7 @@ _POSITIONS = [m.start() for m in re.finditer(rb"<", BASE[BASE.index(b"<Track>"):
                 min_size=1, max_size=4))
 def test_random_edits_read_the_same_both_ways(edits):
     """Snippets inserted at (or replacing the tag at) random places of the trackpoints, read both ways."""
-    data = BASE
-    offset = BASE.index(b"<Track>")
-    for pos, mode, snippet in sorted(edits, reverse=True):
-        at = offset + pos
-        if mode == 2:  # replace the tag there
-            data = data[:at] + snippet + data[data.index(b">", at) + 1:]
-        else:
-            at += mode * (data.index(b">", at) + 1 - at)  # before or after the tag
-            data = data[:at] + snippet + data[at:]
+    data = cut_reads.edited(BASE, BASE.index(b"<Track>"), edits)
     fast, tree = both_ways(data)
     assert fast == tree
 
@@ -253,20 +236,7 @@ def test_fast_read_is_at_least_twice_as_fast_as_the_tree_read():
     """CPU of a 1-hour TCX read, fast vs whole tree, in interleaved rounds of one process (the machine is
     shared: the medians' ratio is what compares)."""
     data = tcx_bytes(simulate_run("easy", duration_s=3600, seed=1))
-
-    def cpu() -> float:
-        t0 = time.process_time()
-        read_tcx_bytes(data, source="bench.tcx")
-        return time.process_time() - t0
-
-    fast, tree = [], []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RunloadWarning)
-        for _ in range(7):
-            fast.append(cpu())
-            with whole_tree():
-                tree.append(cpu())
-    fast_ms, tree_ms = statistics.median(fast) * 1e3, statistics.median(tree) * 1e3
+    fast_ms, tree_ms = cut_reads.cpu_both_ways(read_tcx_bytes, WHOLE_TREE, data, "bench.tcx")
     assert fast_ms * 2 < tree_ms, f"fast {fast_ms:.0f} ms, tree {tree_ms:.0f} ms"
 
 
