@@ -58,7 +58,7 @@ _EXTENSION_FIELDS = ("atemp", "wtemp", "depth", "hr", "cad", "speed", "course", 
 _START, _END = b"<trkseg>", b"</trkseg>"
 _DEFAULT_NAMESPACE = re.compile(rb"xmlns[ \t\r\n]*=")
 _ATTRIBUTE = rb"""[ \t\r\n]++(lat|lon)=(["'])([!#-%(-;=-~]*+)\{q}"""  # no blank, quote, & or < in the value
-_LAT, _LON = b"lat", b"lon"
+_LAT = b"lat"
 # findall's groups: the whole point, the two attributes (name, quote, value), ele, time, the extension's
 # prefix and the values it reads
 _WHOLE, _NAME1, _VALUE1, _NAME2, _VALUE2 = 0, 1, 3, 4, 6
@@ -144,9 +144,10 @@ def _cut_segments(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | Non
 
 
 def read_gpx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, list[str]]] | None]:
-    """Parse a GPX document, reading plain ``<trkseg>`` bodies without building their elements (:func:`runload.io.xml_cut.read_cut`):
-    the document, and for each cut body the texts of its points under :data:`TEXT_KEYS`, ``""`` where missing; ``None``
-    when the whole document was parsed.
+    """Parse a GPX document, reading plain ``<trkseg>`` bodies without building their elements.
+
+    Returns :func:`runload.io.xml_cut.read_cut`'s document and, for each cut body, the texts of its
+    points under :data:`TEXT_KEYS`, ``""`` where missing; ``None`` when the whole document was parsed.
 
     Raises
     ------

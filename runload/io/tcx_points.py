@@ -190,9 +190,10 @@ def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
 
 
 def read_tcx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, list[str]]] | None]:
-    """Parse a TCX document, reading plain ``<Track>`` bodies without building their elements (:func:`runload.io.xml_cut.read_cut`):
-    the document, and for each cut body the texts of its trackpoints under :data:`TEXT_COLUMNS` (stripped), ``""`` where missing; ``None``
-    when the whole document was parsed.
+    """Parse a TCX document, reading plain ``<Track>`` bodies without building their elements.
+
+    Returns :func:`runload.io.xml_cut.read_cut`'s document and, for each cut body, the texts of its
+    trackpoints under :data:`TEXT_COLUMNS` (stripped), ``""`` where missing; ``None`` when the whole document was parsed.
 
     Raises
     ------
