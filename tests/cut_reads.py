@@ -6,7 +6,9 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from unittest import mock
 
 from xml_pins import fingerprint
@@ -23,21 +25,52 @@ def whole_tree(target: str):
         yield
 
 
-def both_ways(read, target: str, data: bytes, source: str, **kw) -> tuple[list, list]:
-    """:func:`xml_pins.fingerprint` of ``read`` on ``data`` with the cut, and from the whole tree."""
-    fast = fingerprint(read, data, source=source, **kw)
-    with whole_tree(target):
-        tree = fingerprint(read, data, source=source, **kw)
-    return fast, tree
+@dataclass(frozen=True)
+class CutReads:
+    """One format's reader read both ways.
 
+    ``read`` is the reader (``read_gpx_bytes``), ``cut`` its fast parse (``read_gpx_xml``), ``target`` the
+    name under which the reader calls ``cut`` (patched for the whole-tree read) and ``source`` the file
+    name the documents are read under.
+    """
 
-def n_cut(read_cut, data: bytes, source: str) -> int:
-    """How many bodies ``read_cut`` (``read_gpx_xml``, ``read_tcx_xml``) cuts out of ``data``."""
-    try:
-        _, bodies = read_cut(data, source)
-    except CorruptFileError:
-        return 0
-    return 0 if bodies is None else len(bodies)
+    read: Callable
+    cut: Callable
+    target: str
+    source: str
+
+    def both_ways(self, data: bytes, **kw) -> tuple[list, list]:
+        """:func:`xml_pins.fingerprint` of the reader on ``data`` with the cut, and from the whole tree."""
+        fast = fingerprint(self.read, data, source=self.source, **kw)
+        with whole_tree(self.target):
+            tree = fingerprint(self.read, data, source=self.source, **kw)
+        return fast, tree
+
+    def n_cut(self, data: bytes) -> int:
+        """How many bodies the fast parse cuts out of ``data``."""
+        try:
+            _, bodies = self.cut(data, self.source)
+        except CorruptFileError:
+            return 0
+        return 0 if bodies is None else len(bodies)
+
+    def cpu_both_ways(self, data: bytes, rounds: int = 7) -> tuple[float, float]:
+        """Median CPU [ms] of the reader on ``data`` with the cut and from the whole tree, in interleaved
+        rounds of one process (the machine is shared: the medians' ratio is what compares)."""
+
+        def cpu() -> float:
+            t0 = time.process_time()
+            self.read(data, source=self.source)
+            return time.process_time() - t0
+
+        fast, tree = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunloadWarning)
+            for _ in range(rounds):
+                fast.append(cpu())
+                with whole_tree(self.target):
+                    tree.append(cpu())
+        return statistics.median(fast) * 1e3, statistics.median(tree) * 1e3
 
 
 def edited(base: bytes, offset: int, edits) -> bytes:
@@ -53,21 +86,3 @@ def edited(base: bytes, offset: int, edits) -> bytes:
             data = data[:at] + snippet + data[at:]
     return data
 
-
-def cpu_both_ways(read, target: str, data: bytes, source: str, rounds: int = 7) -> tuple[float, float]:
-    """Median CPU [ms] of ``read`` on ``data`` with the cut and from the whole tree, in interleaved rounds
-    of one process (the machine is shared: the medians' ratio is what compares)."""
-
-    def cpu() -> float:
-        t0 = time.process_time()
-        read(data, source=source)
-        return time.process_time() - t0
-
-    fast, tree = [], []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RunloadWarning)
-        for _ in range(rounds):
-            fast.append(cpu())
-            with whole_tree(target):
-                tree.append(cpu())
-    return statistics.median(fast) * 1e3, statistics.median(tree) * 1e3

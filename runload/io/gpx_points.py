@@ -39,8 +39,8 @@ from .xml_cut import (
     declared_prefixes,
     may_cut,
     plain_body,
-    prefix_attributes,
     read_cut,
+    skeleton,
 )
 from .xmlsafe import XmlDocument
 
@@ -121,9 +121,8 @@ def _cut_segments(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | Non
         return None
     prefixes = declared_prefixes(data)
     pattern = _pattern(prefixes)
-    pieces: list[bytes] = []
+    cuts: list[tuple[int, int, bytes, bytes]] = []
     bodies: list[dict[str, list[str]]] = []
-    pos = 0
     start = data.find(_START)
     while start >= 0:
         end = data.find(_END, start)
@@ -132,15 +131,12 @@ def _cut_segments(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | Non
         body = data[start + len(_START):end]
         texts = _body_texts(body, pattern)
         if texts is not None:
-            pieces += [data[pos:start], b"<trkseg " + SEGMENT_BODY.encode() + b'="%d"' % len(bodies)
-                       + prefix_attributes(prefixes, body) + b"/>"]
+            cuts.append((start, end + len(_END), b"trkseg", body))
             bodies.append(texts)
-            pos = end + len(_END)
         start = data.find(_START, end)
     if not bodies:
         return None
-    pieces.append(data[pos:])
-    return b"".join(pieces), bodies
+    return skeleton(data, cuts, SEGMENT_BODY, prefixes), bodies
 
 
 def read_gpx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, list[str]]] | None]:

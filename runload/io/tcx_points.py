@@ -43,8 +43,8 @@ from .xml_cut import (
     declared_prefixes,
     may_cut,
     plain_body,
-    prefix_attributes,
     read_cut,
+    skeleton,
 )
 from .xmlsafe import XmlDocument
 
@@ -161,7 +161,7 @@ def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
         return None
     prefixes = declared_prefixes(data)
     pattern = _pattern(prefixes)
-    pieces: list[bytes] = []
+    cuts: list[tuple[int, int, bytes, bytes]] = []
     bodies: list[dict[str, list[str]]] = []
     pos = 0
     for name in _TRACK_NAME.finditer(data, pos):
@@ -178,22 +178,20 @@ def _cut_tracks(data: bytes) -> tuple[bytes, list[dict[str, list[str]]]] | None:
         texts = _body_texts(body, pattern)
         if texts is None:
             continue
-        attrs = prefix_attributes(prefixes, body)
-        pieces += [data[pos:start], b"<" + prefix + b"Track " + TRACK_BODY.encode() + b'="%d"' % len(bodies)
-                   + attrs + b"/>"]
+        cuts.append((start, end.end(), prefix + b"Track", body))
         bodies.append(texts)
         pos = end.end()
     if not bodies:
         return None
-    pieces.append(data[pos:])
-    return b"".join(pieces), bodies
+    return skeleton(data, cuts, TRACK_BODY, prefixes), bodies
 
 
 def read_tcx_xml(data: bytes, source: str) -> tuple[XmlDocument, list[dict[str, list[str]]] | None]:
     """Parse a TCX document, reading plain ``<Track>`` bodies without building their elements.
 
     Returns :func:`runload.io.xml_cut.read_cut`'s document and, for each cut body, the texts of its
-    trackpoints under :data:`TEXT_COLUMNS` (stripped), ``""`` where missing; ``None`` when the whole document was parsed.
+    trackpoints under :data:`TEXT_COLUMNS` (stripped), ``""`` where missing; ``None`` when the whole
+    document was parsed.
 
     Raises
     ------

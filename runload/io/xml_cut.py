@@ -26,8 +26,8 @@ from .xmlsafe import (
     strip_leading_space,
 )
 
-__all__ = ["PREFIX_ATTR", "BLANK", "VALUE", "SKIPPED", "may_cut", "declared_prefixes", "plain_body",
-           "prefix_attributes", "bodies_within_depth", "read_cut"]
+__all__ = ["PREFIX_ATTR", "BLANK", "VALUE", "SKIPPED", "may_cut", "declared_prefixes", "plain_body", "skeleton",
+           "bodies_within_depth", "read_cut"]
 
 #: Attribute added to a cut element for each namespace prefix its body uses, so that the skeleton parses
 #: only where the prefix is declared in the element's scope, as the body needs it to be.
@@ -76,9 +76,20 @@ def plain_body(body: bytes) -> bool:
     return not body.translate(None, _BODY_BYTES) and b"]]>" not in body
 
 
-def prefix_attributes(prefixes: tuple[bytes, ...], body: bytes) -> bytes:
-    """The :data:`PREFIX_ATTR` attributes of a cut element for the ``prefixes`` its ``body`` uses."""
-    return b"".join(b" " + p + b":" + PREFIX_ATTR + b'=""' for p in prefixes if p + b":" in body)
+def skeleton(data: bytes, cuts: list[tuple[int, int, bytes, bytes]], marker: str,
+             prefixes: tuple[bytes, ...]) -> bytes:
+    """``data`` with each cut ``(start, end, name, body)`` — the element ``data[start:end]``, ``name`` its
+    (prefixed) name — replaced by an empty element of that name whose ``marker`` attribute numbers the
+    cut, with a :data:`PREFIX_ATTR` attribute for each of ``prefixes`` its ``body`` uses.  ``cuts`` in
+    document order, not overlapping."""
+    pieces: list[bytes] = []
+    pos = 0
+    for i, (start, end, name, body) in enumerate(cuts):
+        attrs = b"".join(b" " + p + b":" + PREFIX_ATTR + b'=""' for p in prefixes if p + b":" in body)
+        pieces += [data[pos:start], b"<" + name + b" " + marker.encode() + b'="%d"' % i + attrs + b"/>"]
+        pos = end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
 
 
 def bodies_within_depth(root: Element, marker: str, body_depth: int) -> bool:

@@ -28,21 +28,9 @@ from runload.simulate_write import gpx_bytes
 TPX2 = b"http://www.garmin.com/xmlschemas/TrackPointExtension/v2"
 
 
-WHOLE_TREE = "runload.io.gpx.read_gpx_xml"  # what the GPX reader calls to parse: patched for the whole-tree read
-
-
-def whole_tree():
-    """Make the GPX reader parse the whole document and read every point from the tree."""
-    return cut_reads.whole_tree(WHOLE_TREE)
-
-
-def both_ways(data: bytes, **kw) -> tuple[list, list]:
-    return cut_reads.both_ways(read_gpx_bytes, WHOLE_TREE, data, "test.gpx", **kw)
-
-
-def n_cut(data: bytes) -> int:
-    """How many bodies the fast read cuts out of ``data``."""
-    return cut_reads.n_cut(read_gpx_xml, data, "test.gpx")
+# the GPX reader read with its cut and from the whole tree (the reader calls read_gpx_xml to parse)
+READS = cut_reads.CutReads(read_gpx_bytes, read_gpx_xml, "runload.io.gpx.read_gpx_xml", "test.gpx")
+both_ways, n_cut = READS.both_ways, READS.n_cut
 
 
 def _base() -> bytes:
@@ -234,5 +222,5 @@ def test_fast_read_is_at_least_half_again_as_fast_as_the_tree_read():
     """CPU of a 1-hour GPX read, fast vs whole tree, in interleaved rounds of one process (the machine is
     shared: the medians' ratio is what compares)."""
     data = gpx_bytes(simulate_run("easy", duration_s=3600, seed=1))
-    fast_ms, tree_ms = cut_reads.cpu_both_ways(read_gpx_bytes, WHOLE_TREE, data, "bench.gpx")
+    fast_ms, tree_ms = READS.cpu_both_ways(data)
     assert fast_ms * 1.5 < tree_ms, f"fast {fast_ms:.0f} ms, tree {tree_ms:.0f} ms"

@@ -29,21 +29,9 @@ from runload.simulate_write import tcx_bytes
 AX = b"http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 
 
-WHOLE_TREE = "runload.io.tcx.read_tcx_xml"  # what the TCX reader calls to parse: patched for the whole-tree read
-
-
-def whole_tree():
-    """Make the TCX reader parse the whole document and read every point from the tree."""
-    return cut_reads.whole_tree(WHOLE_TREE)
-
-
-def both_ways(data: bytes, **kw) -> tuple[list, list]:
-    return cut_reads.both_ways(read_tcx_bytes, WHOLE_TREE, data, "test.tcx", **kw)
-
-
-def n_cut(data: bytes) -> int:
-    """How many bodies the fast read cuts out of ``data``."""
-    return cut_reads.n_cut(read_tcx_xml, data, "test.tcx")
+# the TCX reader read with its cut and from the whole tree (the reader calls read_tcx_xml to parse)
+READS = cut_reads.CutReads(read_tcx_bytes, read_tcx_xml, "runload.io.tcx.read_tcx_xml", "test.tcx")
+both_ways, n_cut = READS.both_ways, READS.n_cut
 
 
 def _base() -> bytes:
@@ -236,7 +224,7 @@ def test_fast_read_is_at_least_twice_as_fast_as_the_tree_read():
     """CPU of a 1-hour TCX read, fast vs whole tree, in interleaved rounds of one process (the machine is
     shared: the medians' ratio is what compares)."""
     data = tcx_bytes(simulate_run("easy", duration_s=3600, seed=1))
-    fast_ms, tree_ms = cut_reads.cpu_both_ways(read_tcx_bytes, WHOLE_TREE, data, "bench.tcx")
+    fast_ms, tree_ms = READS.cpu_both_ways(data)
     assert fast_ms * 2 < tree_ms, f"fast {fast_ms:.0f} ms, tree {tree_ms:.0f} ms"
 
 
