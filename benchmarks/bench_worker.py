@@ -7,10 +7,11 @@ Not a timed test.  Writes the simulated log of ``benchmarks/bench_batch.py`` (or
 pickled to the cache), the analysis from that cache (with the report's frame pickled), and the completion
 of the report from the frame.  Between the first look and the analysis the process forgets what it
 remembers of the file (the grade's repaired profiles), as a worker does after the thousands of other files
-a batch gives it in between.  A first file runs untimed (imports, templates, first calls).  It prints the
-CPU time of each task per file and, as the ratio the benchmarks report, the whole against reading and
-analysing every file once in the same process (``runload.analyze_file``, as ``bench_batch.py --jobs 1``
-does: nothing cached, stored or rendered).
+a batch gives it in between.  The process starts as a worker does (its forkserver's modules imported,
+their objects frozen: ``init_worker``), then a first file runs untimed (imports, templates, first calls).
+It prints the CPU time of each task per file and, as the ratio the benchmarks report, the whole against
+reading and analysing every file once in the same process (``runload.analyze_file``, as
+``bench_batch.py --jobs 1`` does: nothing cached, stored or rendered).
 
 The machine's speed drifts (by a third within a day on the development machine); for a count that does
 not, run it under ``valgrind --tool=callgrind`` with ``--no-reference``, once with ``--files N`` and once
@@ -65,6 +66,19 @@ def _tasks(paths: list[Path], work: Path) -> dict[str, float]:
     return cpu
 
 
+def _start_as_a_worker() -> None:
+    """What a batch worker has done before its first file: import its forkserver's modules and freeze their
+    objects out of the garbage collector's walks (:func:`runload.batch.worker.init_worker`)."""
+    import gc
+    import importlib
+
+    from runload.batch.engine import WORKER_PRELOAD
+
+    for module in WORKER_PRELOAD:
+        importlib.import_module(module)
+    gc.freeze()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     add_log_arguments(ap, files=40)
@@ -76,6 +90,7 @@ def main() -> None:
         if not (log.is_dir() and sum(1 for _ in log.iterdir()) >= args.files):
             _write_log(log, args.files, args.minutes, args.format)
         paths = sorted(log.iterdir())[:args.files]  # the first files of a longer log kept before
+        _start_as_a_worker()
         _tasks(paths[:1], Path(tmp) / "warm")  # imports, templates and first calls, as a worker's first file
         cpu = _tasks(paths, Path(tmp) / "work")
         n = len(paths)

@@ -15,7 +15,7 @@ import pandas as pd
 from .analysis import Analysis
 from .clean import clean_samples
 from .errors import InvalidMethodError
-from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, summarize_gait
+from .gait import GAIT_MODEL_ID, GAIT_SOURCES, compute_gait, gait_state, summarize_gait
 from .grade import altitude_source
 from .hints import HINTS_MODEL, hint_candidates, run_start, select_hints
 from .io.fit_decode import DEFAULT_FIT_DECODER
@@ -120,17 +120,21 @@ def _gait_stage(run: Run, profile: AthleteProfile | None, gait_source: str, norm
                 cleaned: pd.DataFrame | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
     """The profile the run is analysed with and its cleaned samples joined with the gait: the first
     stages of :func:`analyze_run`, shared with :func:`gait_samples` (``cleaned``: as there)."""
-    profile = profile_for_run(run, profile)
-    if norms is not None:
-        profile = norms.apply(profile)
+    profile = _stage_profile(run, profile, norms)
     if cleaned is None:
         cleaned = clean_samples(run)
     gait = compute_gait(cleaned, profile, gait_source)
     return profile, cleaned.drop(columns=["state"]).join(gait)
 
 
+def _stage_profile(run: Run, profile: AthleteProfile | None, norms: PersonalNorms | None) -> AthleteProfile:
+    """The profile ``run`` is analysed with: its own (or ``profile``), with ``norms`` applied."""
+    profile = profile_for_run(run, profile)
+    return profile if norms is None else norms.apply(profile)
+
+
 def gait_samples(run: Run, profile: AthleteProfile | None = None, *, norms: PersonalNorms | None = None,
-                 cleaned: pd.DataFrame | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
+                 cleaned: pd.DataFrame | None = None, timing: bool = True) -> tuple[AthleteProfile, pd.DataFrame]:
     """The cleaned samples of ``run`` with its gait timing and the gait's ``state``, without segments,
     load or hints: exactly the samples :func:`analyze_run` computes first, for what needs only those
     (a batch's first look at new files, to learn the personal norms: :mod:`runload.batch.engine`).
@@ -139,13 +143,23 @@ def gait_samples(run: Run, profile: AthleteProfile | None = None, *, norms: Pers
     ----------
     cleaned : pandas.DataFrame, optional
         ``clean_samples(run)`` when the caller already has it (as :func:`analyze_run`).
+    timing : bool
+        ``False``: the cleaned samples with the gait's ``state`` only (:func:`runload.gait.gait_state`; the
+        same state, without the contact times, phases and spring–mass columns), which is all the personal
+        norms read.
 
     Returns
     -------
     (AthleteProfile, pandas.DataFrame)
-        The profile used (``norms`` applied) and the samples (as ``Analysis.samples``).
+        The profile used (``norms`` applied) and the samples (as ``Analysis.samples``; with ``timing``
+        false, the cleaned columns with the gait's ``state`` in place of the cleaned one).
     """
-    return _gait_stage(run, profile, "auto", norms, cleaned)
+    if timing:
+        return _gait_stage(run, profile, "auto", norms, cleaned)
+    profile = _stage_profile(run, profile, norms)
+    if cleaned is None:
+        cleaned = clean_samples(run)
+    return profile, cleaned.assign(state=gait_state(cleaned, profile, "auto"))
 
 
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",

@@ -36,6 +36,7 @@ __all__ = [
     "cadence_pref_population",
     "target_stiffness_farley1996",
     "contact_time_morin2005",
+    "contact_time_morin2005_exists",
 ]
 
 G = 9.81  # [m/s²]
@@ -259,6 +260,29 @@ def contact_time_morin2005(speed_mps, cadence_spm, leg_length_m, khat_target):
     >>> round(contact_time_morin2005(3.0, 165.0, 0.53 * 1.75, 13.0), 3)  # science.md §1.5.5
     0.265
     """
+    ok, lo, hi, t, v, l0, k = _bracket(speed_mps, cadence_spm, leg_length_m, khat_target)
+    tc = np.full(ok.shape, np.nan)
+    if ok.any():
+        tc[ok] = _solve_bracketed(lo[ok], hi[ok], t[ok], v[ok], l0[ok], k[ok])
+    return _wrap(tc, speed_mps)
+
+
+def contact_time_morin2005_exists(speed_mps, cadence_spm, leg_length_m, khat_target) -> np.ndarray:
+    """Where :func:`contact_time_morin2005` has a root (its contact time is finite), without solving for it.
+
+    The gait's state needs only this (a running second without a root is walking, science.md §1.5.3), so a
+    batch's first look, which learns the norms from the state, skips the solve.
+
+    Returns
+    -------
+    ndarray of bool  (the broadcast shape of the inputs)
+    """
+    return _bracket(speed_mps, cadence_spm, leg_length_m, khat_target)[0]
+
+
+def _bracket(speed_mps, cadence_spm, leg_length_m, khat_target):
+    """The inputs broadcast to arrays, where a root exists (``ok``) and the bracket [lo, hi] and step time T
+    [s] the solve starts from: (ok, lo, hi, t, v, l0, k)."""
     v, c, l0, k = np.broadcast_arrays(
         np.asarray(speed_mps, dtype=float),
         np.asarray(cadence_spm, dtype=float),
@@ -266,7 +290,7 @@ def contact_time_morin2005(speed_mps, cadence_spm, leg_length_m, khat_target):
         np.asarray(khat_target, dtype=float),
     )
     ok = (v > 0) & (c > 0) & (l0 > 0) & (k > 0) & np.isfinite(v + c + l0 + k)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # over: a speed or cadence near 0
         t = np.where(ok, 60.0 / c, np.nan)
         hi = np.minimum(0.9999 * t, 0.999 * 2.0 * l0 / v)
         lo = np.full_like(hi, _TC_MIN_S)
@@ -274,10 +298,7 @@ def contact_time_morin2005(speed_mps, cadence_spm, leg_length_m, khat_target):
         # A root exists when k̂ at the upper bound is at or below the target (k̂ falls with tc).
         ok &= _khat(hi, t, v, l0) <= k
         ok &= _khat(lo, t, v, l0) >= k
-    tc = np.full(ok.shape, np.nan)
-    if ok.any():
-        tc[ok] = _solve_bracketed(lo[ok], hi[ok], t[ok], v[ok], l0[ok], k[ok])
-    return _wrap(tc, speed_mps)
+    return ok, lo, hi, t, v, l0, k
 
 
 def _solve_bracketed(lo, hi, t, v, l0, k):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,13 +11,15 @@ from numpy.testing import assert_allclose
 from test_clean import synthetic_run
 
 from runload.clean import clean_samples
-from runload.errors import InvalidMethodError, MissingColumnError
+from runload.errors import InvalidMethodError, MissingColumnError, RunloadWarning
 from runload.gait import (
     CONTACT_TIME_SOURCES,
     GAIT_COLUMNS,
+    GAIT_SOURCES,
     cadence_pref,
     compute_gait,
     contact_time_powerlaw,
+    gait_state,
     model_inputs,
     summarize_gait,
     target_stiffness,
@@ -314,3 +318,41 @@ def test_target_stiffness_speed_term():
     soft = compute_gait(frame, gait_source="model", input_window_s=None, speed_exponent=-0.6)["contact_time_ms"]
     assert_allclose(soft.iloc[0], base[0], rtol=1e-9)  # unchanged at the 3 m/s reference
     assert soft.iloc[1] > base[1] + 10  # lower stiffness at 5 m/s → longer contact
+
+
+@pytest.mark.filterwarnings("ignore:.*measured as running")
+@pytest.mark.parametrize("khat_ref", [8.0, 13.0, 20.0])
+@pytest.mark.parametrize("source", GAIT_SOURCES)
+def test_gait_state_is_the_state_compute_gait_gives(source, khat_ref):
+    # Issue 10: a batch's first look learns the norms from the state alone (no contact-time solve): over a
+    # grid of speeds and cadences, with and without strap values and with soft legs (no root → walking), the
+    # state must be compute_gait's own, label for label.
+    v, c = np.meshgrid(np.linspace(1.0, 7.0, 25), np.linspace(90, 220, 25))
+    state = np.where(c.ravel() < 135, "walking", "running").astype(object)
+    state[::17] = "standing"
+    demoted = 0
+    for stance, window in itertools.product((None, np.linspace(100, 500, v.size)), (None, 30.0)):
+        frame = _frame(v.ravel(), c.ravel(), stance=stance, state=state, grade=np.linspace(-12, 12, v.size))
+        profile = AthleteProfile(khat_ref=khat_ref)
+        expected = compute_gait(frame, profile, source, input_window_s=window)["state"].to_numpy(dtype=object)
+        got = gait_state(frame, profile, source, input_window_s=window)
+        assert got.dtype == object and list(got) == list(expected)
+        demoted += int(((state == "running") & (expected == "walking")).sum())
+    if source == "device":
+        assert demoted == 0  # no model, no root to miss
+    elif khat_ref <= 13.0:
+        assert demoted > 0  # the no-root demotion is covered (soft legs: slow, quick steps)
+
+
+def test_gait_state_warns_and_raises_as_compute_gait_does():
+    frame = _frame([3.0, 3.0], [80.0, 80.0], stance=[250.0, 250.0], state=["walking", "walking"])
+    with pytest.warns(RunloadWarning, match="measured as running") as full:
+        compute_gait(frame)
+    with pytest.warns(RunloadWarning, match="measured as running") as alone:
+        state = gait_state(frame)
+    assert [str(w.message) for w in alone] == [str(w.message) for w in full]
+    assert list(state) == ["running", "running"]
+    with pytest.raises(InvalidMethodError):
+        gait_state(frame, gait_source="watch")
+    with pytest.raises(MissingColumnError):
+        gait_state(frame.drop(columns=["accelerating"]))

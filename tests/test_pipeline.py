@@ -139,3 +139,24 @@ def test_current_model_versions_are_what_an_analysis_records():
 
     a = analyze_run(synthetic_run(duration_s=300))
     assert a.model_versions == current_model_versions()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLE_RUNS_DIR.glob("*.*") if p.suffix in (".fit", ".gz")))
+def test_gait_samples_without_timing_are_the_cleaned_samples_with_the_gaits_state(name):
+    # Issue 10: a batch's first look takes the state alone (gait_samples(timing=False)), which is all the
+    # personal norms read: the same profile and state as the full gait stage, the cleaned columns unchanged.
+    from runload.clean import clean_samples
+    from runload.pipeline import gait_samples
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for run in runload.read_runs(SAMPLE_RUNS_DIR / name):
+            cleaned = clean_samples(run)
+            for profile in (None, AthleteProfile(height_m=1.6, khat_ref=9.0)):
+                full_profile, full = gait_samples(run, profile, cleaned=cleaned)
+                profile_, alone = gait_samples(run, profile, cleaned=cleaned, timing=False)
+                assert profile_ == full_profile
+                assert list(alone.columns) == list(cleaned.columns)
+                assert list(alone["state"]) == list(full["state"])
+                others = [c for c in cleaned.columns if c != "state"]
+                assert alone[others].equals(cleaned[others]) and alone.index.equals(cleaned.index)

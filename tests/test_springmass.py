@@ -3,11 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from runload.springmass import (
     cadence_pref_population,
     contact_time_morin2005,
+    contact_time_morin2005_exists,
     leg_length_winter,
     leg_stiffness_morin2005,
     peak_force_morin2005,
@@ -81,6 +84,21 @@ def test_no_root_is_nan_never_negative_flight():
     tc = contact_time_morin2005(np.array([1.5, 3.0]), np.array([180.0, 165.0]), 0.93, 13.0)
     assert np.isnan(tc[0])
     assert 0 < tc[1] < 60 / 165.0
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.sampled_from([0.0, -1.0]), st.floats(0.05, 12.0)),
+                          st.one_of(st.sampled_from([0.0, -5.0]), st.floats(20.0, 300.0)),
+                          st.one_of(st.just(0.0), st.floats(0.5, 30.0))), min_size=1, max_size=40),
+       st.floats(0.5, 1.2))
+def test_the_root_is_located_where_the_solve_finds_one(rows, l0):
+    # The gait's state needs only where a root exists (gait.gait_state, issue 10): exactly where the solve
+    # returns a contact time, inputs missing, zero, negative or beyond any root included.
+    v, c, k = (np.array(x, dtype=float) for x in zip(*rows, strict=True))
+    v[::7] = np.nan
+    solved = contact_time_morin2005(v, c, l0, k)
+    assert list(contact_time_morin2005_exists(v, c, l0, k)) == list(np.isfinite(solved))
 
 
 def test_missing_and_invalid_inputs_give_nan():

@@ -234,6 +234,11 @@ class _InProcess:
         pass
 
 
+#: The modules a worker process starts with (its forkserver imports them once; the worker freezes their
+#: objects, :func:`runload.batch.worker.init_worker`).
+WORKER_PRELOAD = ("runload.batch.worker", "runload.pipeline", "runload.report.html")
+
+
 def _pool(jobs: int, in_process: bool = True):
     """``jobs`` worker processes (this process itself for one job, unless ``in_process`` is false)."""
     if jobs == 1 and in_process:
@@ -246,7 +251,7 @@ def _pool(jobs: int, in_process: bool = True):
     # Never fork the parent: it holds the DuckDB connection and its threads.
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["runload.batch.worker", "runload.pipeline", "runload.report.html"])
+        ctx.set_forkserver_preload(list(WORKER_PRELOAD))
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker)
 
 

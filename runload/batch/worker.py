@@ -31,6 +31,7 @@ constructor arguments and do not unpickle by themselves).
 
 from __future__ import annotations
 
+import gc
 import signal
 import traceback
 import warnings
@@ -164,10 +165,20 @@ ANALYSE_HOOK = None
 def init_worker() -> None:
     """Start of each worker process: Ctrl-C is the parent's business (it finishes or drops the files in
     flight and closes the store), so workers ignore SIGINT; BLAS runs on one thread (:func:`one_blas_thread`)
-    for the worker's life."""
+    for the worker's life; the objects the worker starts with are moved out of the garbage collector's
+    reach (``gc.freeze``).
+
+    Why freeze: a worker starts with the modules its forkserver preloaded (:func:`runload.batch.engine._pool`),
+    about 60,000 objects that live as long as it does, and every full collection would walk them again,
+    thousands of times in a long batch.  Frozen, they are never collected (they never were garbage); what
+    the files allocate is collected as before.  Measured on the 2-core development machine (issue 10): 2.2 %
+    fewer instructions per one-hour file over a worker's three tasks (callgrind, 13 files of the simulated
+    log, frozen after the first).
+    """
     global _BLAS_LIMIT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _BLAS_LIMIT = one_blas_thread()
+    gc.freeze()
 
 
 _BLAS_LIMIT = None  # a worker's limit, kept for its life
@@ -290,7 +301,7 @@ def process_file(task: FileTask, reports_dir: Path | None = None) -> FileResult:
                     before = len(caught)
                     clean = clean_samples(run)
                     cleaning.append((clean, _runload_warnings(caught[before:])))
-                    profile, samples = gait_samples(run, given, norms=norms, cleaned=clean)
+                    profile, samples = gait_samples(run, given, norms=norms, cleaned=clean, timing=False)
                     staged.append(norm_input_rows(run, profile, samples, task.source, task.content_hash))
                     continue
                 if ANALYSE_HOOK is not None:

@@ -107,6 +107,35 @@ def test_a_batch_runs_blas_on_one_thread_in_its_workers_and_restores_the_caller(
     assert _blas_threads() == before  # the caller's setting back once the batch ends
 
 
+
+def _frozen_and_collected() -> tuple[int, int]:
+    import gc
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # a cycle made after the worker started: garbage for the collector, frozen or not
+    del node
+    return gc.get_freeze_count(), gc.collect()
+
+
+def test_a_batch_worker_freezes_what_it_starts_with_and_still_collects_what_files_leave(tmp_path):
+    # Issue 10: the preloaded modules' objects live as long as the worker; frozen, no full collection walks
+    # them again.  The garbage of the files is collected as before.
+    import gc
+
+    from runload.batch.engine import _pool
+
+    pool = _pool(1, in_process=False)
+    try:
+        frozen, collected = pool.submit(_frozen_and_collected).result()
+    finally:
+        pool.shutdown(wait=True)
+    assert frozen > 10_000 and collected >= 1
+    assert gc.get_freeze_count() == 0  # never the caller's
+
+
 def test_the_analysis_of_a_first_look_cache_repairs_no_profile_the_first_look_repaired(tmp_path, monkeypatch):
     # Issue 10: the first look's grade repairs the cleaned altitude profile; the analysis's climbs repair
     # the same profile.  The analysis runs in another task (another process, after many other files), so
