@@ -17,8 +17,8 @@ Flow (the parent process alone writes the store):
    default all cores; ``jobs=1`` runs in this process) as bytes, with at most ``2 × jobs`` files in
    flight, so memory stays bounded whatever the size of the log.  With personal norms on (the default)
    this first look only reads each file and computes what the norms read (the cleaned samples and the
-   gait's state: :func:`runload.pipeline.gait_samples`, reduced to the steady seconds the norms read,
-   :func:`runload.store.rows.norm_input_rows`); the parent keeps it in the batch's cache folder
+   gait's state: :func:`runload.pipeline.gait_samples` without the timing, reduced to the steady seconds
+   the norms read, :func:`runload.store.rows.norm_input_rows`); the parent keeps it in the batch's cache folder
    (:class:`runload.batch.staging.StagedRuns`, never in the store file).  Skipped and failed files are
    recorded here.
 4. The personal norms of every month are learnt from the stored runs and the staged files together

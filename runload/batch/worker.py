@@ -84,7 +84,7 @@ class FileTask:
     mode : {"analyse", "norm_inputs", "render"}
         ``"analyse"``: read, analyse, build the store rows and write the reports (when asked).
         ``"norm_inputs"``: read and compute only what the personal norms read
-        (:func:`runload.pipeline.gait_samples`, :func:`runload.store.rows.norm_input_rows`).
+        (:func:`runload.pipeline.gait_samples` without the timing, :func:`runload.store.rows.norm_input_rows`).
         ``"render"``: complete the reports of the frames cached at ``cache`` (no reading, no analysis).
     cache : list of str or None
         ``"analyse"``: the folder to pickle each run's report frame into (one file per run id; the report

@@ -117,7 +117,7 @@ def norm_input_rows(run, profile, samples: pd.DataFrame, source: str, content: s
     ----------
     run : Run
     profile : AthleteProfile  the profile the samples were analysed with
-    samples : pandas.DataFrame  :func:`runload.pipeline.gait_samples` of ``run``
+    samples : pandas.DataFrame  :func:`runload.pipeline.gait_samples` of ``run`` (its timing is not read)
     source, content : str  as :func:`analysis_rows`
 
     Returns
