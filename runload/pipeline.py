@@ -117,20 +117,18 @@ def current_model_versions() -> dict[str, str]:
 
 
 def _gait_stage(run: Run, profile: AthleteProfile | None, gait_source: str, norms: PersonalNorms | None,
-                cleaned: pd.DataFrame | None = None) -> tuple[AthleteProfile, pd.DataFrame]:
+                cleaned: pd.DataFrame | None = None, timing: bool = True) -> tuple[AthleteProfile, pd.DataFrame]:
     """The profile the run is analysed with and its cleaned samples joined with the gait: the first
-    stages of :func:`analyze_run`, shared with :func:`gait_samples` (``cleaned``: as there)."""
-    profile = _stage_profile(run, profile, norms)
+    stages of :func:`analyze_run`, shared with :func:`gait_samples` (``cleaned``, ``timing``: as there)."""
+    profile = profile_for_run(run, profile)
+    if norms is not None:
+        profile = norms.apply(profile)
     if cleaned is None:
         cleaned = clean_samples(run)
+    if not timing:
+        return profile, cleaned.assign(state=gait_state(cleaned, profile, gait_source))
     gait = compute_gait(cleaned, profile, gait_source)
     return profile, cleaned.drop(columns=["state"]).join(gait)
-
-
-def _stage_profile(run: Run, profile: AthleteProfile | None, norms: PersonalNorms | None) -> AthleteProfile:
-    """The profile ``run`` is analysed with: its own (or ``profile``), with ``norms`` applied."""
-    profile = profile_for_run(run, profile)
-    return profile if norms is None else norms.apply(profile)
 
 
 def gait_samples(run: Run, profile: AthleteProfile | None = None, *, norms: PersonalNorms | None = None,
@@ -154,12 +152,7 @@ def gait_samples(run: Run, profile: AthleteProfile | None = None, *, norms: Pers
         The profile used (``norms`` applied) and the samples (as ``Analysis.samples``; with ``timing``
         false, the cleaned columns with the gait's ``state`` in place of the cleaned one).
     """
-    if timing:
-        return _gait_stage(run, profile, "auto", norms, cleaned)
-    profile = _stage_profile(run, profile, norms)
-    if cleaned is None:
-        cleaned = clean_samples(run)
-    return profile, cleaned.assign(state=gait_state(cleaned, profile, "auto"))
+    return _gait_stage(run, profile, "auto", norms, cleaned, timing)
 
 
 def analyze_run(run: Run, profile: AthleteProfile | None = None, gait_source: str = "auto",
